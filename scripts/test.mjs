@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm test`: type-check, lint and build every project (Nx, cached), then every Jest suite in
+// one run, then the benchmark harness in --quick mode. Exits non-zero on any failure and ends
+// with one plain summary line.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const steps = [];
+function run(name, command, args) {
+  console.log(`\n=== ${name}: ${command} ${args.join(' ')}`);
+  const started = Date.now();
+  const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
+  const ok = result.status === 0;
+  steps.push({ name, ok, seconds: Math.round((Date.now() - started) / 1000) });
+  return ok;
+}
+
+const nx = ['nx', 'run-many', '-t', 'typecheck', 'lint', 'build', '--outputStyle=static'];
+run('typecheck, lint, build', 'npx', nx);
+
+const resultsFile = join(mkdtempSync(join(tmpdir(), 'concord-jest-')), 'results.json');
+run('jest', 'npx', ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)]);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+try {
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  passed = results.numPassedTests;
+  failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+  skipped = results.numPendingTests + results.numTodoTests;
+} catch {
+  failed += 1;
+}
+
+console.log('\n=== summary');
+for (const step of steps) console.log(`${step.ok ? 'ok  ' : 'FAIL'} ${step.name} (${step.seconds}s)`);
+const allOk = steps.every((step) => step.ok) && failed === 0;
+if (skipped > 0 && process.env.CI === 'true') console.log(`CI: ${skipped} tests were skipped, which CI does not allow`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+process.exit(allOk && !(skipped > 0 && process.env.CI === 'true') ? 0 : 1);
