@@ -1,0 +1,152 @@
+import {
+  type Change,
+  type ConcordDocument,
+  type DocumentListItem,
+  type DocumentState,
+  type Draft,
+  type Member,
+  type MemberRole,
+  type UserSummary,
+  type VersionListItem,
+  etagFor,
+} from '@concord/shared';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Rows as the SQL in this folder selects them, and their mapping to the wire types. The
+ * documents feature uses plain SQL (no TypeORM entities): the write path needs a conditional
+ * UPDATE with an affected-row check, which the repository API cannot express (typeorm #2848).
+ */
+export interface DocumentRow {
+  id: string;
+  title: string;
+  slug: string;
+  content: string;
+  version: number;
+  state: DocumentState;
+  owner_id: string;
+  created_at: Date;
+  updated_at: Date;
+  updated_by_id: string;
+  updated_by_username: string;
+  updated_by_display_name: string;
+  /** The reading user's role; null when they are not a member. */
+  role: MemberRole | null;
+}
+
+/** SELECT list for DocumentRow; needs `d` (documents), `u` (users: updated_by), `m` (members of $user). */
+export const DOCUMENT_COLUMNS = `
+  d.id, d.title, d.slug, d.content, d.version, d.state, d.owner_id, d.created_at, d.updated_at,
+  u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name,
+  m.role`;
+
+export function toDocument(row: DocumentRow): ConcordDocument {
+  return {
+    id: row.id,
+    title: row.title,
+    slug: row.slug,
+    content: row.content,
+    version: row.version,
+    state: row.state,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
+    etag: etagFor(row.id, row.version),
+  };
+}
+
+export type ListRow = Omit<DocumentRow, 'content' | 'role'> & { role: MemberRole };
+
+export function toListItem(row: ListRow): DocumentListItem {
+  return {
+    id: row.id,
+    title: row.title,
+    slug: row.slug,
+    version: row.version,
+    state: row.state,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
+    etag: etagFor(row.id, row.version),
+    role: row.role,
+  };
+}
+
+export interface VersionRow {
+  version: number;
+  title: string;
+  content: string;
+  state: DocumentState;
+  patch: string | null;
+  previous_title: string | null;
+  updated_at: Date;
+  updated_by_id: string;
+  updated_by_username: string;
+  updated_by_display_name: string;
+}
+
+function author(row: VersionRow): UserSummary {
+  return { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name };
+}
+
+export function toVersionListItem(row: VersionRow): VersionListItem {
+  return { version: row.version, updatedAt: row.updated_at.toISOString(), updatedBy: author(row) };
+}
+
+export function toChange(row: VersionRow & { patch: string }): Change {
+  const change: Change = {
+    baseVersion: row.version - 1,
+    version: row.version,
+    patch: row.patch,
+    author: author(row),
+    at: row.updated_at.toISOString(),
+  };
+  if (row.previous_title !== row.title) change.title = row.title;
+  return change;
+}
+
+export interface DraftRow {
+  id: string;
+  document_id: string;
+  base_version: number | null;
+  title: string | null;
+  content: string | null;
+  patch: string | null;
+  created_at: Date;
+}
+
+export function toDraft(row: DraftRow): Draft {
+  return {
+    id: row.id,
+    documentId: row.document_id,
+    baseVersion: row.base_version,
+    title: row.title,
+    content: row.content,
+    patch: row.patch,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface MemberRow {
+  user_id: string;
+  username: string;
+  display_name: string;
+  role: MemberRole;
+}
+
+export function toMember(row: MemberRow): Member {
+  return { user: { id: row.user_id, username: row.username, displayName: row.display_name }, role: row.role };
+}
+
+/** `manager.query` typed: the SQL beside each call decides the row shape. */
+export async function select<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  return manager.query<T[]>(sql, params);
+}
+
+/** Runs an UPDATE/DELETE and returns how many rows it touched (TypeORM's postgres driver gives [rows, count]). */
+export async function execute(manager: EntityManager, sql: string, params: unknown[]): Promise<number> {
+  const result = await manager.query<unknown>(sql, params);
+  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
+  if (Array.isArray(result)) return result.length;
+  return 0;
+}

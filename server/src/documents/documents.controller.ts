@@ -1,0 +1,250 @@
+import {
+  type AddMemberRequest,
+  AddMemberRequestSchema,
+  type Change,
+  type ConcordDocument,
+  type CreateDocumentRequest,
+  CreateDocumentRequestSchema,
+  type DocumentList,
+  type Draft,
+  type ListDocumentsQuery,
+  ListDocumentsQuerySchema,
+  type Member,
+  type PatchDocumentRequest,
+  PatchDocumentRequestSchema,
+  type PutDocumentRequest,
+  PutDocumentRequestSchema,
+  type UserSummary,
+  type VersionListItem,
+} from '@concord/shared';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { ProblemError } from '../common/problem.error';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { DocumentsService, type WriteResult } from './documents.service';
+import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
+import { preconditionFromHeaders, prefersMerge } from './dto/preconditions-from-headers';
+import { IdempotencyService } from './idempotency.service';
+import { ifNoneMatchMatches, MalformedPreconditionError, parseEntityTagList } from './preconditions';
+
+/** The headers every response carrying a document has: its strong ETag and when it last changed. */
+function documentHeaders(document: ConcordDocument): Record<string, string> {
+  return { ETag: document.etag, 'Last-Modified': new Date(document.updatedAt).toUTCString() };
+}
+
+function setHeaders(res: Response, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+}
+
+/** HTTP translation of CONTRACT §1 over DocumentsService; no decisions are made here. */
+@Controller('api/documents')
+export class DocumentsController {
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(
+    @CurrentUser() user: UserSummary,
+    @Body(new ZodValidationPipe(CreateDocumentRequestSchema)) body: CreateDocumentRequest,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<unknown> {
+    if (key === undefined) {
+      const document = await this.documents.create(user, body);
+      setHeaders(res, { ...documentHeaders(document), Location: `/api/documents/${document.id}` });
+      return document;
+    }
+    IdempotencyService.validateKey(key);
+    const start = await this.idempotency.start(user, key, IdempotencyService.hashBody(body));
+    if (start.kind === 'replay') {
+      // Only 201s are stored, so @HttpCode(201) is also the replayed status.
+      setHeaders(res, { ...start.response.headers, 'Idempotent-Replayed': 'true' });
+      return start.response.body;
+    }
+    let document: ConcordDocument;
+    try {
+      document = await this.documents.create(user, body);
+    } catch (error) {
+      await this.idempotency.release(user, key);
+      throw error;
+    }
+    const headers = { ...documentHeaders(document), Location: `/api/documents/${document.id}` };
+    await this.idempotency.complete(user, key, { status: 201, headers, body: document });
+    setHeaders(res, headers);
+    return document;
+  }
+
+  @Get()
+  list(
+    @CurrentUser() user: UserSummary,
+    @Query(new ZodValidationPipe(ListDocumentsQuerySchema)) query: ListDocumentsQuery,
+  ): Promise<DocumentList> {
+    return this.documents.list(user, query);
+  }
+
+  /** Sends the response itself: Nest would overwrite a 304 status set on a passthrough response. */
+  @Get(':id')
+  async get(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { document } = await this.documents.getForUser(user, id);
+    setHeaders(res, documentHeaders(document));
+    if (ifNoneMatch !== undefined && ifNoneMatchMatchesSafely(ifNoneMatch, document.etag)) {
+      res.status(304).end();
+      return;
+    }
+    res.status(200).json(document);
+  }
+
+  @Put(':id')
+  async put(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(PutDocumentRequestSchema)) body: PutDocumentRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConcordDocument> {
+    const precondition = preconditionFromHeaders(ifMatch, ifUnmodifiedSince);
+    const result = await this.documents.put(user, id, precondition, body, { merge: prefersMerge(prefer) });
+    return this.written(res, result);
+  }
+
+  @Patch(':id')
+  async patch(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(PatchDocumentRequestSchema)) body: PatchDocumentRequest,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConcordDocument> {
+    const precondition = preconditionFromHeaders(ifMatch, ifUnmodifiedSince);
+    const result = await this.documents.patch(user, id, precondition, body, { merge: prefersMerge(prefer) });
+    return this.written(res, result);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+  ): Promise<void> {
+    await this.documents.remove(user, id, preconditionFromHeaders(ifMatch, ifUnmodifiedSince));
+  }
+
+  @Post(':id/archive')
+  @HttpCode(200)
+  archive(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConcordDocument> {
+    return this.stateChange(user, id, ifMatch, ifUnmodifiedSince, res, 'archived');
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  restore(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConcordDocument> {
+    return this.stateChange(user, id, ifMatch, ifUnmodifiedSince, res, 'active');
+  }
+
+  @Get(':id/versions')
+  versions(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<VersionListItem[]> {
+    return this.documents.listVersions(user, id);
+  }
+
+  @Get(':id/versions/:v')
+  async version(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Param('v') v: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ConcordDocument> {
+    const version = parseVersionParam(v);
+    if (version === null) {
+      await this.documents.getForUser(user, id); // an invisible document stays a plain 404
+      throw ProblemError.notFound(`"${v}" is not a version number.`);
+    }
+    const document = await this.documents.getVersion(user, id, version);
+    setHeaders(res, documentHeaders(document));
+    return document;
+  }
+
+  @Get(':id/changes')
+  changes(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Query(new ZodValidationPipe(ChangesQuerySchema)) query: ChangesQuery,
+  ): Promise<Change[]> {
+    return this.documents.changesSince(user, id, query.since);
+  }
+
+  @Get(':id/drafts')
+  drafts(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Draft[]> {
+    return this.documents.listDrafts(user, id);
+  }
+
+  @Get(':id/members')
+  members(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Member[]> {
+    return this.documents.listMembers(user, id);
+  }
+
+  @Post(':id/members')
+  @HttpCode(201)
+  addMember(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Body(new ZodValidationPipe(AddMemberRequestSchema)) body: AddMemberRequest,
+  ): Promise<Member> {
+    return this.documents.addMember(user, id, body);
+  }
+
+  private async stateChange(
+    user: UserSummary,
+    id: string,
+    ifMatch: string | undefined,
+    ifUnmodifiedSince: string | undefined,
+    res: Response,
+    state: 'active' | 'archived',
+  ): Promise<ConcordDocument> {
+    const document = await this.documents.setState(user, id, preconditionFromHeaders(ifMatch, ifUnmodifiedSince), state);
+    setHeaders(res, documentHeaders(document));
+    return document;
+  }
+
+  private written(res: Response, result: WriteResult): ConcordDocument {
+    setHeaders(res, documentHeaders(result.document));
+    if (result.merged) setHeaders(res, { 'Preference-Applied': 'merge' });
+    return result.document;
+  }
+}
+
+/** A malformed If-None-Match is ignored (a plain 200): a GET has nothing to protect. */
+function ifNoneMatchMatchesSafely(header: string, etag: string): boolean {
+  try {
+    return ifNoneMatchMatches(parseEntityTagList('If-None-Match', header), etag);
+  } catch (error) {
+    if (error instanceof MalformedPreconditionError) return false;
+    throw error;
+  }
+}

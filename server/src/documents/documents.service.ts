@@ -1,0 +1,644 @@
+import {
+  type Change,
+  type ConcordDocument,
+  type CreateDocumentRequest,
+  type DocumentList,
+  type DocumentState,
+  type AddMemberRequest,
+  type Draft,
+  type ListDocumentsQuery,
+  type Member,
+  type MemberRole,
+  type PatchDocumentRequest,
+  type PutDocumentRequest,
+  type ServerMerge,
+  type UserSummary,
+  type VersionListItem,
+  applyPatchStrict,
+  etagFor,
+  makePatch,
+  threeWayMerge,
+} from '@concord/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ProblemError } from '../common/problem.error';
+import { type AppConfig, appConfig } from '../config/app.config';
+import { isUniqueViolation } from '../database/database-errors';
+import { withTransaction } from '../database/transaction';
+import { textProblem, utf8Bytes } from './document-content';
+import { DOCUMENT_CHANGED, DOCUMENT_STATE, DocumentChangedEvent, DocumentStateEvent } from './document-events';
+import { documentArchived, documentNotFound, invalidText, preconditionRequired, staleVersion } from './document-problems';
+import {
+  DOCUMENT_COLUMNS,
+  type DocumentRow,
+  type ListRow,
+  type MemberRow,
+  type VersionRow,
+  execute,
+  select,
+  toChange,
+  toDocument,
+  toListItem,
+  toMember,
+  toVersionListItem,
+} from './document-rows';
+import { type DocumentsConfig, documentsConfig } from './documents.config';
+import { DraftsService } from './drafts.service';
+import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
+import { firstFreeSlug, slugify } from './slug';
+
+/** What a write is conditioned on: an HTTP precondition header, or a socket edit's base version. */
+export type WritePrecondition =
+  | { kind: 'if-match'; tags: EntityTagList }
+  | { kind: 'if-unmodified-since'; seconds: number }
+  | { kind: 'base-version'; version: number };
+
+type ContentChange =
+  | { kind: 'put'; content: string; title?: string }
+  | { kind: 'patch'; patch?: string; title?: string };
+
+export interface WriteOptions {
+  /** `Prefer: merge` / socket `merge: true`: merge a stale write against the version it names. */
+  merge?: boolean;
+  clientEditId?: string;
+  originSocketId?: string;
+}
+
+export interface WriteResult {
+  document: ConcordDocument;
+  merged: boolean;
+  /** When merged: the patch that turns the sender's text (base + its change) into the new text. */
+  patch?: string;
+}
+
+export interface EditRequest {
+  baseVersion: number;
+  patch: string;
+  merge?: boolean;
+  clientEditId?: string;
+  originSocketId?: string;
+}
+
+interface Decided {
+  kind: 'write';
+  current: DocumentRow;
+  title: string;
+  content: string;
+  state: DocumentState;
+  merged: boolean;
+  /** The sender's text when merged (for the socket's catch-up patch). */
+  mine?: string;
+}
+
+type Outcome =
+  | { kind: 'done'; before: DocumentRow; after: DocumentRow; patch: string; merged: boolean; mine?: string }
+  | { kind: 'raced' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Compare-and-swap misses are retried this often (each re-reads and re-decides) before giving up. */
+const MAX_CAS_ATTEMPTS = 8;
+const SLUG_ATTEMPTS = 5;
+
+/**
+ * The one write path of Concord. Every accepted write bumps `version` by exactly 1 in one
+ * transaction with `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked;
+ * a miss re-reads and decides again), stores the new full state and the patch from the previous
+ * version in document_versions, and emits domain events after commit.
+ */
+@Injectable()
+export class DocumentsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventEmitter2,
+    private readonly drafts: DraftsService,
+    @Inject(appConfig.KEY) private readonly app: AppConfig,
+    @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
+  ) {}
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async getForUser(user: UserSummary, id: string): Promise<{ document: ConcordDocument; role: MemberRole }> {
+    const row = await this.readVisible(this.dataSource.manager, user, id);
+    return { document: toDocument(row), role: row.role ?? 'viewer' };
+  }
+
+  async list(user: UserSummary, query: ListDocumentsQuery): Promise<DocumentList> {
+    const params: unknown[] = [user.id];
+    const where: string[] = [];
+    if (query.state !== 'all') {
+      params.push(query.state);
+      where.push(`d.state = $${params.length}`);
+    }
+    if (query.q !== undefined && query.q.trim() !== '') {
+      params.push(`%${escapeLike(query.q.trim())}%`);
+      where.push(`(d.title ILIKE $${params.length} ESCAPE '\\' OR d.content ILIKE $${params.length} ESCAPE '\\')`);
+    }
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      params.push(cursor.updatedAt, cursor.id);
+      where.push(`(d.updated_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(query.limit + 1);
+    const rows = await select<ListRow>(
+      this.dataSource.manager,
+      `SELECT d.id, d.title, d.slug, d.version, d.state, d.owner_id, d.created_at, d.updated_at,
+              u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name,
+              m.role
+         FROM documents d
+         JOIN document_members m ON m.document_id = d.id AND m.user_id = $1
+         JOIN users u ON u.id = d.updated_by
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY d.updated_at DESC, d.id DESC
+        LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toListItem),
+      nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.updated_at, last.id) : null,
+    };
+  }
+
+  async listVersions(user: UserSummary, id: string): Promise<VersionListItem[]> {
+    await this.readVisible(this.dataSource.manager, user, id);
+    const rows = await this.versionRows(this.dataSource.manager, id, 'v.version >= 1', [], 'DESC');
+    return rows.map(toVersionListItem);
+  }
+
+  /** The document as it was at `version` (the merge base of a stale write). */
+  async getVersion(user: UserSummary, id: string, version: number): Promise<ConcordDocument> {
+    const current = await this.readVisible(this.dataSource.manager, user, id);
+    const [row] = await this.versionRows(this.dataSource.manager, id, 'v.version = $2', [version], 'ASC');
+    if (row === undefined) throw ProblemError.notFound(`This document has no version ${version}.`);
+    return {
+      ...toDocument(current),
+      title: row.title,
+      content: row.content,
+      version: row.version,
+      state: row.state,
+      updatedAt: row.updated_at.toISOString(),
+      updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
+      etag: etagFor(id, row.version),
+    };
+  }
+
+  /** Accepted writes after `since`, oldest first; 410 history_pruned when the kept patches do not reach back. */
+  async changesSince(user: UserSummary, id: string, since: number): Promise<Change[]> {
+    const current = await this.readVisible(this.dataSource.manager, user, id);
+    if (since >= current.version) return [];
+    const rows = await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
+    const complete =
+      rows.length === current.version - since && rows.every((row): row is VersionRow & { patch: string } => row.patch !== null);
+    if (!complete) {
+      throw new ProblemError(
+        'history_pruned',
+        410,
+        `The kept history no longer reaches version ${since}; fetch the whole document instead.`,
+        { extensions: { currentVersion: current.version } },
+      );
+    }
+    return rows.map((row) => toChange(row));
+  }
+
+  // ---- creation ----------------------------------------------------------------------------
+
+  async create(user: UserSummary, request: CreateDocumentRequest): Promise<ConcordDocument> {
+    const content = request.content ?? '';
+    this.checkText('title', request.title);
+    this.checkContent(content);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = await withTransaction(this.dataSource, async (m) => {
+          const slug = request.slug ?? (await this.freeSlug(m, slugify(request.title)));
+          if (request.slug !== undefined) {
+            const taken = await select<{ id: string }>(m, `SELECT id FROM documents WHERE slug = $1`, [slug]);
+            if (taken.length > 0) throw slugTaken(slug);
+          }
+          const id = randomUUID();
+          const now = new Date();
+          await m.query(
+            `INSERT INTO documents (id, title, slug, content, version, state, owner_id, created_at, created_by, updated_at, updated_by)
+             VALUES ($1, $2, $3, $4, 1, 'active', $5, $6, $5, $6, $5)`,
+            [id, request.title, slug, content, user.id, now],
+          );
+          await m.query(
+            `INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+             VALUES ($1, 1, $2, $3, 'active', $4, $5, $6)`,
+            [id, request.title, content, makePatch('', content), now, user.id],
+          );
+          await m.query(
+            `INSERT INTO document_members (document_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)`,
+            [id, user.id, now],
+          );
+          return this.readVisible(m, user, id);
+        });
+        return toDocument(row);
+      } catch (error) {
+        if (!isUniqueViolation(error, 'documents_slug_key')) throw error;
+        // A concurrent create took the slug between our check and our insert.
+        if (request.slug !== undefined) throw slugTaken(request.slug);
+        if (attempt >= SLUG_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  // ---- writes ------------------------------------------------------------------------------
+
+  put(
+    user: UserSummary,
+    id: string,
+    precondition: WritePrecondition | null,
+    body: PutDocumentRequest,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    return this.write(user, id, precondition, { kind: 'put', content: body.content, title: body.title }, options);
+  }
+
+  patch(
+    user: UserSummary,
+    id: string,
+    precondition: WritePrecondition | null,
+    body: PatchDocumentRequest,
+    options: WriteOptions = {},
+  ): Promise<WriteResult> {
+    return this.write(user, id, precondition, { kind: 'patch', patch: body.patch, title: body.title }, options);
+  }
+
+  /** The socket gateway's edit: a patch against `baseVersion`, merged when asked and stale. */
+  applyEdit(user: UserSummary, documentId: string, edit: EditRequest): Promise<WriteResult> {
+    return this.write(
+      user,
+      documentId,
+      { kind: 'base-version', version: edit.baseVersion },
+      { kind: 'patch', patch: edit.patch },
+      { merge: edit.merge, clientEditId: edit.clientEditId, originSocketId: edit.originSocketId },
+    );
+  }
+
+  async setState(
+    user: UserSummary,
+    id: string,
+    precondition: WritePrecondition | null,
+    state: DocumentState,
+  ): Promise<ConcordDocument> {
+    const outcome = await this.casLoop(user, id, (current) => {
+      this.checkPrecondition(current, precondition);
+      if (state === 'archived' && current.state === 'archived') {
+        throw new ProblemError('already_archived', 409, 'This document is already archived.', stateExtras(current));
+      }
+      if (state === 'active' && current.state === 'active') {
+        throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
+      }
+      return Promise.resolve({ kind: 'write', current, title: current.title, content: current.content, state, merged: false });
+    });
+    this.emitAfterCommit(user, outcome, {});
+    return toDocument(outcome.after);
+  }
+
+  /** Hard delete: the document, its history, members and drafts are gone (ON DELETE CASCADE). Owner only. */
+  async remove(user: UserSummary, id: string, precondition: WritePrecondition | null): Promise<void> {
+    const deleted = await withTransaction(this.dataSource, async (m) => {
+      const current = await this.readVisible(m, user, id);
+      if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may delete this document.');
+      this.checkPrecondition(current, precondition);
+      const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [id, current.version]);
+      return count === 1 ? current : null;
+    });
+    if (deleted === null) {
+      // A write landed between our read and the delete: answer as for any stale precondition.
+      const { document } = await this.getForUser(user, id);
+      throw staleVersion(document, precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null);
+    }
+    this.events.emit(
+      DOCUMENT_STATE,
+      new DocumentStateEvent(id, 'deleted', deleted.title, deleted.version, etagFor(id, deleted.version)),
+    );
+  }
+
+  // ---- members and drafts ------------------------------------------------------------------
+
+  async listMembers(user: UserSummary, id: string): Promise<Member[]> {
+    await this.readVisible(this.dataSource.manager, user, id);
+    const rows = await select<MemberRow>(
+      this.dataSource.manager,
+      `SELECT m.user_id, u.username, u.display_name, m.role
+         FROM document_members m JOIN users u ON u.id = m.user_id
+        WHERE m.document_id = $1
+        ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END, u.username`,
+      [id],
+    );
+    return rows.map(toMember);
+  }
+
+  /** Owner only. An unknown username is a 422 on the `username` field (not a 404, which would read as "no such document"). */
+  async addMember(user: UserSummary, id: string, request: AddMemberRequest): Promise<Member> {
+    const row = await withTransaction(this.dataSource, async (m) => {
+      const current = await this.readVisible(m, user, id);
+      if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may share this document.');
+      const [target] = await select<{ id: string; username: string; display_name: string }>(
+        m,
+        `SELECT id, username, display_name FROM users WHERE username = $1`,
+        [request.username],
+      );
+      if (target === undefined) {
+        throw new ProblemError('validation_failed', 422, `There is no user named "${request.username}".`, {
+          extensions: { errors: [{ path: 'username', message: 'no such user' }] },
+        });
+      }
+      const inserted = await select<{ user_id: string }>(
+        m,
+        `INSERT INTO document_members (document_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (document_id, user_id) DO NOTHING RETURNING user_id`,
+        [id, target.id, request.role, new Date()],
+      );
+      if (inserted.length === 0) {
+        throw new ProblemError('member_exists', 409, `${target.username} is already a member of this document.`);
+      }
+      return { user_id: target.id, username: target.username, display_name: target.display_name, role: request.role };
+    });
+    return toMember(row);
+  }
+
+  /** The caller's own drafts of this document, newest first. */
+  async listDrafts(user: UserSummary, id: string): Promise<Draft[]> {
+    await this.readVisible(this.dataSource.manager, user, id);
+    return this.drafts.list(user, id);
+  }
+
+  // ---- the write path ----------------------------------------------------------------------
+
+  private async write(
+    user: UserSummary,
+    id: string,
+    precondition: WritePrecondition | null,
+    change: ContentChange,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    if (change.title !== undefined) this.checkText('title', change.title);
+    if (change.kind === 'put') this.checkContent(change.content);
+    let baseVersion: number | null = null;
+    try {
+      const outcome = await this.casLoop(user, id, async (current, m) => {
+        const stale = this.evaluate(current, precondition);
+        baseVersion = stale.yourVersion ?? current.version;
+        if (stale.stale && !(options.merge === true && stale.yourVersion !== null)) {
+          throw staleVersion(toDocument(current), stale.yourVersion);
+        }
+        if (current.state === 'archived') throw documentArchived(toDocument(current));
+        const base = stale.stale ? await this.versionContent(m, id, stale.yourVersion ?? 0) : current;
+        if (base === null) throw staleVersion(toDocument(current), stale.yourVersion);
+        const mine = change.kind === 'put' ? change.content : applyPatchOrThrow(base.content, change.patch);
+        if (!stale.stale) {
+          return { kind: 'write', current, title: change.title ?? current.title, content: mine, state: current.state, merged: false };
+        }
+        const result = threeWayMerge(base.content, mine, current.content);
+        const title = change.title ?? current.title;
+        if (!result.clean) {
+          const merge: ServerMerge = { text: result.text, conflicts: result.conflicts };
+          throw staleVersion(toDocument(current), stale.yourVersion, merge);
+        }
+        return { kind: 'write', current, title, content: result.text, state: current.state, merged: true, mine };
+      });
+      this.emitAfterCommit(user, outcome, options);
+      const result: WriteResult = { document: toDocument(outcome.after), merged: outcome.merged };
+      if (outcome.merged && outcome.mine !== undefined) result.patch = makePatch(outcome.mine, outcome.after.content);
+      return result;
+    } catch (error) {
+      // Nothing typed is lost: the body of every write answered 409 is kept for its author, in its
+      // own transaction (the failed one has rolled back).
+      if (error instanceof ProblemError && error.status === 409) {
+        await this.drafts.keep(user, id, {
+          baseVersion,
+          title: change.title ?? null,
+          content: change.kind === 'put' ? change.content : null,
+          patch: change.kind === 'patch' ? (change.patch ?? null) : null,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the document, lets `decide` check preconditions and compute the new state, then writes
+   * it with a compare-and-swap on the version read. A miss (someone else committed in between)
+   * runs the whole decision again on the fresh row, so a stale precondition then answers 409.
+   */
+  private async casLoop(
+    user: UserSummary,
+    id: string,
+    decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
+  ): Promise<Extract<Outcome, { kind: 'done' }>> {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      const outcome = await withTransaction<Outcome>(this.dataSource, async (m) => {
+        const current = await this.readVisible(m, user, id);
+        if (current.role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
+        const decided = await decide(current, m);
+        this.checkContent(decided.content);
+        const now = new Date(Math.max(Date.now(), current.updated_at.getTime()));
+        const version = current.version + 1;
+        const updated = await execute(
+          m,
+          `UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
+            WHERE id = $1 AND version = $2 RETURNING id`,
+          [id, current.version, decided.title, decided.content, decided.state, version, now, user.id],
+        );
+        if (updated !== 1) return { kind: 'raced' };
+        const patch = makePatch(current.content, decided.content);
+        await m.query(
+          `INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, version, decided.title, decided.content, decided.state, patch, now, user.id],
+        );
+        // Retention: only the latest HISTORY_LIMIT patches are kept; full versions stay.
+        await m.query(
+          `UPDATE document_versions SET patch = NULL WHERE document_id = $1 AND version <= $2 AND patch IS NOT NULL`,
+          [id, version - this.config.historyLimit],
+        );
+        const after = await this.readVisible(m, user, id);
+        return { kind: 'done', before: current, after, patch, merged: decided.merged, mine: decided.mine };
+      });
+      if (outcome.kind === 'done') return outcome;
+    }
+    throw ProblemError.serviceUnavailable('This document is being written too often right now; retry shortly.', 1);
+  }
+
+  private emitAfterCommit(user: UserSummary, outcome: Extract<Outcome, { kind: 'done' }>, options: WriteOptions): void {
+    const { before, after, patch } = outcome;
+    const etag = etagFor(after.id, after.version);
+    const renamed = before.title !== after.title;
+    this.events.emit(
+      DOCUMENT_CHANGED,
+      new DocumentChangedEvent(
+        after.id,
+        before.version,
+        after.version,
+        etag,
+        patch,
+        user,
+        after.updated_at.toISOString(),
+        renamed ? after.title : undefined,
+        options.clientEditId,
+        options.originSocketId,
+      ),
+    );
+    if (renamed || before.state !== after.state) {
+      this.events.emit(DOCUMENT_STATE, new DocumentStateEvent(after.id, after.state, after.title, after.version, etag));
+    }
+  }
+
+  // ---- preconditions -----------------------------------------------------------------------
+
+  /** Is the write stale, and which version did the client name (null when none of ours)? */
+  private evaluate(current: DocumentRow, precondition: WritePrecondition | null): { stale: boolean; yourVersion: number | null } {
+    const etag = etagFor(current.id, current.version);
+    if (precondition === null) throw preconditionRequired(toDocument(current));
+    switch (precondition.kind) {
+      case 'if-match':
+        if (ifMatchMatches(precondition.tags, etag)) return { stale: false, yourVersion: current.version };
+        return { stale: true, yourVersion: versionNamedBy(precondition.tags, current.id) };
+      case 'if-unmodified-since':
+        return modifiedSince(current.updated_at, precondition.seconds)
+          ? { stale: true, yourVersion: null }
+          : { stale: false, yourVersion: current.version };
+      case 'base-version':
+        return precondition.version === current.version
+          ? { stale: false, yourVersion: current.version }
+          : { stale: true, yourVersion: precondition.version };
+    }
+  }
+
+  private checkPrecondition(current: DocumentRow, precondition: WritePrecondition | null): void {
+    const { stale, yourVersion } = this.evaluate(current, precondition);
+    if (stale) throw staleVersion(toDocument(current), yourVersion);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /** The document if `user` is a member; 404 otherwise (also for unknown and malformed ids: no existence leak). */
+  private async readVisible(m: EntityManager, user: UserSummary, id: string): Promise<DocumentRow> {
+    if (!UUID.test(id)) throw documentNotFound();
+    const [row] = await select<DocumentRow>(
+      m,
+      `SELECT ${DOCUMENT_COLUMNS}
+         FROM documents d
+         JOIN users u ON u.id = d.updated_by
+         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = $2
+        WHERE d.id = $1`,
+      [id, user.id],
+    );
+    if (row === undefined || row.role === null) throw documentNotFound();
+    return row;
+  }
+
+  private async versionContent(m: EntityManager, id: string, version: number): Promise<{ content: string } | null> {
+    const [row] = await select<{ content: string }>(
+      m,
+      `SELECT content FROM document_versions WHERE document_id = $1 AND version = $2`,
+      [id, version],
+    );
+    return row ?? null;
+  }
+
+  private versionRows(
+    m: EntityManager,
+    id: string,
+    condition: string,
+    params: unknown[],
+    order: 'ASC' | 'DESC',
+  ): Promise<VersionRow[]> {
+    return select<VersionRow>(
+      m,
+      `SELECT * FROM (
+         SELECT v.version, v.title, v.content, v.state, v.patch, v.updated_at,
+                lag(v.title) OVER (ORDER BY v.version) AS previous_title,
+                u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name
+           FROM document_versions v JOIN users u ON u.id = v.updated_by
+          WHERE v.document_id = $1) v
+        WHERE ${condition}
+        ORDER BY v.version ${order}`,
+      [id, ...params],
+    );
+  }
+
+  private async freeSlug(m: EntityManager, base: string): Promise<string> {
+    const rows = await select<{ slug: string }>(m, `SELECT slug FROM documents WHERE slug = $1 OR slug LIKE $2`, [
+      base,
+      `${escapeLike(base)}-%`,
+    ]);
+    return firstFreeSlug(
+      base,
+      rows.map((row) => row.slug),
+    );
+  }
+
+  private checkContent(content: string): void {
+    if (utf8Bytes(content) > this.app.maxDocumentBytes) throw ProblemError.payloadTooLarge(this.app.maxDocumentBytes);
+    this.checkText('content', content);
+  }
+
+  private checkText(field: string, text: string): void {
+    const problem = textProblem(text);
+    if (problem !== null) throw invalidText(field, problem);
+  }
+}
+
+function applyPatchOrThrow(base: string, patch: string | undefined): string {
+  if (patch === undefined) return base;
+  const result = applyPatchStrict(base, patch);
+  if (result.ok) {
+    const problem = textProblem(result.text);
+    if (problem !== null) throw invalidText('patch result', problem);
+    return result.text;
+  }
+  // One code for both failures (the contract names only patch_does_not_apply); `reason` tells them apart.
+  const detail =
+    result.reason === 'malformed'
+      ? `The patch is not diff-match-patch patch text: ${result.detail}`
+      : `The patch does not apply exactly to the version If-Match names: ${result.detail}`;
+  throw new ProblemError('patch_does_not_apply', 422, detail, { extensions: { reason: result.reason } });
+}
+
+function stateExtras(current: DocumentRow): { extensions: Record<string, unknown>; headers: Record<string, string> } {
+  const document = toDocument(current);
+  return { extensions: { current: document }, headers: { ETag: document.etag } };
+}
+
+function slugTaken(slug: string): ProblemError {
+  return new ProblemError('slug_taken', 409, `The slug "${slug}" is already used by another document.`, {
+    extensions: { slug },
+  });
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/** Keyset cursor: opaque base64url of [updatedAt ISO, id] of the last item of a page. */
+export function encodeCursor(updatedAt: Date, id: string): string {
+  return Buffer.from(JSON.stringify([updatedAt.toISOString(), id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { updatedAt: string; id: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = null;
+  }
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    typeof parsed[0] === 'string' &&
+    !Number.isNaN(Date.parse(parsed[0])) &&
+    typeof parsed[1] === 'string' &&
+    UUID.test(parsed[1])
+  ) {
+    return { updatedAt: parsed[0], id: parsed[1] };
+  }
+  throw new ProblemError('validation_failed', 422, 'The cursor is not one this server gave out.', {
+    extensions: { errors: [{ path: 'cursor', message: 'unknown cursor' }] },
+  });
+}

@@ -1,0 +1,63 @@
+import type { Draft, UserSummary } from '@concord/shared';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { type DraftRow, select, toDraft } from './document-rows';
+import { type DocumentsConfig, documentsConfig } from './documents.config';
+
+export interface DraftBody {
+  baseVersion: number | null;
+  title: string | null;
+  content: string | null;
+  patch: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The bodies of writes answered 409, kept for their author (CONTRACT §1: nothing typed is lost).
+ * Drafts older than DRAFT_RETENTION_DAYS (at least 7) are pruned whenever drafts are written or read.
+ */
+@Injectable()
+export class DraftsService {
+  private readonly logger = new Logger(DraftsService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
+  ) {}
+
+  /** Called outside any transaction: the rejected write's transaction has already rolled back. */
+  async keep(user: UserSummary, documentId: string, body: DraftBody): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `INSERT INTO document_drafts (id, document_id, user_id, base_version, title, content, patch, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [randomUUID(), documentId, user.id, body.baseVersion, body.title, body.content, body.patch, new Date()],
+      );
+      await this.prune();
+    } catch (error) {
+      // The 409 itself must still reach the client (it carries the latest document); a draft that
+      // could not be kept (e.g. the document was deleted meanwhile) is logged, not turned into a 500.
+      this.logger.warn(`could not keep a draft for document ${documentId}: ${String(error)}`);
+    }
+  }
+
+  async list(user: UserSummary, documentId: string): Promise<Draft[]> {
+    await this.prune();
+    const rows = await select<DraftRow>(
+      this.dataSource.manager,
+      `SELECT id, document_id, base_version, title, content, patch, created_at
+         FROM document_drafts WHERE document_id = $1 AND user_id = $2
+        ORDER BY created_at DESC, id DESC`,
+      [documentId, user.id],
+    );
+    return rows.map(toDraft);
+  }
+
+  private async prune(): Promise<void> {
+    await this.dataSource.query(`DELETE FROM document_drafts WHERE created_at < $1`, [
+      new Date(Date.now() - this.config.draftRetentionDays * DAY_MS),
+    ]);
+  }
+}
