@@ -1,0 +1,164 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { bodyParserErrorHandler, jsonBodyParser } from './common/body-parser';
+import { ProblemExceptionFilter } from './common/problem.filter';
+import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/request-id.middleware';
+import { type AppConfig, loadAppConfig } from './config/app.config';
+import { loadAuthConfig } from './config/auth.config';
+import { type DatabaseConfig, loadDatabaseConfig } from './config/database.config';
+import type { Env } from './config/env';
+import { loadRedisConfig } from './config/redis.config';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+
+export interface CreateAppOverrides {
+  /** Merged over process.env (tests run several apps in one process, each with its own settings). */
+  env?: Record<string, string | undefined>;
+}
+
+export interface ConcordApp {
+  readonly app: NestExpressApplication;
+  readonly config: { app: AppConfig; database: DatabaseConfig };
+  /** The PostgreSQL URL in use (DATABASE_URL, or the embedded server's). */
+  readonly databaseUrl: string;
+  /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Drains in-flight requests (bounded by SHUTDOWN_TIMEOUT_MS), closes sockets, the pool and the embedded database. */
+  close(): Promise<void>;
+}
+
+/** Headers a browser client on another origin must be able to read. */
+const EXPOSED_HEADERS = ['ETag', 'Location', REQUEST_ID_HEADER, 'Retry-After', 'Preference-Applied'];
+
+function findWorkspaceRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
+}
+
+/** The built web client at `/`, and index.html for client-side routes (/login, /d/:id) — never for /api or /socket.io. */
+function serveWebClient(app: NestExpressApplication, webDist: string): boolean {
+  const index = join(webDist, 'index.html');
+  if (!existsSync(index)) return false;
+  app.use(
+    express.static(webDist, {
+      index: false,
+      setHeaders: (response, file) => {
+        // Vite fingerprints assets, so they may be cached forever.
+        if (file.includes(`${join(webDist, 'assets')}`)) response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    }),
+  );
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const path = request.path;
+    const isAppRoute =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !/^\/(api|socket\.io)(\/|$)/.test(path) &&
+      !/\.[^/]*$/.test(path);
+    if (!isAppRoute) return next();
+    response.setHeader('Cache-Control', 'no-cache');
+    response.sendFile(index);
+  });
+  return true;
+}
+
+/**
+ * Builds and configures the Nest app — main.ts and the in-process test harness both use this.
+ * Without DATABASE_URL an embedded PGlite is started first (it owns DATA_DIR's lock) and
+ * stopped last, after the pool is closed.
+ */
+export async function createApp(overrides: CreateAppOverrides = {}): Promise<ConcordApp> {
+  const env: Env = { ...process.env, ...overrides.env };
+  const appSettings = loadAppConfig(env);
+  const databaseSettings = loadDatabaseConfig(env);
+  loadRedisConfig(env);
+  if (databaseSettings.url !== undefined) loadAuthConfig(env);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let app: NestExpressApplication | undefined;
+  try {
+    if (databaseSettings.embedded) {
+      embedded = await startEmbeddedPostgres(databaseSettings.dataDir);
+      // Only now, with DATA_DIR locked: it may generate and store the JWT secret there.
+      loadAuthConfig(env);
+    }
+    const databaseUrl = databaseSettings.url ?? embedded?.url ?? '';
+    app = await NestFactory.create<NestExpressApplication>(
+      AppModule.forRoot({
+        env,
+        database: {
+          url: databaseUrl,
+          embedded: databaseSettings.embedded,
+          poolMax: databaseSettings.poolMax,
+          connectTimeoutMs: databaseSettings.connectTimeoutMs,
+        },
+      }),
+      // abortOnError false: a failed boot throws to the caller instead of killing the process (tests).
+      { bufferLogs: true, bodyParser: false, abortOnError: false },
+    );
+    const nest = app;
+    nest.useLogger(nest.get(Logger));
+    nest.disable('x-powered-by');
+    nest.use(requestIdMiddleware);
+    nest.use(helmet());
+    if (appSettings.corsOrigins.length > 0) {
+      nest.enableCors({
+        origin: appSettings.corsOrigins.includes('*') ? true : appSettings.corsOrigins,
+        exposedHeaders: EXPOSED_HEADERS,
+        maxAge: 600,
+      });
+    }
+    nest.use(jsonBodyParser(appSettings.maxDocumentBytes));
+    nest.use(bodyParserErrorHandler());
+    const webDist = resolve(appSettings.webDist ?? join(findWorkspaceRoot(__dirname), 'web', 'dist'));
+    const servingWeb = serveWebClient(nest, webDist);
+    nest.useGlobalFilters(new ProblemExceptionFilter());
+    await nest.init();
+    if (!servingWeb) nest.get(Logger).warn(`No built web client at ${webDist}; serving the API only.`);
+
+    let closing: Promise<void> | undefined;
+    const stopEmbedded = embedded;
+    return {
+      app: nest,
+      config: { app: appSettings, database: databaseSettings },
+      databaseUrl,
+      async listen(port = appSettings.port, host = appSettings.host) {
+        await nest.listen(port, host);
+        const address = nest.getHttpServer().address() as AddressInfo;
+        const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+        return `http://${shownHost}:${address.port}`;
+      },
+      close() {
+        closing ??= (async () => {
+          const server: Server = nest.getHttpServer();
+          // In-flight requests get SHUTDOWN_TIMEOUT_MS to finish; then connections are cut.
+          const force = setTimeout(() => server.closeAllConnections(), appSettings.shutdownTimeoutMs);
+          force.unref();
+          try {
+            await nest.close();
+          } finally {
+            clearTimeout(force);
+            await stopEmbedded?.stop();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+}

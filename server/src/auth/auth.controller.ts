@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import {
+  type AuthResponse,
+  type LoginRequest,
+  LoginRequestSchema,
+  type RegisterRequest,
+  RegisterRequestSchema,
+  type UserSummary,
+} from '@concord/shared';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { AuthService } from './auth.service';
+import { CurrentUser } from './current-user.decorator';
+import { Public } from './public.decorator';
+
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('register')
+  @HttpCode(201)
+  register(@Body(new ZodValidationPipe(RegisterRequestSchema)) body: RegisterRequest): Promise<AuthResponse> {
+    return this.auth.register(body);
+  }
+
+  @Public()
+  @UseGuards(ThrottlerGuard)
+  @Post('login')
+  @HttpCode(200)
+  login(@Body(new ZodValidationPipe(LoginRequestSchema)) body: LoginRequest): Promise<AuthResponse> {
+    return this.auth.login(body);
+  }
+
+  /** The signed-in user: `{id, username, displayName}`. */
+  @Get('me')
+  me(@CurrentUser() user: UserSummary): UserSummary {
+    return user;
+  }
+}

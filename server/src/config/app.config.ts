@@ -1,0 +1,56 @@
+import { registerAs } from '@nestjs/config';
+import { z } from 'zod';
+import { type Env, intFromEnv, parseEnv } from './env';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const AppConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['production', 'development', 'test']).default('development'),
+    PORT: intFromEnv(0, 65_535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    MAX_DOCUMENT_BYTES: intFromEnv(1, 64 * 1024 * 1024).default(1024 * 1024),
+    CORS_ORIGINS: z.string().default(''),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    /** Where the built web client lives; unset → web/dist of this checkout. */
+    WEB_DIST: z.string().optional(),
+    /** How long SIGTERM waits for in-flight requests before cutting connections. */
+    SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 600_000).default(10_000),
+  })
+  .transform((raw) => ({
+    nodeEnv: raw.NODE_ENV,
+    production: raw.NODE_ENV === 'production',
+    port: raw.PORT,
+    host: raw.HOST,
+    maxDocumentBytes: raw.MAX_DOCUMENT_BYTES,
+    corsOrigins: parseOrigins(raw.CORS_ORIGINS),
+    logLevel: raw.LOG_LEVEL,
+    webDist: raw.WEB_DIST,
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  }));
+
+export type AppConfig = z.infer<typeof AppConfigSchema>;
+
+/** Comma-separated origins; `*` allows any (development only, say so in the README). */
+function parseOrigins(list: string): string[] {
+  return list
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin.length > 0);
+}
+
+export function loadAppConfig(env: Env): AppConfig {
+  return parseEnv('app', AppConfigSchema, env, [
+    'NODE_ENV',
+    'PORT',
+    'HOST',
+    'MAX_DOCUMENT_BYTES',
+    'CORS_ORIGINS',
+    'LOG_LEVEL',
+    'WEB_DIST',
+    'SHUTDOWN_TIMEOUT_MS',
+  ]);
+}
+
+/** Inject with `@Inject(appConfig.KEY) config: AppConfig`. */
+export const appConfig = registerAs('app', (): AppConfig => loadAppConfig(process.env));

@@ -1,0 +1,49 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+// migrations/ is not an Nx project but is compiled with the server (tsconfig.app.json), so a relative import is how it is reached.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { migrations } from '../../../migrations';
+
+export interface DatabaseConnection {
+  /** The PostgreSQL the app talks to: DATABASE_URL, or the embedded server's 127.0.0.1 URL. */
+  url: string;
+  embedded: boolean;
+  poolMax: number;
+  connectTimeoutMs: number;
+}
+
+export function typeOrmOptionsFor(connection: DatabaseConnection): TypeOrmModuleOptions {
+  return {
+    type: 'postgres',
+    url: connection.url,
+    autoLoadEntities: true,
+    synchronize: false,
+    migrations,
+    migrationsRun: true,
+    migrationsTransactionMode: 'each',
+    // gen_random_uuid() is built into PostgreSQL 13+; never try to CREATE EXTENSION (PGlite has no uuid-ossp).
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    // Embedded: one connection (see embedded-postgres.ts). A dead database fails fast instead of hanging requests.
+    extra: {
+      max: connection.embedded ? 1 : connection.poolMax,
+      connectionTimeoutMillis: connection.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+    },
+    retryAttempts: connection.embedded ? 0 : 3,
+    retryDelay: 1000,
+    // Not 'error': TypeORM would log failed queries WITH their parameters (hashes, document bodies).
+    logging: ['migration'],
+  };
+}
+
+/** TypeORM on PostgreSQL; features add entities with `TypeOrmModule.forFeature([...])`. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(connection: DatabaseConnection): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [TypeOrmModule.forRoot(typeOrmOptionsFor(connection))],
+    };
+  }
+}

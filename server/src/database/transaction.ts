@@ -1,0 +1,16 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
+
+/**
+ * Runs `work` in one transaction and commits, or rolls back on any throw.
+ * Use ONLY the given manager inside: in embedded mode the pool has a single connection, so a
+ * query through another repository would wait for this transaction forever.
+ */
+export function withTransaction<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+  isolation: IsolationLevel = 'READ COMMITTED',
+): Promise<T> {
+  return dataSource.transaction(isolation, work);
+}
