@@ -1,0 +1,63 @@
+import type { ReactNode } from 'react';
+import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { AuthProvider, useAuth } from './auth/auth.context';
+import { LoginPage } from './auth/login.page';
+import { DocumentListPage } from './documents/document-list.page';
+import { EditorPage } from './editor/editor.page';
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { token } = useAuth();
+  const location = useLocation();
+  if (!token) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  return children;
+}
+
+function Header() {
+  const { user, signOut } = useAuth();
+  if (!user) return null;
+  return (
+    <header className="app-header">
+      <Link to="/" className="brand">
+        Concord
+      </Link>
+      <nav aria-label="Account" className="account">
+        <span className="who" title={user.username}>
+          {user.displayName}
+        </span>
+        <button type="button" className="small" onClick={signOut}>
+          Sign out
+        </button>
+      </nav>
+    </header>
+  );
+}
+
+export function App() {
+  return (
+    <AuthProvider>
+      <BrowserRouter>
+        <Header />
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route
+            path="/"
+            element={
+              <RequireAuth>
+                <DocumentListPage />
+              </RequireAuth>
+            }
+          />
+          <Route
+            path="/d/:id"
+            element={
+              <RequireAuth>
+                <EditorPage />
+              </RequireAuth>
+            }
+          />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </BrowserRouter>
+    </AuthProvider>
+  );
+}

@@ -1,0 +1,189 @@
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { etagFor } from '@concord/shared';
+import { describeError } from '../api/api.client';
+import { useAuth } from '../auth/auth.context';
+import { HistoryDialog } from '../history/history.dialog';
+import { MergeDialog } from '../merge/merge.dialog';
+import { ShareDialog } from '../share/share.dialog';
+import { userColour } from '../ui/user-colour.util';
+import { CodeEditor } from './code-editor.component';
+import { LiveSession, type SessionSnapshot } from './live-session.service';
+import { sharedSyncDeps } from './sync-deps';
+import { syncStatus, type SyncState } from './sync.machine';
+
+const noop = () => () => undefined;
+
+function statusText(sync: SyncState): string {
+  switch (syncStatus(sync)) {
+    case 'loading':
+      return 'Connecting…';
+    case 'saved':
+      return sync.server ? `Saved · version ${sync.server.version}` : 'Saved';
+    case 'saving':
+      return 'Saving…';
+    case 'offline':
+      return sync.inflight || !sync.pending.empty ? 'Offline · your changes are kept on this device' : 'Offline';
+    case 'conflict':
+      return 'Conflict · your changes overlap someone else’s';
+  }
+}
+
+type OpenDialog = 'merge' | 'history' | 'share' | null;
+
+export function EditorPage() {
+  const { id = '' } = useParams();
+  const { token, user, signOut } = useAuth();
+  const navigate = useNavigate();
+  const [session, setSession] = useState<LiveSession | null>(null);
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [mergeBusy, setMergeBusy] = useState(false);
+  const [mergeError, setMergeError] = useState<string | null>(null);
+  const { api } = useAuth();
+
+  useEffect(() => {
+    if (!token || !user) return undefined;
+    const live = new LiveSession(id, token, user.id, sharedSyncDeps, () => {
+      signOut();
+      void navigate('/login', { state: { from: `/d/${id}` } });
+    });
+    live.start();
+    setSession(live);
+    return () => {
+      live.stop();
+      setSession(null);
+    };
+  }, [id, token, user, signOut, navigate]);
+
+  const subscribe = useCallback((listener: () => void) => (session ? session.subscribe(listener) : noop()), [session]);
+  const snapshot: SessionSnapshot | null = useSyncExternalStore(subscribe, () => session?.getSnapshot() ?? null);
+
+  const conflict = snapshot?.sync.conflict ?? null;
+  // The merge UI opens by itself when a conflict appears.
+  useEffect(() => {
+    if (conflict) {
+      setDialog('merge');
+      setMergeError(null);
+    }
+  }, [conflict?.theirs.version, conflict]);
+
+  // Leaving with unsaved changes: they are in localStorage too, but say so.
+  useEffect(() => {
+    const onBeforeUnload = (event: BeforeUnloadEvent) => {
+      const sync = session?.getSnapshot().sync;
+      if (sync && syncStatus(sync) === 'saving') event.preventDefault();
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [session]);
+
+  if (!session || !snapshot) return <main className="page">Loading…</main>;
+  const { sync, presence } = snapshot;
+  const status = syncStatus(sync);
+
+  if (snapshot.fatal && !sync.server) {
+    return (
+      <main className="page">
+        <p role="alert" className="error">
+          {snapshot.fatal}
+        </p>
+        <Link to="/">Back to your documents</Link>
+      </main>
+    );
+  }
+
+  async function overwrite() {
+    if (!session || !conflict) return;
+    setMergeBusy(true);
+    setMergeError(null);
+    try {
+      const written = await api.putDocument(id, conflict.mine, '*');
+      session.dispatch({ type: 'overwritten', document: written });
+      setDialog(null);
+    } catch (caught) {
+      setMergeError(describeError(caught));
+    } finally {
+      setMergeBusy(false);
+    }
+  }
+
+  return (
+    <main className="page editor-page">
+      <div className="editor-toolbar">
+        <div className="title-block">
+          <Link to="/" className="back">
+            ← Documents
+          </Link>
+          <h1>{snapshot.title ?? 'Untitled'}</h1>
+        </div>
+        <div role="status" className={`status status-${status}`} aria-live="polite">
+          <span className="dot" aria-hidden="true" />
+          {statusText(sync)}
+        </div>
+        <ul className="presence" aria-label="People editing">
+          {presence.map((person) => (
+            <li key={person.id} title={person.username} style={{ borderColor: userColour(person.id) }}>
+              <span className="swatch" style={{ backgroundColor: userColour(person.id) }} aria-hidden="true" />
+              {person.displayName}
+              {person.id === user?.id ? ' (you)' : ''}
+            </li>
+          ))}
+        </ul>
+        <div className="actions">
+          <button type="button" onClick={() => setDialog('history')}>
+            History
+          </button>
+          <button type="button" onClick={() => setDialog('share')}>
+            Share
+          </button>
+        </div>
+      </div>
+      {sync.blocked && (
+        <p className="notice" role="note">
+          {sync.blocked}
+        </p>
+      )}
+      {sync.error && !sync.blocked && <p className="notice">{sync.error} Retrying…</p>}
+      {conflict && dialog !== 'merge' && (
+        <p className="notice conflict-banner">
+          Your changes overlap someone else’s and are not saved yet.{' '}
+          <button type="button" onClick={() => setDialog('merge')}>
+            Open the merge
+          </button>
+        </p>
+      )}
+      <CodeEditor session={session} readOnly={!sync.server || !!conflict || !!sync.blocked} />
+      {dialog === 'merge' && conflict && (
+        <MergeDialog
+          key={`${conflict.theirs.version}:${conflict.baseVersion}`}
+          conflict={conflict}
+          busy={mergeBusy}
+          error={mergeError}
+          onSave={(text) => {
+            session.dispatch({ type: 'resolve', text });
+            setDialog(null);
+          }}
+          onOverwrite={() => void overwrite()}
+          onDiscard={() => {
+            session.dispatch({ type: 'discard' });
+            setDialog(null);
+          }}
+          onClose={() => setDialog(null)}
+        />
+      )}
+      {dialog === 'history' && (
+        <HistoryDialog
+          documentId={id}
+          canRestore={!sync.blocked}
+          currentEtag={() => {
+            const server = session.getSnapshot().sync.server;
+            return server?.etag || etagFor(id, server?.version ?? 1);
+          }}
+          onClose={() => setDialog(null)}
+          onRestored={() => setDialog(null)}
+        />
+      )}
+      {dialog === 'share' && <ShareDialog documentId={id} onClose={() => setDialog(null)} />}
+    </main>
+  );
+}

@@ -1,0 +1,265 @@
+import type { ChangeSet } from '@codemirror/state';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, EditAck, JoinAck, ServerToClientEvents, UserSummary } from '@concord/shared';
+import { clearDraft, loadDraft, saveDraft } from './draft.store';
+import { draftOf, initialSyncState, reduceSync, type SyncAction, type SyncDeps, type SyncState } from './sync.machine';
+
+/** Local edits are sent after this much quiet… */
+const DEBOUNCE_MS = 250;
+/** …or at the latest after this long, so a fast typist still saves continuously. */
+const MAX_WAIT_MS = 1000;
+const ACK_TIMEOUT_MS = 10_000;
+const RETRY_MS = 3000;
+
+export interface RemoteCursor {
+  user: UserSummary;
+  anchor: number;
+  head: number;
+}
+
+export interface SessionSnapshot {
+  sync: SyncState;
+  presence: UserSummary[];
+  cursors: RemoteCursor[];
+  title: string | null;
+  fatal: string | null;
+}
+
+export interface EditorBridge {
+  /** Apply changes that did not come from the local user (remote edits, merges). */
+  applyRemote: (changes: ChangeSet) => void;
+  setCursors: (cursors: RemoteCursor[]) => void;
+}
+
+type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/**
+ * One open document's live connection: the socket, the save state machine, the timers and
+ * the local draft. The React page subscribes to snapshots; the editor feeds local changes in
+ * and receives remote ones through the bridge.
+ */
+export class LiveSession {
+  private sync: SyncState;
+  private presence: UserSummary[] = [];
+  private cursors = new Map<string, RemoteCursor>();
+  private title: string | null = null;
+  private fatal: string | null = null;
+  private socket: ConcordSocket | null = null;
+  private editor: EditorBridge | null = null;
+  private listeners = new Set<(snapshot: SessionSnapshot) => void>();
+  private debounceTimer: ReturnType<typeof setTimeout> | null = null;
+  private maxWaitTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastCursorSent = '';
+  private draftTimer: ReturnType<typeof setTimeout> | null = null;
+  private snapshot: SessionSnapshot;
+  private readonly onOffline = () => this.socket?.disconnect();
+  private readonly onOnline = () => this.socket?.connect();
+
+  constructor(
+    private readonly documentId: string,
+    private readonly token: string,
+    private readonly selfId: string,
+    private readonly deps: SyncDeps,
+    private readonly onUnauthorized: () => void,
+    private readonly url?: string,
+  ) {
+    this.sync = initialSyncState(documentId);
+    this.snapshot = this.makeSnapshot();
+  }
+
+  start(): void {
+    const draft = loadDraft(this.documentId, this.selfId);
+    if (draft) this.dispatch({ type: 'restoreDraft', draft });
+    const options = { auth: { token: this.token }, path: '/socket.io', reconnectionDelayMax: 3000 };
+    const socket: ConcordSocket = this.url ? io(this.url, options) : io(options);
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.dispatch({ type: 'connected' });
+      this.join();
+    });
+    socket.on('disconnect', () => {
+      this.presence = [];
+      this.cursors.clear();
+      this.dispatch({ type: 'disconnected' });
+    });
+    socket.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') {
+        this.fatal = 'Your session has expired. Sign in again.';
+        this.onUnauthorized();
+      }
+      this.dispatch({ type: 'disconnected' });
+    });
+    socket.on('edit', (edit) => {
+      if (edit.documentId === this.documentId) this.dispatch({ type: 'remoteEdit', edit });
+    });
+    socket.on('presence', (payload) => {
+      if (payload.documentId !== this.documentId) return;
+      this.presence = payload.users;
+      for (const id of [...this.cursors.keys()]) if (!payload.users.some((user) => user.id === id)) this.cursors.delete(id);
+      this.pushCursors();
+      this.emit();
+    });
+    socket.on('cursor', (payload) => {
+      if (payload.documentId !== this.documentId || payload.user.id === this.selfId) return;
+      this.cursors.set(payload.user.id, { user: payload.user, anchor: payload.anchor, head: payload.head });
+      this.pushCursors();
+      this.emit();
+    });
+    socket.on('document', (payload) => {
+      if (payload.documentId !== this.documentId) return;
+      this.title = payload.title;
+      this.dispatch({ type: 'stateChanged', state: payload.state });
+    });
+    // The browser knows before socket.io's heartbeat does that the network is gone.
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
+  }
+
+  stop(): void {
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    this.clearTimers();
+    if (this.draftTimer) clearTimeout(this.draftTimer);
+    this.draftTimer = null;
+    this.writeDraft();
+    if (this.socket?.connected) this.socket.emit('leave', { documentId: this.documentId }, () => undefined);
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+    this.listeners.clear();
+  }
+
+  attachEditor(editor: EditorBridge | null): void {
+    this.editor = editor;
+    if (editor) this.pushCursors();
+  }
+
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  getSnapshot(): SessionSnapshot {
+    return this.snapshot;
+  }
+
+  /** Called by the editor for every change the local user makes. */
+  localChange(changes: ChangeSet): void {
+    this.dispatch({ type: 'local', changes });
+  }
+
+  localSelection(anchor: number, head: number): void {
+    const key = `${anchor}:${head}`;
+    if (!this.socket?.connected || !this.sync.joined || key === this.lastCursorSent) return;
+    this.lastCursorSent = key;
+    this.socket.emit('cursor', { documentId: this.documentId, anchor, head }, () => undefined);
+  }
+
+  dispatch(action: SyncAction): void {
+    const { state, effects } = reduceSync(this.sync, action, this.deps);
+    this.sync = state;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'applyToEditor':
+          this.editor?.applyRemote(effect.changes);
+          break;
+        case 'send':
+          this.sendEdit(effect.payload.clientEditId ?? '', effect.payload);
+          break;
+        case 'resync':
+          this.join();
+          break;
+      }
+    }
+    this.persistDraft();
+    this.scheduleFlush(action.type === 'local');
+    this.emit();
+  }
+
+  private join(): void {
+    const socket = this.socket;
+    if (!socket?.connected) return;
+    const sinceVersion = this.sync.server && this.sync.server.version > 0 ? this.sync.server.version : undefined;
+    socket.emit('join', { documentId: this.documentId, ...(sinceVersion ? { sinceVersion } : {}) }, (ack: JoinAck) => {
+      if (!ack.ok) {
+        if (ack.error.status === 404 || ack.error.status === 403) this.fatal = ack.error.detail || 'This document does not exist or is not shared with you.';
+        this.dispatch({ type: 'joinFailed', code: ack.error.code, detail: ack.error.detail });
+        return;
+      }
+      this.presence = ack.presence;
+      this.title = ack.document.title;
+      this.dispatch({ type: 'joined', document: ack.document });
+      if (ack.document.state === 'archived') this.dispatch({ type: 'stateChanged', state: 'archived' });
+    });
+  }
+
+  private sendEdit(clientEditId: string, payload: Parameters<ClientToServerEvents['edit']>[0]): void {
+    const socket = this.socket;
+    if (!socket) return;
+    socket.timeout(ACK_TIMEOUT_MS).emit('edit', payload, (error: Error | null, ack: EditAck) => {
+      if (error) this.dispatch({ type: 'ackLost', clientEditId });
+      else this.dispatch({ type: 'ack', clientEditId, ack });
+    });
+  }
+
+  private scheduleFlush(typed: boolean): void {
+    const s = this.sync;
+    const canSend = s.joined && !s.inflight && !s.conflict && !s.blocked && !s.pending.empty;
+    if (!canSend) {
+      if (s.pending.empty) this.clearTimers();
+      return;
+    }
+    const flush = () => {
+      this.clearTimers();
+      this.dispatch({ type: 'flush' });
+    };
+    if (s.error) {
+      // A passing server failure: try again later rather than in a tight loop.
+      this.retryTimer ??= setTimeout(() => {
+        this.retryTimer = null;
+        flush();
+      }, RETRY_MS);
+      return;
+    }
+    if (typed || !this.debounceTimer) {
+      if (this.debounceTimer) clearTimeout(this.debounceTimer);
+      this.debounceTimer = setTimeout(flush, typed ? DEBOUNCE_MS : 0);
+    }
+    this.maxWaitTimer ??= setTimeout(flush, MAX_WAIT_MS);
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.debounceTimer, this.maxWaitTimer, this.retryTimer]) if (timer) clearTimeout(timer);
+    this.debounceTimer = null;
+    this.maxWaitTimer = null;
+    this.retryTimer = null;
+  }
+
+  private persistDraft(): void {
+    // Throttled: serialising a large document on every keystroke would make typing lag.
+    this.draftTimer ??= setTimeout(() => {
+      this.draftTimer = null;
+      this.writeDraft();
+    }, 300);
+  }
+
+  private writeDraft(): void {
+    const draft = draftOf(this.sync);
+    if (draft) saveDraft(this.documentId, this.selfId, draft);
+    else if (this.sync.server) clearDraft(this.documentId, this.selfId);
+  }
+
+  private pushCursors(): void {
+    this.editor?.setCursors([...this.cursors.values()]);
+  }
+
+  private makeSnapshot(): SessionSnapshot {
+    return { sync: this.sync, presence: this.presence, cursors: [...this.cursors.values()], title: this.title, fatal: this.fatal };
+  }
+
+  private emit(): void {
+    this.snapshot = this.makeSnapshot();
+    for (const listener of this.listeners) listener(this.snapshot);
+  }
+}

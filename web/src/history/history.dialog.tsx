@@ -1,0 +1,113 @@
+import { useEffect, useState } from 'react';
+import type { ConcordDocument, VersionListItem } from '@concord/shared';
+import { describeError } from '../api/api.client';
+import { useAuth } from '../auth/auth.context';
+import { Modal } from '../ui/modal.component';
+import { exactTime, relativeTime } from '../ui/relative-time.util';
+import { DiffView } from './diff-view.component';
+
+interface HistoryDialogProps {
+  documentId: string;
+  /** The ETag of the version the editor holds: a restore is a PUT that must not overwrite blindly. */
+  currentEtag: () => string;
+  canRestore: boolean;
+  onClose: () => void;
+  onRestored: (document: ConcordDocument) => void;
+}
+
+interface Selected {
+  version: number;
+  after: ConcordDocument;
+  before: string;
+}
+
+export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, onRestored }: HistoryDialogProps) {
+  const { api } = useAuth();
+  const [versions, setVersions] = useState<VersionListItem[] | null>(null);
+  const [selected, setSelected] = useState<Selected | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .listVersions(documentId)
+      .then((items) => live && setVersions([...items].sort((a, b) => b.version - a.version)))
+      .catch((caught: unknown) => live && setError(describeError(caught)));
+    return () => {
+      live = false;
+    };
+  }, [api, documentId]);
+
+  async function select(version: number) {
+    setError(null);
+    try {
+      const [after, before] = await Promise.all([
+        api.getVersion(documentId, version),
+        version > 1 ? api.getVersion(documentId, version - 1).then((doc) => doc.content) : Promise.resolve(''),
+      ]);
+      setSelected({ version, after, before });
+    } catch (caught) {
+      setError(describeError(caught));
+    }
+  }
+
+  async function restore() {
+    if (!selected) return;
+    setBusy(true);
+    setError(null);
+    try {
+      // A restore is a new version with the old text, written against the current ETag.
+      const restored = await api.putDocument(documentId, selected.after.content, currentEtag());
+      onRestored(restored);
+    } catch (caught) {
+      setError(describeError(caught));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const latest = versions?.[0]?.version;
+
+  return (
+    <Modal title="Version history" onClose={onClose} wide>
+      <div className="history">
+        <ul className="versions" aria-label="Versions">
+          {versions === null && !error && <li className="hint">Loading…</li>}
+          {versions?.map((item) => (
+            <li key={item.version} aria-current={selected?.version === item.version ? 'true' : undefined}>
+              <button type="button" className="version-button" onClick={() => void select(item.version)}>
+                <span className="version-number">Version {item.version}</span>
+                <span className="meta">
+                  {item.updatedBy.displayName} · <time title={exactTime(item.updatedAt)}>{relativeTime(item.updatedAt)}</time>
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <section className="version-detail" aria-label="Selected version">
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          {selected ? (
+            <>
+              <h3>
+                Version {selected.version} by {selected.after.updatedBy.displayName}, {exactTime(selected.after.updatedAt)}
+              </h3>
+              <DiffView before={selected.before} after={selected.after.content} />
+              {canRestore && selected.version !== latest && (
+                <button type="button" className="primary" disabled={busy} onClick={() => void restore()}>
+                  Restore this version
+                </button>
+              )}
+            </>
+          ) : (
+            <p className="hint">Choose a version to see what it changed.</p>
+          )}
+        </section>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,44 @@
+import type { Conflict, MergeResult } from '@concord/shared';
+
+export type ConflictChoice = 'mine' | 'theirs' | 'both';
+
+/** The marker block of each conflict as it stands in the merge's text. */
+export function conflictBlocks(merge: MergeResult): string[] {
+  return merge.conflicts.map((conflict) => merge.text.slice(conflict.start, conflict.end));
+}
+
+/** Both sides, mine first; separated so two words or two lines do not run together. */
+export function keepBoth(conflict: Conflict): string {
+  const { mine, theirs } = conflict;
+  if (mine === '' || theirs === '' || mine.endsWith('\n') || /^\s/.test(theirs) || /\s$/.test(mine)) return mine + theirs;
+  return mine.includes('\n') || theirs.includes('\n') ? `${mine}\n${theirs}` : `${mine} ${theirs}`;
+}
+
+export function chosenText(conflict: Conflict, choice: ConflictChoice): string {
+  switch (choice) {
+    case 'mine':
+      return conflict.mine;
+    case 'theirs':
+      return conflict.theirs;
+    case 'both':
+      return keepBoth(conflict);
+  }
+}
+
+/**
+ * Resolve one conflict in the (possibly hand-edited) result: its marker block is found by
+ * content, so edits elsewhere in the result do not move it. Null when the block is gone
+ * (already resolved, or its markers were edited by hand).
+ */
+export function applyChoice(result: string, block: string, conflict: Conflict, choice: ConflictChoice): string | null {
+  const at = result.indexOf(block);
+  if (at < 0) return null;
+  return result.slice(0, at) + chosenText(conflict, choice) + result.slice(at + block.length);
+}
+
+const MARKER = /^(<<<<<<<|=======|>>>>>>>)( |$)/m;
+
+/** True while the text still holds git-style conflict markers. */
+export function hasConflictMarkers(text: string): boolean {
+  return MARKER.test(text);
+}

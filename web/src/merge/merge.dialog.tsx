@@ -1,0 +1,118 @@
+import { useMemo, useState } from 'react';
+import type { ConflictState } from '../editor/sync.machine';
+import { Modal } from '../ui/modal.component';
+import { exactTime, relativeTime } from '../ui/relative-time.util';
+import { applyChoice, conflictBlocks, hasConflictMarkers, type ConflictChoice } from './conflict-resolution.util';
+
+interface MergeDialogProps {
+  conflict: ConflictState;
+  busy?: boolean;
+  error?: string | null;
+  onSave: (text: string) => void;
+  onOverwrite: () => void;
+  onDiscard: () => void;
+  onClose: () => void;
+}
+
+/** Shows whitespace-only or empty sides visibly, so "nothing" is not mistaken for a blank. */
+function Side({ text }: { text: string }) {
+  return text === '' ? <em className="empty-side">(nothing)</em> : <pre>{text}</pre>;
+}
+
+/**
+ * The merge UI: one card per conflict (base, theirs with who and when, mine) with Keep mine /
+ * Take theirs / Keep both, a freely editable result, and the whole-document choices.
+ */
+export function MergeDialog({ conflict, busy = false, error, onSave, onOverwrite, onDiscard, onClose }: MergeDialogProps) {
+  const blocks = useMemo(() => conflictBlocks(conflict.merge), [conflict.merge]);
+  const [result, setResult] = useState(conflict.merge.text);
+  const theirs = conflict.theirs;
+  const who = theirs.updatedBy.displayName || theirs.updatedBy.username;
+  const open = blocks.filter((block) => result.includes(block)).length;
+  const unresolved = open > 0 || hasConflictMarkers(result);
+
+  function choose(index: number, choice: ConflictChoice) {
+    const next = applyChoice(result, blocks[index], conflict.merge.conflicts[index], choice);
+    if (next !== null) setResult(next);
+  }
+
+  return (
+    <Modal title="Resolve conflicts" onClose={onClose} wide>
+      <p className="lead">
+        <strong>{who}</strong> saved version {theirs.version} <time title={exactTime(theirs.updatedAt)}>{relativeTime(theirs.updatedAt)}</time> while you were
+        editing, and changed the same places you did. Choose what to keep for each conflict, or edit the result directly.
+      </p>
+      {conflict.newerEdits.length > 0 && (
+        <p className="notice" role="note">
+          {conflict.newerEdits.map((edit) => edit.author.displayName).filter((name, i, all) => all.indexOf(name) === i).join(', ')} changed the document again
+          while this dialog was open (now version {conflict.newerEdits[conflict.newerEdits.length - 1].version}). Those changes are merged in when you save.
+        </p>
+      )}
+      <ol className="conflicts" aria-label="Conflicts">
+        {conflict.merge.conflicts.map((item, index) => {
+          const resolved = !result.includes(blocks[index]);
+          return (
+            <li key={`${item.start}-${index}`} className={resolved ? 'conflict resolved' : 'conflict'} aria-label={`Conflict ${index + 1}`}>
+              <div className="conflict-sides">
+                <section aria-label="Base">
+                  <h3>Base (version {conflict.baseVersion})</h3>
+                  <Side text={item.base} />
+                </section>
+                <section aria-label="Theirs" className="theirs">
+                  <h3>
+                    Theirs — {who}, <time title={exactTime(theirs.updatedAt)}>{relativeTime(theirs.updatedAt)}</time>
+                  </h3>
+                  <Side text={item.theirs} />
+                </section>
+                <section aria-label="Mine" className="mine">
+                  <h3>Mine</h3>
+                  <Side text={item.mine} />
+                </section>
+              </div>
+              <div className="actions" role="group" aria-label={`Resolve conflict ${index + 1}`}>
+                <button type="button" disabled={resolved} onClick={() => choose(index, 'mine')}>
+                  Keep mine
+                </button>
+                <button type="button" disabled={resolved} onClick={() => choose(index, 'theirs')}>
+                  Take theirs
+                </button>
+                <button type="button" disabled={resolved} onClick={() => choose(index, 'both')}>
+                  Keep both
+                </button>
+                {resolved && <span className="resolved-mark">Resolved</span>}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+      <label className="result">
+        Merged result
+        <textarea value={result} onChange={(event) => setResult(event.target.value)} rows={10} spellCheck={false} />
+      </label>
+      <p className="hint" aria-live="polite">
+        {unresolved ? `${open || 'Some'} conflict${open === 1 ? '' : 's'} left: resolve them (or remove the markers) before saving.` : 'All conflicts resolved.'}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="actions spread">
+        <div className="actions">
+          <button type="button" onClick={onOverwrite} disabled={busy} aria-describedby="overwrite-warning">
+            Overwrite with mine
+          </button>
+          <button type="button" onClick={onDiscard} disabled={busy}>
+            Discard mine
+          </button>
+        </div>
+        <button type="button" className="primary" disabled={busy || unresolved} onClick={() => onSave(result)}>
+          Save merged version
+        </button>
+      </div>
+      <p id="overwrite-warning" className="warning">
+        Overwrite with mine replaces the whole document with your text and drops {who}&rsquo;s changes from it (they stay in the version history).
+      </p>
+    </Modal>
+  );
+}
