@@ -1,0 +1,835 @@
+import {
+  type Change,
+  type ConcordDocument,
+  DocumentListSchema,
+  DocumentSchema,
+  type DocumentList,
+  type Draft,
+  type Member,
+  StaleVersionProblemSchema,
+  type VersionListItem,
+  etagFor,
+  makePatch,
+} from '@concord/shared';
+import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+import { DocumentsService } from '../../server/src/documents/documents.service';
+import { createDocument, expectProblem, putDocument } from './documents.helpers';
+
+// The embedded database takes a few seconds to boot; the project-level testTimeout does not reach hooks here.
+jest.setTimeout(60_000);
+
+describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
+  let server: TestServer;
+  let api: HttpClient;
+  let alice: { token: string; id: string; username: string };
+  let bob: { token: string; id: string; username: string };
+  let carol: { token: string; id: string; username: string };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    api = http(server.url);
+    const users = await Promise.all([registerUser(server.url), registerUser(server.url), registerUser(server.url)]);
+    [alice, bob, carol] = users.map((u) => ({ token: u.token, id: u.user.id, username: u.user.username }));
+  });
+  afterAll(() => server?.close());
+
+  const docPath = (id: string): string => `/api/documents/${id}`;
+
+  describe('POST /api/documents', () => {
+    it('creates version 1: 201 with Location, a strong ETag and the document', async () => {
+      const response = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        body: { title: 'Meeting Notes', content: '# Hello' },
+      });
+      expect(response.status).toBe(201);
+      const document = DocumentSchema.parse(response.body);
+      expect(document).toMatchObject({
+        title: 'Meeting Notes',
+        content: '# Hello',
+        version: 1,
+        state: 'active',
+        updatedBy: { id: alice.id, username: alice.username },
+      });
+      expect(document.slug).toMatch(/^meeting-notes(-\d+)?$/);
+      expect(response.headers.get('location')).toBe(`/api/documents/${document.id}`);
+      expect(response.headers.get('etag')).toBe(etagFor(document.id, 1));
+      expect(document.etag).toBe(etagFor(document.id, 1));
+    });
+
+    it('generates de-duplicated slugs from the title', async () => {
+      const title = `Same Title ${Date.now()}`;
+      const first = await createDocument(api, alice.token, { title });
+      const second = await createDocument(api, bob.token, { title });
+      expect(second.slug).toBe(`${first.slug}-2`);
+    });
+
+    it('answers 409 slug_taken for an explicit slug already in use', async () => {
+      const slug = `taken-${Date.now()}`;
+      await createDocument(api, alice.token, { title: 'A', slug });
+      const response = await api('/api/documents', { method: 'POST', token: bob.token, body: { title: 'B', slug } });
+      expectProblem(response, 409, 'slug_taken');
+    });
+
+    it.each([
+      ['no title', { content: 'x' }],
+      ['an empty title', { title: '   ' }],
+      ['an unknown field', { title: 'x', color: 'red' }],
+      ['a bad slug', { title: 'x', slug: 'Not A Slug' }],
+      ['a non-string content', { title: 'x', content: 42 }],
+    ])('answers 422 for %s', async (_name, body) => {
+      const response = await api('/api/documents', { method: 'POST', token: alice.token, body });
+      expectProblem(response, 422, 'validation_failed');
+    });
+
+    it('answers 400 for malformed JSON', async () => {
+      const response = await api('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'content-type': 'application/json' },
+        body: '{"title": ',
+      });
+      expect(response.status).toBe(400);
+    });
+
+    it('answers 422 for content that is not Unicode text (lone surrogate, NUL)', async () => {
+      for (const raw of ['{"title":"x","content":"a\\ud800b"}', '{"title":"x","content":"a\\u0000b"}']) {
+        const response = await api('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'content-type': 'application/json' },
+          body: raw,
+        });
+        expectProblem(response, 422, 'validation_failed');
+      }
+    });
+
+    it('keeps emoji and other astral characters intact', async () => {
+      const content = 'Party 🎉 — 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 — 家族 👨‍👩‍👧';
+      const document = await createDocument(api, alice.token, { title: 'Emoji', content });
+      const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
+      expect(read.body.content).toBe(content);
+    });
+
+    it('answers 401 without a token and with a bad one', async () => {
+      expectProblem(await api('/api/documents', { method: 'POST', body: { title: 'x' } }), 401, 'unauthorized');
+      expectProblem(await api('/api/documents', { method: 'POST', token: 'nope', body: { title: 'x' } }), 401, 'unauthorized');
+    });
+  });
+
+  describe('GET /api/documents/:id', () => {
+    it('answers 200 with the ETag, and 304 without a body when If-None-Match matches', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Cache me', content: 'c' });
+      const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
+      expect(read.status).toBe(200);
+      expect(read.headers.get('etag')).toBe(document.etag);
+      expect(read.body).toEqual(document);
+
+      const notModified = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': document.etag } });
+      expect(notModified.status).toBe(304);
+      expect(notModified.text).toBe('');
+      expect(notModified.headers.get('etag')).toBe(document.etag);
+
+      const weak = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': `"x", W/${document.etag}` } });
+      expect(weak.status).toBe(304);
+
+      const other = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': '"other"' } });
+      expect(other.status).toBe(200);
+    });
+
+    it('answers 404 for unknown and malformed ids, and for documents the user is not a member of', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Private' });
+      expectProblem(await api(docPath('00000000-0000-4000-8000-000000000000'), { token: alice.token }), 404, 'not_found');
+      expectProblem(await api(docPath('not-a-uuid'), { token: alice.token }), 404, 'not_found');
+      const hidden = await api(docPath(document.id), { token: bob.token });
+      expectProblem(hidden, 404, 'not_found');
+      expect(hidden.text).not.toContain('Private');
+    });
+
+    it('answers 401 without a token', async () => {
+      expectProblem(await api(docPath('00000000-0000-4000-8000-000000000000')), 401, 'unauthorized');
+    });
+  });
+
+  describe('GET /api/documents (list)', () => {
+    it('lists only visible documents, newest first, without content, in keyset pages', async () => {
+      const user = await registerUser(server.url);
+      const created: ConcordDocument[] = [];
+      for (let i = 0; i < 5; i++) created.push(await createDocument(api, user.token, { title: `List ${i}`, content: `body ${i}` }));
+      await createDocument(api, alice.token, { title: 'Not yours' });
+
+      const first = await api<DocumentList>('/api/documents?limit=2', { token: user.token });
+      expect(first.status).toBe(200);
+      DocumentListSchema.parse(first.body);
+      expect(first.body.items.map((item) => item.title)).toEqual(['List 4', 'List 3']);
+      expect(first.body.items[0]).not.toHaveProperty('content');
+      expect(first.body.items[0].role).toBe('owner');
+      expect(first.body.nextCursor).toEqual(expect.any(String));
+
+      const second = await api<DocumentList>(`/api/documents?limit=2&cursor=${first.body.nextCursor}`, { token: user.token });
+      expect(second.body.items.map((item) => item.title)).toEqual(['List 2', 'List 1']);
+      const third = await api<DocumentList>(`/api/documents?limit=2&cursor=${second.body.nextCursor}`, { token: user.token });
+      expect(third.body.items.map((item) => item.title)).toEqual(['List 0']);
+      expect(third.body.nextCursor).toBeNull();
+
+      // A write moves a document to the front.
+      await putDocument(api, user.token, created[0], 'edited');
+      const after = await api<DocumentList>('/api/documents?limit=1', { token: user.token });
+      expect(after.body.items[0].id).toBe(created[0].id);
+    });
+
+    it('searches title and content with q, treating % and _ literally', async () => {
+      const user = await registerUser(server.url);
+      await createDocument(api, user.token, { title: 'Budget 100%', content: 'numbers' });
+      await createDocument(api, user.token, { title: 'Plans', content: 'the snake_case rule' });
+      await createDocument(api, user.token, { title: 'Other', content: 'nothing' });
+      const percent = await api<DocumentList>(`/api/documents?q=${encodeURIComponent('100%')}`, { token: user.token });
+      expect(percent.body.items.map((i) => i.title)).toEqual(['Budget 100%']);
+      const underscore = await api<DocumentList>('/api/documents?q=e_c', { token: user.token });
+      expect(underscore.body.items.map((i) => i.title)).toEqual(['Plans']);
+      const anything = await api<DocumentList>('/api/documents?q=%25', { token: user.token });
+      expect(anything.body.items.map((i) => i.title)).toEqual(['Budget 100%']);
+      const caseless = await api<DocumentList>('/api/documents?q=PLANS', { token: user.token });
+      expect(caseless.body.items).toHaveLength(1);
+    });
+
+    it('filters by state and rejects bad parameters with 422', async () => {
+      const user = await registerUser(server.url);
+      const doc = await createDocument(api, user.token, { title: 'To archive' });
+      await createDocument(api, user.token, { title: 'Active one' });
+      const archive = await api(`${docPath(doc.id)}/archive`, { method: 'POST', token: user.token, headers: { 'if-match': doc.etag } });
+      expect(archive.status).toBe(200);
+      const active = await api<DocumentList>('/api/documents', { token: user.token });
+      expect(active.body.items.map((i) => i.title)).toEqual(['Active one']);
+      const archived = await api<DocumentList>('/api/documents?state=archived', { token: user.token });
+      expect(archived.body.items.map((i) => i.title)).toEqual(['To archive']);
+      const all = await api<DocumentList>('/api/documents?state=all', { token: user.token });
+      expect(all.body.items).toHaveLength(2);
+
+      expectProblem(await api('/api/documents?limit=0', { token: user.token }), 422, 'validation_failed');
+      expectProblem(await api('/api/documents?cursor=garbage', { token: user.token }), 422, 'validation_failed');
+      expectProblem(await api('/api/documents?state=deleted', { token: user.token }), 422, 'validation_failed');
+      expectProblem(await api('/api/documents?color=red', { token: user.token }), 422, 'validation_failed');
+    });
+  });
+
+  describe('PUT /api/documents/:id and preconditions', () => {
+    it('writes with a matching If-Match: 200, version + 1, new ETag', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Put', content: 'one' });
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { content: 'two', title: 'Put renamed' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ content: 'two', title: 'Put renamed', version: 2, slug: document.slug });
+      expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
+      expect(response.body.etag).toBe(etagFor(document.id, 2));
+    });
+
+    it('answers 428 with the current ETag when no precondition is sent', async () => {
+      const document = await createDocument(api, alice.token, { title: 'No precondition' });
+      const response = await api(docPath(document.id), { method: 'PUT', token: alice.token, body: { content: 'x' } });
+      expectProblem(response, 428, 'precondition_required');
+      expect(response.body).toMatchObject({ etag: document.etag });
+    });
+
+    it('answers a stale If-Match with 409 stale_version, the current document, its ETag and who changed it', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Stale', content: 'v1' });
+      await putDocument(api, alice.token, document, 'v2');
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { content: 'mine' },
+      });
+      expectProblem(response, 409, 'stale_version');
+      const problem = StaleVersionProblemSchema.parse(response.body);
+      expect(problem.yourVersion).toBe(1);
+      expect(problem.current).toMatchObject({ version: 2, content: 'v2', etag: etagFor(document.id, 2) });
+      expect(problem.type).toBe('urn:concord:problem:stale-version');
+      expect(problem.detail).toContain(alice.username);
+      expect(problem.detail).toMatch(/version 2/);
+      expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
+    });
+
+    it('gives yourVersion null when If-Match names none of our versions', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Foreign tag' });
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': '"something-else"' },
+        body: { content: 'x' },
+      });
+      expectProblem(response, 409, 'stale_version');
+      expect(response.body).toMatchObject({ yourVersion: null });
+    });
+
+    it('matches when any member of an If-Match list matches; a weak tag never matches', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Lists' });
+      const weak = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': `W/${document.etag}` },
+        body: { content: 'weak' },
+      });
+      expectProblem(weak, 409, 'stale_version');
+      const list = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': `"nope", ${document.etag}` },
+        body: { content: 'list' },
+      });
+      expect(list.status).toBe(200);
+      expect(list.body.version).toBe(2);
+    });
+
+    it.each([
+      ['unquoted', 'abc'],
+      ['unterminated', '"abc'],
+      ['empty', ''],
+    ])('answers 400 malformed_precondition for a %s If-Match', async (_name, value) => {
+      const document = await createDocument(api, alice.token, { title: 'Malformed' });
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': value },
+        body: { content: 'x' },
+      });
+      expectProblem(response, 400, 'malformed_precondition');
+    });
+
+    it('overwrites deliberately with If-Match: *', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Star', content: 'a' });
+      await putDocument(api, alice.token, document, 'b');
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': '*' },
+        body: { content: 'c' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ version: 3, content: 'c' });
+    });
+
+    it('uses If-Unmodified-Since (second precision) when there is no If-Match', async () => {
+      const document = await createDocument(api, alice.token, { title: 'IUS', content: 'a' });
+      const updatedAt = new Date(document.updatedAt);
+      const past = new Date(updatedAt.getTime() - 60_000).toUTCString();
+      const stale = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-unmodified-since': past },
+        body: { content: 'b' },
+      });
+      expectProblem(stale, 409, 'stale_version');
+      expect(stale.body).toMatchObject({ yourVersion: null, current: { version: 1 } });
+      // The same second as updatedAt (HTTP-dates drop milliseconds) is not "modified since".
+      const sameSecond = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-unmodified-since': updatedAt.toUTCString() },
+        body: { content: 'c' },
+      });
+      expect(sameSecond.status).toBe(200);
+      const malformed = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-unmodified-since': 'yesterday' },
+        body: { content: 'd' },
+      });
+      expectProblem(malformed, 400, 'malformed_precondition');
+    });
+
+    it('answers 404 for a precondition on a missing document', async () => {
+      const id = '00000000-0000-4000-8000-000000000001';
+      const response = await api(docPath(id), { method: 'PUT', token: alice.token, headers: { 'if-match': etagFor(id, 1) }, body: { content: 'x' } });
+      expectProblem(response, 404, 'not_found');
+    });
+
+    it('answers 422 for unknown fields and 413 for content over MAX_DOCUMENT_BYTES', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Fields' });
+      const unknown = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { content: 'x', version: 9 },
+      });
+      expectProblem(unknown, 422, 'validation_failed');
+      const big = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { content: 'é'.repeat(524_289) }, // 1 MiB + 2 bytes of UTF-8, fewer than 1 Mi characters
+      });
+      expectProblem(big, 413, 'payload_too_large');
+    });
+
+    it('keeps the body of a write answered 409 as a draft for its author only, newest first', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Drafts', content: 'v1' });
+      await putDocument(api, alice.token, document, 'v2');
+      for (const content of ['lost one', 'lost two']) {
+        const response = await api(docPath(document.id), {
+          method: 'PUT',
+          token: alice.token,
+          headers: { 'if-match': document.etag },
+          body: { content, title: 'Drafted' },
+        });
+        expect(response.status).toBe(409);
+      }
+      const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
+      expect(drafts.status).toBe(200);
+      expect(drafts.body.map((d) => d.content)).toEqual(['lost two', 'lost one']);
+      expect(drafts.body[0]).toMatchObject({ documentId: document.id, baseVersion: 1, title: 'Drafted', patch: null });
+
+      await api(`${docPath(document.id)}/members`, { method: 'POST', token: alice.token, body: { username: bob.username, role: 'editor' } });
+      const bobs = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: bob.token });
+      expect(bobs.body).toEqual([]);
+      expectProblem(await api(`${docPath(document.id)}/drafts`, { token: carol.token }), 404, 'not_found');
+    });
+  });
+
+  describe('PATCH /api/documents/:id', () => {
+    it('applies a diff-match-patch patch made against the If-Match version', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Patch', content: 'Hello world' });
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { patch: makePatch('Hello world', 'Hello brave new world') },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ content: 'Hello brave new world', version: 2 });
+      expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
+    });
+
+    it('renames with a title-only PATCH', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Old name', content: 'same' });
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { title: 'New name' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ title: 'New name', content: 'same', version: 2 });
+    });
+
+    it('survives the diff-match-patch URIError emoji case (a surrogate pair split by the diff)', async () => {
+      const before = 'Mood: 🙂🙂 ok';
+      const after = 'Mood: 🙂🙃 ok';
+      const document = await createDocument(api, alice.token, { title: 'Emoji patch', content: before });
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { patch: makePatch(before, after) },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.content).toBe(after);
+    });
+
+    it('answers 422 patch_does_not_apply when a hunk does not apply exactly or the text is malformed, and writes nothing', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Strict', content: 'The quick brown fox' });
+      const foreign = makePatch('Completely different text here', 'Completely other text here');
+      const notApplying = await api(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { patch: foreign },
+      });
+      expectProblem(notApplying, 422, 'patch_does_not_apply');
+      const malformed = await api(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { patch: '@@ this is not a patch\n' },
+      });
+      expectProblem(malformed, 422, 'patch_does_not_apply');
+      expect(malformed.body).toMatchObject({ reason: 'malformed' });
+      const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
+      expect(read.body).toMatchObject({ version: 1, content: 'The quick brown fox' });
+    });
+
+    it('answers 422 for an empty body and a stale If-Match with 409 when merge is not asked for', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Patch stale', content: 'abc' });
+      expectProblem(
+        await api(docPath(document.id), { method: 'PATCH', token: alice.token, headers: { 'if-match': document.etag }, body: {} }),
+        422,
+        'validation_failed',
+      );
+      await putDocument(api, alice.token, document, 'abcd');
+      const stale = await api(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { patch: makePatch('abc', 'xabc') },
+      });
+      expectProblem(stale, 409, 'stale_version');
+      const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
+      expect(drafts.body[0]).toMatchObject({ patch: makePatch('abc', 'xabc'), content: null, baseVersion: 1 });
+    });
+  });
+
+  describe('Prefer: merge', () => {
+    const base = 'Line one\nLine two\nLine three\n';
+
+    it('merges a clean stale PUT into a new version: 200 + Preference-Applied: merge', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Merge PUT', content: base });
+      await putDocument(api, alice.token, document, 'Line ONE\nLine two\nLine three\n');
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag, prefer: 'merge' },
+        body: { content: 'Line one\nLine two\nLine THREE\n' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('preference-applied')).toBe('merge');
+      expect(response.body).toMatchObject({ content: 'Line ONE\nLine two\nLine THREE\n', version: 3 });
+    });
+
+    it('answers an unclean stale PUT with 409 carrying the server merge attempt, and writes nothing', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Merge conflict', content: base });
+      await putDocument(api, alice.token, document, 'Line one\nLine 2 (theirs)\nLine three\n');
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag, prefer: 'merge' },
+        body: { content: 'Line one\nLine 2 (mine)\nLine three\n' },
+      });
+      expectProblem(response, 409, 'stale_version');
+      const problem = StaleVersionProblemSchema.parse(response.body);
+      expect(problem.merge).toBeDefined();
+      expect(problem.merge?.conflicts.length).toBeGreaterThan(0);
+      expect(problem.merge?.text).toContain('<<<<<<< mine');
+      expect(problem.current.version).toBe(2);
+      expect(response.headers.get('preference-applied')).toBeNull();
+      const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
+      expect(read.body.version).toBe(2);
+    });
+
+    it('merges a clean stale PATCH (base = the If-Match version + the patch)', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Merge PATCH', content: base });
+      await putDocument(api, alice.token, document, `${base}Line four\n`);
+      const response = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag, prefer: 'merge' },
+        body: { patch: makePatch(base, `Line zero\n${base}`) },
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('preference-applied')).toBe('merge');
+      expect(response.body.content).toBe(`Line zero\n${base}Line four\n`);
+    });
+
+    it('answers an unclean stale PATCH with 409 + merge, and keeps it as a draft', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Merge PATCH conflict', content: base });
+      await putDocument(api, alice.token, document, 'Line one\nLine TWO by them\nLine three\n');
+      const patch = makePatch(base, 'Line one\nLine two by me\nLine three\n');
+      const response = await api(docPath(document.id), {
+        method: 'PATCH',
+        token: alice.token,
+        headers: { 'if-match': document.etag, prefer: 'merge' },
+        body: { patch },
+      });
+      expectProblem(response, 409, 'stale_version');
+      expect(StaleVersionProblemSchema.parse(response.body).merge?.conflicts.length).toBeGreaterThan(0);
+      const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
+      expect(drafts.body[0]).toMatchObject({ patch });
+    });
+
+    it('does not merge without a base: If-Unmodified-Since stale stays a plain 409', async () => {
+      const document = await createDocument(api, alice.token, { title: 'No base', content: base });
+      const updated = await putDocument(api, alice.token, document, `${base}more\n`);
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-unmodified-since': new Date(new Date(updated.updatedAt).getTime() - 5000).toUTCString(), prefer: 'merge' },
+        body: { content: 'x' },
+      });
+      expectProblem(response, 409, 'stale_version');
+      expect(response.body).not.toHaveProperty('merge');
+    });
+  });
+
+  describe('archive, restore, delete', () => {
+    it('archives and restores with preconditions; writes to an archived document are 409 document_archived', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Lifecycle', content: 'x' });
+      expectProblem(await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token }), 428, 'precondition_required');
+      const archived = await api<ConcordDocument>(`${docPath(document.id)}/archive`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+      });
+      expect(archived.status).toBe(200);
+      expect(archived.body).toMatchObject({ state: 'archived', version: 2 });
+      expect(archived.headers.get('etag')).toBe(etagFor(document.id, 2));
+
+      const again = await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token, headers: { 'if-match': '*' } });
+      expectProblem(again, 409, 'already_archived');
+      const write = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': archived.body.etag },
+        body: { content: 'y' },
+      });
+      expectProblem(write, 409, 'document_archived');
+
+      const restored = await api<ConcordDocument>(`${docPath(document.id)}/restore`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': archived.body.etag },
+      });
+      expect(restored.status).toBe(200);
+      expect(restored.body).toMatchObject({ state: 'active', version: 3 });
+      const notArchived = await api(`${docPath(document.id)}/restore`, { method: 'POST', token: alice.token, headers: { 'if-match': '*' } });
+      expectProblem(notArchived, 409, 'not_archived');
+      const stale = await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token, headers: { 'if-match': document.etag } });
+      expectProblem(stale, 409, 'stale_version');
+    });
+
+    it('deletes with a precondition: 204, then the document and its history are gone', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Delete me' });
+      expectProblem(await api(docPath(document.id), { method: 'DELETE', token: alice.token }), 428, 'precondition_required');
+      expectProblem(
+        await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': etagFor(document.id, 7) } }),
+        409,
+        'stale_version',
+      );
+      const deleted = await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': document.etag } });
+      expect(deleted.status).toBe(204);
+      expect(deleted.text).toBe('');
+      expectProblem(await api(docPath(document.id), { token: alice.token }), 404, 'not_found');
+      expectProblem(await api(`${docPath(document.id)}/versions/1`, { token: alice.token }), 404, 'not_found');
+      expectProblem(
+        await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': '*' } }),
+        404,
+        'not_found',
+      );
+    });
+  });
+
+  describe('history: versions and changes', () => {
+    it('lists versions newest first and returns each as it was (the merge base)', async () => {
+      const document = await createDocument(api, alice.token, { title: 'History', content: 'one' });
+      const v2 = await putDocument(api, alice.token, document, 'two');
+      await putDocument(api, alice.token, v2, 'three');
+      const versions = await api<VersionListItem[]>(`${docPath(document.id)}/versions`, { token: alice.token });
+      expect(versions.status).toBe(200);
+      expect(versions.body.map((v) => v.version)).toEqual([3, 2, 1]);
+      expect(versions.body[0].updatedBy).toMatchObject({ id: alice.id, username: alice.username });
+
+      const at2 = await api<ConcordDocument>(`${docPath(document.id)}/versions/2`, { token: alice.token });
+      expect(at2.status).toBe(200);
+      expect(DocumentSchema.parse(at2.body)).toMatchObject({ version: 2, content: 'two', etag: etagFor(document.id, 2) });
+      expect(at2.headers.get('etag')).toBe(etagFor(document.id, 2));
+
+      expectProblem(await api(`${docPath(document.id)}/versions/4`, { token: alice.token }), 404, 'not_found');
+      expectProblem(await api(`${docPath(document.id)}/versions/0`, { token: alice.token }), 404, 'not_found');
+      expectProblem(await api(`${docPath(document.id)}/versions/abc`, { token: alice.token }), 404, 'not_found');
+      expectProblem(await api(`${docPath(document.id)}/versions`, { token: bob.token }), 404, 'not_found');
+    });
+
+    it('returns the changes after `since`, oldest first, that rebuild the document', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Changes', content: 'a' });
+      const v2 = await putDocument(api, alice.token, document, 'ab');
+      const renamed = await api<ConcordDocument>(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': v2.etag },
+        body: { content: 'abc', title: 'Changes renamed' },
+      });
+      expect(renamed.status).toBe(200);
+      const changes = await api<Change[]>(`${docPath(document.id)}/changes?since=1`, { token: alice.token });
+      expect(changes.status).toBe(200);
+      expect(changes.body.map((c) => [c.baseVersion, c.version])).toEqual([
+        [1, 2],
+        [2, 3],
+      ]);
+      expect(changes.body[0].title).toBeUndefined();
+      expect(changes.body[1].title).toBe('Changes renamed');
+      expect(changes.body[0].author).toMatchObject({ id: alice.id });
+
+      const all = await api<Change[]>(`${docPath(document.id)}/changes?since=0`, { token: alice.token });
+      expect(all.body).toHaveLength(3);
+      const { applyPatchStrict } = await import('@concord/shared');
+      let text = '';
+      for (const change of all.body) {
+        const applied = applyPatchStrict(text, change.patch);
+        if (!applied.ok) throw new Error(applied.detail);
+        text = applied.text;
+      }
+      expect(text).toBe('abc');
+
+      const none = await api<Change[]>(`${docPath(document.id)}/changes?since=3`, { token: alice.token });
+      expect(none.body).toEqual([]);
+      const future = await api<Change[]>(`${docPath(document.id)}/changes?since=99`, { token: alice.token });
+      expect(future.body).toEqual([]);
+      for (const bad of ['', '-1', 'x', '1.5']) {
+        expectProblem(await api(`${docPath(document.id)}/changes?since=${bad}`, { token: alice.token }), 422, 'validation_failed');
+      }
+      expectProblem(await api(`${docPath(document.id)}/changes`, { token: alice.token }), 422, 'validation_failed');
+    });
+  });
+
+  describe('members and access', () => {
+    it('lets the owner add editors and viewers; editors write, viewers read but get 403 on writes', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Shared', content: 'hello' });
+      const editor = await api<Member>(`${docPath(document.id)}/members`, {
+        method: 'POST',
+        token: alice.token,
+        body: { username: bob.username, role: 'editor' },
+      });
+      expect(editor.status).toBe(201);
+      expect(editor.body).toEqual({ user: { id: bob.id, username: bob.username, displayName: expect.any(String) }, role: 'editor' });
+      const viewer = await api<Member>(`${docPath(document.id)}/members`, {
+        method: 'POST',
+        token: alice.token,
+        body: { username: carol.username.toUpperCase(), role: 'viewer' },
+      });
+      expect(viewer.status).toBe(201);
+
+      const members = await api<Member[]>(`${docPath(document.id)}/members`, { token: carol.token });
+      expect(members.body.map((m) => [m.user.username, m.role])).toEqual([
+        [alice.username, 'owner'],
+        [bob.username, 'editor'],
+        [carol.username, 'viewer'],
+      ]);
+
+      const bobWrites = await putDocument(api, bob.token, document, 'hello from bob');
+      expect(bobWrites.updatedBy.id).toBe(bob.id);
+      const carolReads = await api<ConcordDocument>(docPath(document.id), { token: carol.token });
+      expect(carolReads.body.content).toBe('hello from bob');
+      const carolWrites = await api(docPath(document.id), {
+        method: 'PUT',
+        token: carol.token,
+        headers: { 'if-match': bobWrites.etag },
+        body: { content: 'nope' },
+      });
+      expectProblem(carolWrites, 403, 'forbidden');
+      const carolPatches = await api(docPath(document.id), {
+        method: 'PATCH',
+        token: carol.token,
+        headers: { 'if-match': bobWrites.etag },
+        body: { title: 'nope' },
+      });
+      expectProblem(carolPatches, 403, 'forbidden');
+      expectProblem(
+        await api(`${docPath(document.id)}/archive`, { method: 'POST', token: carol.token, headers: { 'if-match': '*' } }),
+        403,
+        'forbidden',
+      );
+      // Only the owner deletes and shares.
+      expectProblem(await api(docPath(document.id), { method: 'DELETE', token: bob.token, headers: { 'if-match': '*' } }), 403, 'forbidden');
+      expectProblem(
+        await api(`${docPath(document.id)}/members`, { method: 'POST', token: bob.token, body: { username: carol.username, role: 'editor' } }),
+        403,
+        'forbidden',
+      );
+      const listed = await api<DocumentList>('/api/documents?limit=100', { token: carol.token });
+      expect(listed.body.items.find((item) => item.id === document.id)?.role).toBe('viewer');
+    });
+
+    it('answers 422 for an unknown user, 409 member_exists for a member, 422 for a bad role, 404 for strangers', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Members errors' });
+      const path = `${docPath(document.id)}/members`;
+      expectProblem(
+        await api(path, { method: 'POST', token: alice.token, body: { username: 'no-such-user-zz', role: 'editor' } }),
+        422,
+        'validation_failed',
+      );
+      expectProblem(await api(path, { method: 'POST', token: alice.token, body: { username: alice.username, role: 'viewer' } }), 409, 'member_exists');
+      expectProblem(await api(path, { method: 'POST', token: alice.token, body: { username: bob.username, role: 'owner' } }), 422, 'validation_failed');
+      expectProblem(await api(path, { method: 'POST', token: bob.token, body: { username: bob.username, role: 'editor' } }), 404, 'not_found');
+      expectProblem(await api(path, { token: bob.token }), 404, 'not_found');
+      expectProblem(
+        await api(docPath(document.id), { method: 'PUT', token: bob.token, headers: { 'if-match': '*' }, body: { content: 'x' } }),
+        404,
+        'not_found',
+      );
+    });
+  });
+
+  describe('Idempotency-Key on POST /api/documents', () => {
+    it('replays the first response for the same key and body, and does not create twice', async () => {
+      const user = await registerUser(server.url);
+      const key = `key-${Date.now()}`;
+      const body = { title: 'Once', content: 'only once' };
+      const first = await api<ConcordDocument>('/api/documents', { method: 'POST', token: user.token, headers: { 'idempotency-key': key }, body });
+      expect(first.status).toBe(201);
+      const replay = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: user.token,
+        headers: { 'idempotency-key': key },
+        body: { content: 'only once', title: 'Once' },
+      });
+      expect(replay.status).toBe(201);
+      expect(replay.body).toEqual(first.body);
+      expect(replay.headers.get('location')).toBe(first.headers.get('location'));
+      expect(replay.headers.get('etag')).toBe(first.headers.get('etag'));
+      const list = await api<DocumentList>('/api/documents', { token: user.token });
+      expect(list.body.items).toHaveLength(1);
+
+      // Keys are per user: another user's same key is a fresh request.
+      const other = await registerUser(server.url);
+      const theirs = await api<ConcordDocument>('/api/documents', { method: 'POST', token: other.token, headers: { 'idempotency-key': key }, body });
+      expect(theirs.status).toBe(201);
+      expect(theirs.body.id).not.toBe(first.body.id);
+    });
+
+    it('answers 422 idempotency_key_mismatch for the same key with a different body', async () => {
+      const key = `key-mismatch-${Date.now()}`;
+      const first = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body: { title: 'A' } });
+      expect(first.status).toBe(201);
+      const second = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body: { title: 'B' } });
+      expectProblem(second, 422, 'idempotency_key_mismatch');
+    });
+
+    it('answers 409 idempotency_in_flight (its own problem type) while the first request is still running', async () => {
+      const service = server.app.get(DocumentsService);
+      const original = service.create.bind(service);
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let entered: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      // Holds the first create open (a slow request) until the second has been answered.
+      const spy = jest.spyOn(service, 'create').mockImplementationOnce(async (...args) => {
+        entered();
+        await gate;
+        return original(...args);
+      });
+      try {
+        const key = `key-flight-${Date.now()}`;
+        const body = { title: 'Slow' };
+        const slow = api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        await started;
+        const second = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        expectProblem(second, 409, 'idempotency_in_flight');
+        expect(second.body).toMatchObject({ type: 'urn:concord:problem:idempotency-in-flight' });
+        release();
+        const first = await slow;
+        expect(first.status).toBe(201);
+        const replay = await api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        expect(replay.status).toBe(201);
+        expect(replay.body.id).toBe(first.body.id);
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+    });
+
+    it('releases the key when the first attempt fails, so a retry runs again', async () => {
+      const slug = `idem-slug-${Date.now()}`;
+      await createDocument(api, alice.token, { title: 'Holder', slug });
+      const key = `key-fail-${Date.now()}`;
+      const body = { title: 'Wants slug', slug };
+      expectProblem(await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body }), 409, 'slug_taken');
+      expectProblem(await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body }), 409, 'slug_taken');
+    });
+  });
+});
