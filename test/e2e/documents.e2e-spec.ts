@@ -8,10 +8,12 @@ import {
   type Member,
   StaleVersionProblemSchema,
   type VersionListItem,
+  applyPatchStrict,
   etagFor,
   makePatch,
 } from '@concord/shared';
 import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the in-flight test holds a real create open through the service
 import { DocumentsService } from '../../server/src/documents/documents.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
 
@@ -653,7 +655,6 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
       const all = await api<Change[]>(`${docPath(document.id)}/changes?since=0`, { token: alice.token });
       expect(all.body).toHaveLength(3);
-      const { applyPatchStrict } = await import('@concord/shared');
       let text = '';
       for (const change of all.body) {
         const applied = applyPatchStrict(text, change.patch);
