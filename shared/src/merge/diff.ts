@@ -1,5 +1,5 @@
 import DiffMatchPatch from 'diff-match-patch';
-import { type Budget, type Diff, myersDiff } from './myers';
+import { type Budget, type Diff, myersDiff, myersRuns } from './myers';
 
 /**
  * Work allowance (Myers steps) for one `computeDiff`. About 2·10⁷ cheap steps keeps a diff of
@@ -17,6 +17,7 @@ export interface Hunk {
   text: string;
 }
 
+// Only the semantic cleanup is used: the diffing itself is `myersRuns` (see there why).
 const dmp = new DiffMatchPatch();
 
 /**
@@ -32,8 +33,17 @@ const dmp = new DiffMatchPatch();
  */
 export function computeDiff(a: string, b: string, budget: Budget = { remaining: DIFF_BUDGET }): Diff[] {
   if (a === b) return a.length > 0 ? [[0, a]] : [];
-  const prefix = commonPrefix(a, b);
-  const suffix = commonSuffix(a, b, prefix);
+  // Trim the common ends back to line boundaries, so the line pass sees whole lines and an
+  // edit is placed where a reader expects it ("line2\n" deleted, not "2\nline").
+  let prefix = commonPrefix(a, b);
+  prefix = prefix > 0 ? a.lastIndexOf('\n', prefix - 1) + 1 : 0;
+  let suffix = commonSuffix(a, b, prefix);
+  while (
+    suffix > 0 &&
+    !(a.charCodeAt(a.length - suffix - 1) === 0x0a && b.charCodeAt(b.length - suffix - 1) === 0x0a)
+  ) {
+    suffix--;
+  }
   const midA = a.slice(prefix, a.length - suffix);
   const midB = b.slice(prefix, b.length - suffix);
   const out: Diff[] = [];
@@ -47,9 +57,23 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
   if (a.length === 0 || b.length === 0) return a.length === 0 ? [[1, b]] : [[-1, a]];
   const hasLines = a.includes('\n') || b.includes('\n');
   if (!hasLines) return diffBlock(a, b, budget);
-  const { chars1, chars2, lineArray } = dmp.diff_linesToChars_(a, b);
-  const lineDiffs = myersDiff(chars1, chars2, budget);
-  if (lineDiffs === null) return [[-1, a], [1, b]];
+  const linesA = splitLines(a);
+  const linesB = splitLines(b);
+  const ids = new Map<string, number>();
+  const idOf = (line: string): number => {
+    let id = ids.get(line);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(line, id);
+    }
+    return id;
+  };
+  const lineRuns = myersRuns(Int32Array.from(linesA, idOf), Int32Array.from(linesB, idOf), budget);
+  if (lineRuns === null)
+    return [
+      [-1, a],
+      [1, b],
+    ];
   const out: Diff[] = [];
   let deleted = '';
   let inserted = '';
@@ -58,9 +82,8 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
     deleted = '';
     inserted = '';
   };
-  for (const [op, chars] of lineDiffs) {
-    let text = '';
-    for (let i = 0; i < chars.length; i++) text += lineArray[chars.charCodeAt(i)];
+  for (const { op, from, to } of lineRuns) {
+    const text = (op === 1 ? linesB : linesA).slice(from, to).join('');
     if (op === 0) {
       flush();
       out.push([0, text]);
@@ -71,12 +94,29 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
   return out;
 }
 
+/** Lines with their line breaks; the last may lack one. */
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length - 1; i++) out.push(`${lines[i]}\n`);
+  if (lines[lines.length - 1] !== '') out.push(lines[lines.length - 1]);
+  return out;
+}
+
 function diffBlock(a: string, b: string, budget: Budget): Diff[] {
   if (a.length === 0) return b.length === 0 ? [] : [[1, b]];
   if (b.length === 0) return [[-1, a]];
-  if (a.length + b.length > CHAR_BLOCK_LIMIT) return [[-1, a], [1, b]];
+  if (a.length + b.length > CHAR_BLOCK_LIMIT)
+    return [
+      [-1, a],
+      [1, b],
+    ];
   const diffs = myersDiff(a, b, budget);
-  if (diffs === null) return [[-1, a], [1, b]];
+  if (diffs === null)
+    return [
+      [-1, a],
+      [1, b],
+    ];
   // Semantic cleanup folds chance one-letter matches ("chaff") into the edits around them, so
   // a rewritten phrase is one edit rather than a comb of tiny ones that could interleave with
   // the other side's edits and "merge" into nonsense.

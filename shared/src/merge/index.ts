@@ -1,2 +1,3 @@
 export { makePatch, applyPatchStrict, type ApplyPatchResult } from './patch';
+export { threeWayMerge } from './three-way-merge';
 export { diffHunks, type Hunk } from './diff';

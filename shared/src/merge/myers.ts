@@ -2,8 +2,20 @@
 export type DiffOp = -1 | 0 | 1;
 export type Diff = [DiffOp, string];
 
+/** A shared, deterministic allowance of diff steps for one operation. */
+export interface Budget {
+  remaining: number;
+}
+
+/** A run of a diff by index: equal and delete runs index `a`, insert runs index `b`. */
+export interface Run {
+  op: DiffOp;
+  from: number;
+  to: number;
+}
+
 /**
- * Myers' O((N+M)·D) greedy diff over UTF-16 code units, with a deterministic work budget.
+ * Myers' O((N+M)·D) greedy diff of two sequences, with a deterministic work budget.
  *
  * Why not diff-match-patch's `diff_main`: its only guard against quadratic inputs is
  * `Diff_Timeout`, a wall-clock deadline. That makes results depend on machine load (not
@@ -11,11 +23,11 @@ export type Diff = [DiffOp, string];
  * same answer on every machine; when the budget runs out we return `null` and the caller
  * falls back to a coarser but still exact answer (one replace run).
  */
-export function myersDiff(a: string, b: string, budget: Budget): Diff[] | null {
+export function myersRuns(a: ArrayLike<number>, b: ArrayLike<number>, budget: Budget): Run[] | null {
   const n = a.length;
   const m = b.length;
-  if (n === 0) return m === 0 ? [] : [[1, b]];
-  if (m === 0) return [[-1, a]];
+  if (n === 0) return m === 0 ? [] : [{ op: 1, from: 0, to: m }];
+  if (m === 0) return [{ op: -1, from: 0, to: n }];
   const max = n + m;
   const offset = max + 1;
   const v = new Int32Array(2 * max + 3);
@@ -29,32 +41,28 @@ export function myersDiff(a: string, b: string, budget: Budget): Diff[] | null {
       else x = v[offset + k - 1] + 1;
       let y = x - k;
       const startX = x;
-      while (x < n && y < m && a.charCodeAt(x) === b.charCodeAt(y)) {
+      while (x < n && y < m && a[x] === b[y]) {
         x++;
         y++;
       }
       budget.remaining -= x - startX + 1;
       v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(a, b, trace, n, m);
+      if (x >= n && y >= m) return backtrack(trace, n, m);
     }
+    budget.remaining -= d;
     if (budget.remaining < 0) return null;
   }
   return null;
 }
 
-/** A shared, deterministic allowance of diff steps for one operation. */
-export interface Budget {
-  remaining: number;
-}
-
-function backtrack(a: string, b: string, trace: Int32Array[], n: number, m: number): Diff[] {
-  const reversed: Diff[] = [];
-  const push = (op: DiffOp, text: string): void => {
-    if (text.length === 0) return;
+function backtrack(trace: Int32Array[], n: number, m: number): Run[] {
+  const reversed: Run[] = [];
+  const push = (op: DiffOp, from: number, to: number): void => {
+    if (to <= from) return;
     const last = reversed[reversed.length - 1];
-    // Built back to front, so a run's earlier text goes in front.
-    if (last !== undefined && last[0] === op) last[1] = text + last[1];
-    else reversed.push([op, text]);
+    // Built back to front: a run that continues the last one extends it to the left.
+    if (last !== undefined && last.op === op && last.from === to) last.from = from;
+    else reversed.push({ op, from, to });
   };
   let x = n;
   let y = m;
@@ -62,16 +70,30 @@ function backtrack(a: string, b: string, trace: Int32Array[], n: number, m: numb
     const vd = trace[d];
     const at = (k: number): number => vd[k + d + 1];
     const k = x - y;
-    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const down = k === -d || (k !== d && at(k - 1) < at(k + 1));
+    const prevK = down ? k + 1 : k - 1;
     const prevX = at(prevK);
     const prevY = prevX - prevK;
-    const snakeX = prevK === k + 1 ? prevX : prevX + 1;
-    push(0, a.slice(snakeX, x));
-    if (prevK === k + 1) push(1, b.charAt(prevY));
-    else push(-1, a.charAt(prevX));
+    push(0, down ? prevX : prevX + 1, x);
+    if (down) push(1, prevY, prevY + 1);
+    else push(-1, prevX, prevX + 1);
     x = prevX;
     y = prevY;
   }
-  push(0, a.slice(0, x));
+  push(0, 0, x);
   return reversed.reverse();
+}
+
+/** Code units of a string, for `myersRuns`. */
+export function codeUnits(text: string): Uint16Array {
+  const out = new Uint16Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+/** Character-level Myers diff of two strings in diff-match-patch's shape, or null over budget. */
+export function myersDiff(a: string, b: string, budget: Budget): Diff[] | null {
+  const runs = myersRuns(codeUnits(a), codeUnits(b), budget);
+  if (runs === null) return null;
+  return runs.map(({ op, from, to }): Diff => [op, (op === 1 ? b : a).slice(from, to)]);
 }

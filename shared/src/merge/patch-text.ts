@@ -43,7 +43,8 @@ export function hunksToText(hunks: PatchHunk[]): string {
   let out = '';
   for (const hunk of hunks) {
     out += `@@ -${coords(hunk.start1, hunk.length1)} +${coords(hunk.start2, hunk.length2)} @@\n`;
-    for (const [op, text] of hunk.diffs) out += `${op === 1 ? '+' : op === -1 ? '-' : ' '}${encodePatchLine(text)}\n`;
+    for (const [op, text] of hunk.diffs)
+      out += `${op === 1 ? '+' : op === -1 ? '-' : ' '}${encodePatchLine(text)}\n`;
   }
   return out;
 }
@@ -89,7 +90,10 @@ export function parsePatchText(text: string): PatchHunk[] {
       const sign = body.charAt(0);
       if (sign === '@') break;
       const op: DiffOp | undefined = sign === '+' ? 1 : sign === '-' ? -1 : sign === ' ' ? 0 : undefined;
-      if (op === undefined) throw new PatchSyntaxError(`line ${i + 1}: expected "+", "-", " " or "@@", got ${JSON.stringify(sign)}`);
+      if (op === undefined)
+        throw new PatchSyntaxError(
+          `line ${i + 1}: expected "+", "-", " " or "@@", got ${JSON.stringify(sign)}`,
+        );
       diffs.push([op, decodePatchLine(body.slice(1), i + 1)]);
       i++;
     }
@@ -144,12 +148,14 @@ export function decodePatchLine(text: string, lineNo: number): string {
     for (let k = 0; k < need; k++) {
       if (text.charCodeAt(i) !== 0x25) throw new PatchSyntaxError(`line ${lineNo}: truncated UTF-8 sequence`);
       const next = readByte(text, i, lineNo);
-      if ((next & 0xc0) !== 0x80) throw new PatchSyntaxError(`line ${lineNo}: invalid UTF-8 continuation byte`);
+      if ((next & 0xc0) !== 0x80)
+        throw new PatchSyntaxError(`line ${lineNo}: invalid UTF-8 continuation byte`);
       code = (code << 6) | (next & 0x3f);
       i += 3;
     }
     const min = need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000;
-    if (code < min || code > 0x10ffff) throw new PatchSyntaxError(`line ${lineNo}: overlong or out-of-range UTF-8`);
+    if (code < min || code > 0x10ffff)
+      throw new PatchSyntaxError(`line ${lineNo}: overlong or out-of-range UTF-8`);
     out += String.fromCodePoint(code);
   }
   return out;

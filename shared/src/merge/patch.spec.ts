@@ -5,7 +5,24 @@ import { applyPatchStrict, makePatch } from './patch';
 const runs = (n: number): number => (process.env.CI === 'true' ? n : Math.ceil(n / 4));
 
 /** Text with astral characters, combining marks, CRLF and lone surrogates mixed in. */
-const unit = fc.constantFrom('a', 'b', ' ', '\n', '\r\n', 'é', '😀', '😁', '👍🏽', '𝒳', '%', '+', '#', '\uD83D', '\uDE00', 'z');
+const unit = fc.constantFrom(
+  'a',
+  'b',
+  ' ',
+  '\n',
+  '\r\n',
+  'é',
+  '😀',
+  '😁',
+  '👍🏽',
+  '𝒳',
+  '%',
+  '+',
+  '#',
+  '\uD83D',
+  '\uDE00',
+  'z',
+);
 const text = fc.array(unit, { maxLength: 40 }).map((parts) => parts.join(''));
 
 describe('makePatch', () => {
@@ -55,9 +72,13 @@ describe('makePatch', () => {
 
   it('round-trips arbitrary UTF-16 (fast-check binary strings)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 30 }), (a, b) => {
-        expect(applyPatchStrict(a, makePatch(a, b))).toEqual({ ok: true, text: b });
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        (a, b) => {
+          expect(applyPatchStrict(a, makePatch(a, b))).toEqual({ ok: true, text: b });
+        },
+      ),
       { numRuns: runs(2000) },
     );
   });
@@ -69,11 +90,23 @@ describe('applyPatchStrict', () => {
 
   it('reports malformed patch text without throwing', () => {
     expect(applyPatchStrict(base, 'nonsense')).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n abc\n-%E0%A4%A\n')).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n %ZZ\n')).toMatchObject({ ok: false, reason: 'malformed' });
-    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n*abc\n')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n abc\n-%E0%A4%A\n')).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n %ZZ\n')).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
+    expect(applyPatchStrict(base, '@@ -1,3 +1,3 @@\n*abc\n')).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
     // Header lengths that disagree with the lines.
-    expect(applyPatchStrict(base, '@@ -1,5 +1,3 @@\n abc\n')).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(applyPatchStrict(base, '@@ -1,5 +1,3 @@\n abc\n')).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('refuses a hunk whose context moved, where patch_apply would fuzz it in', () => {
@@ -86,7 +119,10 @@ describe('applyPatchStrict', () => {
   });
 
   it('refuses a hunk whose deleted text changed', () => {
-    expect(applyPatchStrict('alpha beta gamme delta epsilon', patch)).toMatchObject({ ok: false, reason: 'does_not_apply' });
+    expect(applyPatchStrict('alpha beta gamme delta epsilon', patch)).toMatchObject({
+      ok: false,
+      reason: 'does_not_apply',
+    });
   });
 
   it('refuses a patch past the end of the text', () => {
@@ -94,7 +130,10 @@ describe('applyPatchStrict', () => {
   });
 
   it('refuses an insertion between the halves of a surrogate pair', () => {
-    expect(applyPatchStrict('😀', '@@ -1,0 +2,1 @@\n+x\n')).toMatchObject({ ok: false, reason: 'does_not_apply' });
+    expect(applyPatchStrict('😀', '@@ -1,0 +2,1 @@\n+x\n')).toMatchObject({
+      ok: false,
+      reason: 'does_not_apply',
+    });
   });
 
   it('applies many hunks of a large text exactly', () => {
@@ -108,6 +147,9 @@ describe('applyPatchStrict', () => {
     const dmp = new DiffMatchPatch();
     const from = 'one two three four five six seven eight nine ten';
     const to = 'one 2 three four five six 7 eight nine ten!';
-    expect(applyPatchStrict(from, dmp.patch_toText(dmp.patch_make(from, to)))).toEqual({ ok: true, text: to });
+    expect(applyPatchStrict(from, dmp.patch_toText(dmp.patch_make(from, to)))).toEqual({
+      ok: true,
+      text: to,
+    });
   });
 });

@@ -6,8 +6,7 @@ import { type PatchHunk, PatchSyntaxError, hunksToText, parsePatchText } from '.
 const MARGIN = 4;
 
 export type ApplyPatchResult =
-  | { ok: true; text: string }
-  | { ok: false; reason: 'malformed' | 'does_not_apply'; detail: string };
+  { ok: true; text: string } | { ok: false; reason: 'malformed' | 'does_not_apply'; detail: string };
 
 /**
  * diff-match-patch patch text turning `from` into `to`; never throws.
@@ -84,7 +83,10 @@ export function applyPatchStrict(text: string, patchText: string): ApplyPatchRes
     }
     const skip = hunk.start2 - outLen;
     const at = srcPos + skip;
-    const expected = hunk.diffs.filter(([op]) => op !== 1).map(([, t]) => t).join('');
+    const expected = hunk.diffs
+      .filter(([op]) => op !== 1)
+      .map(([, t]) => t)
+      .join('');
     const found = source.slice(at, at + hunk.length1);
     if (at + hunk.length1 > source.length || found !== expected) {
       return {
@@ -96,7 +98,10 @@ export function applyPatchStrict(text: string, patchText: string): ApplyPatchRes
     if (splitsPair(source, at) || splitsPair(source, at + hunk.length1)) {
       return { ok: false, reason: 'does_not_apply', detail: `hunk ${h + 1} would split a surrogate pair` };
     }
-    const replacement = hunk.diffs.filter(([op]) => op !== -1).map(([, t]) => t).join('');
+    const replacement = hunk.diffs
+      .filter(([op]) => op !== -1)
+      .map(([, t]) => t)
+      .join('');
     out.push(source.slice(srcPos, at), replacement);
     outLen += skip + replacement.length;
     srcPos = at + hunk.length1;

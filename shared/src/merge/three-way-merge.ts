@@ -1,0 +1,236 @@
+import type { Conflict, MergeResult } from '../protocol';
+import { DIFF_BUDGET, type Hunk, diffHunks } from './diff';
+
+/**
+ * How far (UTF-16 units) a conflict zone grows along a word. Two edits inside one word
+ * conflict; past this length a "word" is not something a reader takes in at a glance
+ * (base64, random characters), and scanning it per edit would make the merge quadratic.
+ */
+const MAX_WORD = 64;
+
+const WORD_CHAR = /^[\p{L}\p{N}\p{M}_]$/u;
+
+type Side = 'mine' | 'theirs';
+
+interface SideHunk extends Hunk {
+  side: Side;
+  /** Conflict zone: the hunk grown to whole words of the base. */
+  zoneStart: number;
+  zoneEnd: number;
+}
+
+/** A stretch of the base that the output replaces: one side's edits, equal edits, or a conflict. */
+interface Region {
+  start: number;
+  end: number;
+  mine: Hunk[];
+  theirs: Hunk[];
+  conflict: boolean;
+}
+
+/**
+ * Three-way merge of plain text, character-level, in the manner of `git merge-file` but
+ * finer-grained. Pure and deterministic: no I/O, no clock, no randomness.
+ *
+ * 1. Diff base→mine and base→theirs (see `computeDiff`: line diff first, then characters
+ *    inside changed lines, on a deterministic work budget rather than diff-match-patch's
+ *    wall-clock `Diff_Timeout`). Each diff becomes hunks against the base whose boundaries
+ *    never split a surrogate pair.
+ * 2. Grow every hunk to the whole words of the base around it (its "zone"). Hunks of the two
+ *    sides whose zones overlap or touch form one cluster; two edits in different words of a
+ *    line merge cleanly, two edits in one word, or an insertion at the edge of the other side's
+ *    deletion, do not.
+ * 3. A cluster edited by one side is applied. A cluster edited by both sides is clean when
+ *    both produce the same text there (identical changes), a conflict otherwise.
+ * 4. A conflict is widened to whole lines of the base (the markers sit on their own lines, and
+ *    a reader judges lines), and swallows any other edit that the widened region touches, so
+ *    each side's version of the region is that side's complete text of those lines.
+ * 5. The result is the base with every region replaced; a conflict is written as
+ *    `<<<<<<< mine` / `=======` / `>>>>>>> theirs` (CRLF markers when the region uses CRLF).
+ */
+export function threeWayMerge(base: string, mine: string, theirs: string): MergeResult {
+  if (mine === theirs || theirs === base) return { clean: true, text: mine, conflicts: [] };
+  if (mine === base) return { clean: true, text: theirs, conflicts: [] };
+  return mergeByHunks(base, mine, theirs);
+}
+
+/** The merge proper, without the equal-input shortcuts (exported for the property tests). */
+export function mergeByHunks(base: string, mine: string, theirs: string): MergeResult {
+  // One budget per side: two bounded diffs bound the whole merge.
+  const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET / 2 });
+  const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET / 2 });
+  const clusters = clusterHunks(base, mineHunks, theirHunks);
+  const regions = widenConflicts(base, clusters);
+  return render(base, regions);
+}
+
+function clusterHunks(base: string, mineHunks: Hunk[], theirHunks: Hunk[]): Region[] {
+  const all: SideHunk[] = [];
+  for (const hunk of mineHunks) all.push(withZone(base, hunk, 'mine'));
+  for (const hunk of theirHunks) all.push(withZone(base, hunk, 'theirs'));
+  all.sort(
+    (a, b) =>
+      a.zoneStart - b.zoneStart || a.start - b.start || (a.side === b.side ? 0 : a.side === 'mine' ? -1 : 1),
+  );
+  const regions: Region[] = [];
+  let current: Region | null = null;
+  let zoneEnd = -1;
+  for (const hunk of all) {
+    if (current === null || hunk.zoneStart > zoneEnd) {
+      current = { start: hunk.start, end: hunk.end, mine: [], theirs: [], conflict: false };
+      regions.push(current);
+    }
+    current[hunk.side].push({ start: hunk.start, end: hunk.end, text: hunk.text });
+    current.start = Math.min(current.start, hunk.start);
+    current.end = Math.max(current.end, hunk.end);
+    zoneEnd = Math.max(zoneEnd, hunk.zoneEnd);
+  }
+  for (const region of regions) {
+    if (region.mine.length > 0 && region.theirs.length > 0) {
+      const ours = applyHunks(base, region.start, region.end, region.mine);
+      const their = applyHunks(base, region.start, region.end, region.theirs);
+      region.conflict = ours !== their;
+    }
+  }
+  return regions;
+}
+
+function withZone(base: string, hunk: Hunk, side: Side): SideHunk {
+  let zoneStart = hunk.start;
+  const leftLimit = Math.max(0, hunk.start - MAX_WORD);
+  while (zoneStart > leftLimit) {
+    const width = zoneStart >= 2 && isPairAt(base, zoneStart - 2) ? 2 : 1;
+    if (!WORD_CHAR.test(base.slice(zoneStart - width, zoneStart))) break;
+    zoneStart -= width;
+  }
+  let zoneEnd = hunk.end;
+  const rightLimit = Math.min(base.length, hunk.end + MAX_WORD);
+  while (zoneEnd < rightLimit) {
+    const width = isPairAt(base, zoneEnd) ? 2 : 1;
+    if (!WORD_CHAR.test(base.slice(zoneEnd, zoneEnd + width))) break;
+    zoneEnd += width;
+  }
+  return { ...hunk, side, zoneStart, zoneEnd };
+}
+
+function isPairAt(text: string, index: number): boolean {
+  const high = text.charCodeAt(index);
+  const low = text.charCodeAt(index + 1);
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
+}
+
+/** Grow conflicts to whole lines and fold in whatever they then touch; regions stay sorted and disjoint. */
+function widenConflicts(base: string, regions: Region[]): Region[] {
+  const newlines = newlineIndex(base);
+  const stack: Region[] = [];
+  for (const region of regions) {
+    let current = region;
+    if (current.conflict) widenToLines(base, newlines, current);
+    for (;;) {
+      const top = stack[stack.length - 1];
+      if (top === undefined || !(top.conflict || current.conflict) || !intersects(top, current)) break;
+      stack.pop();
+      current = {
+        start: Math.min(top.start, current.start),
+        end: Math.max(top.end, current.end),
+        mine: [...top.mine, ...current.mine],
+        theirs: [...top.theirs, ...current.theirs],
+        conflict: true,
+      };
+      widenToLines(base, newlines, current);
+    }
+    stack.push(current);
+  }
+  return stack;
+}
+
+function intersects(a: Region, b: Region): boolean {
+  const aEmpty = a.start === a.end;
+  const bEmpty = b.start === b.end;
+  if (aEmpty && bEmpty) return a.start === b.start;
+  if (aEmpty) return b.start < a.start && a.start < b.end;
+  if (bEmpty) return a.start < b.start && b.start < a.end;
+  return a.start < b.end && b.start < a.end;
+}
+
+function newlineIndex(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i);
+  return out;
+}
+
+/** Index in `newlines` of the first newline at or after `pos`. */
+function firstNewlineFrom(newlines: number[], pos: number): number {
+  let lo = 0;
+  let hi = newlines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (newlines[mid] < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function widenToLines(base: string, newlines: number[], region: Region): void {
+  const before = firstNewlineFrom(newlines, region.start) - 1;
+  const lineStart = before >= 0 ? newlines[before] + 1 : 0;
+  // Insertions at the very start of a line (both sides adding lines in one place) need no
+  // base line around them: git shows just the two insertions, and so do we.
+  if (region.start === region.end && region.start === lineStart) return;
+  region.start = lineStart;
+  if (region.end > region.start && base.charCodeAt(region.end - 1) === 0x0a) return;
+  const after = firstNewlineFrom(newlines, region.end);
+  region.end = after < newlines.length ? newlines[after] + 1 : base.length;
+}
+
+/** `base.slice(start, end)` with `hunks` (sorted, disjoint, inside the range) applied. */
+function applyHunks(base: string, start: number, end: number, hunks: Hunk[]): string {
+  let out = '';
+  let pos = start;
+  for (const hunk of hunks) {
+    out += base.slice(pos, hunk.start) + hunk.text;
+    pos = hunk.end;
+  }
+  return out + base.slice(pos, end);
+}
+
+function render(base: string, regions: Region[]): MergeResult {
+  const parts: string[] = [];
+  const conflicts: Conflict[] = [];
+  let length = 0;
+  let pos = 0;
+  const emit = (text: string): void => {
+    parts.push(text);
+    length += text.length;
+  };
+  for (const region of regions) {
+    emit(base.slice(pos, region.start));
+    pos = region.end;
+    const ours = applyHunks(base, region.start, region.end, region.mine);
+    const their = applyHunks(base, region.start, region.end, region.theirs);
+    const original = base.slice(region.start, region.end);
+    // A region only one side changed (or both the same way) is clean; `conflict` marks the rest.
+    if (ours === their || their === original) {
+      emit(ours);
+      continue;
+    }
+    if (ours === original) {
+      emit(their);
+      continue;
+    }
+    const eol = /\r\n/.test(original + ours + their) ? '\r\n' : '\n';
+    const block =
+      `<<<<<<< mine${eol}${terminate(ours, eol)}` +
+      `=======${eol}${terminate(their, eol)}` +
+      `>>>>>>> theirs${eol}`;
+    conflicts.push({ base: original, mine: ours, theirs: their, start: length, end: length + block.length });
+    emit(block);
+  }
+  emit(base.slice(pos));
+  return { clean: conflicts.length === 0, text: parts.join(''), conflicts };
+}
+
+/** Text followed by a line break, so the next marker starts its own line. */
+function terminate(text: string, eol: string): string {
+  return text.length === 0 || text.endsWith('\n') ? text : text + eol;
+}
