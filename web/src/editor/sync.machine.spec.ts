@@ -1,0 +1,358 @@
+import { makePatch, type ConcordDocument, type EditBroadcast, type UserSummary } from '@concord/shared';
+import { sharedSyncDeps } from './sync-deps';
+import {
+  draftOf,
+  initialSyncState,
+  reduceSync,
+  syncStatus,
+  type SyncAction,
+  type SyncDeps,
+  type SyncEffect,
+  type SyncState,
+} from './sync.machine';
+import { applyChanges, diffChanges } from './text-changes.util';
+
+const DOC_ID = '0b7c5a52-7d0e-4a8e-9d53-3f1f2b6f4a11';
+const alice: UserSummary = { id: '5d3c1c1e-1111-4a8e-9d53-3f1f2b6f4a11', username: 'alice', displayName: 'Alice' };
+const bob: UserSummary = { id: '5d3c1c1e-2222-4a8e-9d53-3f1f2b6f4a11', username: 'bob', displayName: 'Bob' };
+
+function serverDoc(version: number, content: string, by: UserSummary = bob): ConcordDocument {
+  return {
+    id: DOC_ID,
+    title: 'Notes',
+    slug: 'notes',
+    content,
+    version,
+    state: 'active',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:05:00.000Z',
+    updatedBy: by,
+    etag: `"${DOC_ID}.v${version}"`,
+  };
+}
+
+function broadcast(baseVersion: number, version: number, from: string, to: string, author: UserSummary = bob): EditBroadcast {
+  return {
+    documentId: DOC_ID,
+    baseVersion,
+    version,
+    etag: `"${DOC_ID}.v${version}"`,
+    patch: makePatch(from, to),
+    author,
+    at: '2026-11-25T10:06:00.000Z',
+  };
+}
+
+/**
+ * Drives the reducer the way the live session does, with a simulated editor that only ever
+ * changes through local typing or the machine's applyToEditor effects: after every step the
+ * editor must show exactly the machine's idea of the document.
+ */
+class Harness {
+  state: SyncState = initialSyncState(DOC_ID);
+  editor = '';
+  sent: SyncEffect[] = [];
+  all: SyncEffect[] = [];
+  private seq = 0;
+  readonly deps: SyncDeps = { ...sharedSyncDeps, newId: () => `edit-${++this.seq}` };
+
+  do(action: SyncAction): SyncEffect[] {
+    const { state, effects } = reduceSync(this.state, action, this.deps);
+    this.state = state;
+    for (const effect of effects) {
+      if (effect.type === 'applyToEditor') this.editor = applyChanges(effect.changes, this.editor);
+      if (effect.type === 'send') this.sent.push(effect);
+    }
+    this.all.push(...effects);
+    expect(this.editor).toBe(this.state.doc);
+    return effects;
+  }
+
+  /** Connect and join at `document`. */
+  open(document: ConcordDocument): void {
+    this.do({ type: 'connected' });
+    this.do({ type: 'joined', document });
+  }
+
+  /** The user types: replace `find` with `replace` (first occurrence). */
+  type(find: string, replace: string): void {
+    const at = this.editor.indexOf(find);
+    if (at < 0) throw new Error(`"${find}" not in editor text`);
+    const next = this.editor.slice(0, at) + replace + this.editor.slice(at + find.length);
+    const changes = diffChanges(this.editor, next);
+    this.editor = next;
+    this.do({ type: 'local', changes });
+  }
+
+  lastSend() {
+    const effect = this.sent[this.sent.length - 1];
+    if (effect?.type !== 'send') throw new Error('nothing sent');
+    return effect.payload;
+  }
+}
+
+describe('save state machine', () => {
+  it('shows the joined document as saved and sends typing as a merge: true patch against the acknowledged version', () => {
+    const h = new Harness();
+    expect(syncStatus(h.state)).toBe('loading');
+    h.open(serverDoc(3, 'Hello world\n'));
+    expect(h.editor).toBe('Hello world\n');
+    expect(syncStatus(h.state)).toBe('saved');
+
+    h.type('world', 'there');
+    expect(syncStatus(h.state)).toBe('saving');
+    expect(h.sent).toHaveLength(0);
+
+    h.do({ type: 'flush' });
+    const payload = h.lastSend();
+    expect(payload).toMatchObject({ documentId: DOC_ID, baseVersion: 3, merge: true, clientEditId: 'edit-1' });
+    expect(sharedSyncDeps.applyPatch('Hello world\n', payload.patch)).toBe('Hello there\n');
+
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 4, etag: '"v4"' } });
+    expect(syncStatus(h.state)).toBe('saved');
+    expect(h.state.server).toEqual({ version: 4, text: 'Hello there\n', etag: '"v4"' });
+    expect(draftOf(h.state)).toBeNull();
+  });
+
+  it('sends nothing while an edit is in flight, then the typing made meanwhile against the new version', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'abc'));
+    h.type('abc', 'abcd');
+    h.do({ type: 'flush' });
+    h.type('abcd', 'abcde');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 2, etag: '"v2"' } });
+    expect(syncStatus(h.state)).toBe('saving');
+    h.do({ type: 'flush' });
+    expect(h.lastSend()).toMatchObject({ baseVersion: 2 });
+    expect(sharedSyncDeps.applyPatch('abcd', h.lastSend().patch)).toBe('abcde');
+  });
+
+  it('applies a remote edit without losing unsent local typing (rebased, not overwritten)', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'line one\nline two\n'));
+    h.type('line two', 'line two, edited locally');
+    h.do({ type: 'remoteEdit', edit: broadcast(1, 2, 'line one\nline two\n', 'LINE ONE\nline two\n') });
+    expect(h.editor).toBe('LINE ONE\nline two, edited locally\n');
+    expect(h.state.server?.version).toBe(2);
+    h.do({ type: 'flush' });
+    expect(h.lastSend().baseVersion).toBe(2);
+    expect(sharedSyncDeps.applyPatch('LINE ONE\nline two\n', h.lastSend().patch)).toBe('LINE ONE\nline two, edited locally\n');
+  });
+
+  it('rebases over a remote edit that arrives while an edit is in flight, and takes the merged ack without applying anything twice', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'alpha beta gamma'));
+    h.type('gamma', 'GAMMA');
+    h.do({ type: 'flush' });
+    h.type('GAMMA', 'GAMMA!');
+    h.do({ type: 'remoteEdit', edit: broadcast(1, 2, 'alpha beta gamma', 'ALPHA beta gamma') });
+    expect(h.editor).toBe('ALPHA beta GAMMA!');
+    // The server merged our stale edit onto version 2: its patch turns what we sent into v3.
+    const patch = makePatch('alpha beta GAMMA', 'ALPHA beta GAMMA');
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 3, etag: '"v3"', merged: true, patch } });
+    expect(h.editor).toBe('ALPHA beta GAMMA!');
+    expect(h.state.server).toMatchObject({ version: 3, text: 'ALPHA beta GAMMA' });
+    expect(syncStatus(h.state)).toBe('saving');
+  });
+
+  it('corrects the editor when the server merged differently than the local rebase', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'x'));
+    h.type('x', 'xy');
+    h.do({ type: 'flush' });
+    h.do({ type: 'remoteEdit', edit: broadcast(1, 2, 'x', 'xz') });
+    // Local rebase puts the remote insertion first ("xzy"); say the server chose "xyz".
+    expect(h.editor).toBe('xzy');
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 3, etag: '"v3"', merged: true, patch: makePatch('xy', 'xyz') } });
+    expect(h.editor).toBe('xyz');
+    expect(syncStatus(h.state)).toBe('saved');
+  });
+
+  it('holds a broadcast that depends on a pending ack and applies it after the ack', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'one two'));
+    h.type('two', 'TWO');
+    h.do({ type: 'flush' });
+    h.do({ type: 'remoteEdit', edit: broadcast(2, 3, 'one TWO', 'ONE TWO') });
+    expect(h.editor).toBe('one TWO');
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 2, etag: '"v2"' } });
+    expect(h.editor).toBe('ONE TWO');
+    expect(h.state.server?.version).toBe(3);
+  });
+
+  it('ignores broadcasts it already has and re-joins on a gap', () => {
+    const h = new Harness();
+    h.open(serverDoc(5, 'text'));
+    expect(h.do({ type: 'remoteEdit', edit: broadcast(4, 5, 'tex', 'text') })).toEqual([]);
+    const effects = h.do({ type: 'remoteEdit', edit: broadcast(6, 7, 'text!', 'text!!') });
+    expect(effects).toEqual([{ type: 'resync' }]);
+    expect(h.editor).toBe('text');
+  });
+
+  it('on a stale 409 whose three-way merge is clean, merges silently and sends again against the current version', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'first line\nsecond line\n'));
+    h.type('second', 'SECOND');
+    h.do({ type: 'flush' });
+    const current = serverDoc(2, 'FIRST line\nsecond line\n');
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 409, code: 'stale_version', detail: 'Bob changed it', current } } });
+    expect(h.state.conflict).toBeNull();
+    expect(h.editor).toBe('FIRST line\nSECOND line\n');
+    expect(h.lastSend()).toMatchObject({ baseVersion: 2, clientEditId: 'edit-2' });
+    expect(sharedSyncDeps.applyPatch(current.content, h.lastSend().patch)).toBe('FIRST line\nSECOND line\n');
+  });
+
+  it('on an overlapping 409 enters Conflict with base, mine and theirs, and sends nothing more until resolved', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'The cat sat.\n'));
+    h.type('cat', 'dog');
+    h.do({ type: 'flush' });
+    const current = serverDoc(2, 'The bird sat.\n');
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 409, code: 'stale_version', detail: 'Bob changed it', current } } });
+    expect(syncStatus(h.state)).toBe('conflict');
+    expect(h.state.conflict).toMatchObject({ baseVersion: 1, base: 'The cat sat.\n', mine: 'The dog sat.\n', theirs: { version: 2 } });
+    expect(h.state.conflict?.merge.clean).toBe(false);
+    expect(draftOf(h.state)).toEqual({ baseVersion: 1, baseText: 'The cat sat.\n', text: 'The dog sat.\n' });
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
+
+    // Bob writes again while the dialog is open: noted, not applied to the editor.
+    h.do({ type: 'remoteEdit', edit: broadcast(2, 3, 'The bird sat.\n', 'The bird sat.\nMore.\n') });
+    expect(h.state.conflict?.newerEdits).toEqual([{ version: 3, author: bob, at: '2026-11-25T10:06:00.000Z' }]);
+    expect(h.editor).toBe('The dog sat.\n');
+
+    // The resolution is sent against the version it was resolved against, so the server
+    // merges Bob's newer edit in instead of it being overwritten.
+    h.do({ type: 'resolve', text: 'The dog and bird sat.\n' });
+    expect(h.editor).toBe('The dog and bird sat.\n');
+    expect(syncStatus(h.state)).toBe('saving');
+    expect(h.lastSend()).toMatchObject({ baseVersion: 2, merge: true });
+    expect(sharedSyncDeps.applyPatch(current.content, h.lastSend().patch)).toBe('The dog and bird sat.\n');
+    const patch = makePatch('The dog and bird sat.\n', 'The dog and bird sat.\nMore.\n');
+    h.do({ type: 'ack', clientEditId: 'edit-2', ack: { ok: true, version: 4, etag: '"v4"', merged: true, patch } });
+    expect(h.editor).toBe('The dog and bird sat.\nMore.\n');
+    expect(syncStatus(h.state)).toBe('saved');
+  });
+
+  it('discard mine takes their text and catches up on anything newer', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'a b c'));
+    h.type('b', 'B');
+    h.do({ type: 'flush' });
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 409, code: 'stale_version', detail: '', current: serverDoc(2, 'a x c') } } });
+    h.do({ type: 'remoteEdit', edit: broadcast(2, 3, 'a x c', 'a x c d') });
+    const effects = h.do({ type: 'discard' });
+    expect(h.editor).toBe('a x c');
+    expect(effects).toContainEqual({ type: 'resync' });
+    expect(syncStatus(h.state)).toBe('saved');
+  });
+
+  it('overwrite with mine ends the conflict at the written version', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'a b c'));
+    h.type('b', 'B');
+    h.do({ type: 'flush' });
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 409, code: 'stale_version', detail: '', current: serverDoc(2, 'a x c') } } });
+    h.do({ type: 'overwritten', document: serverDoc(3, 'a B c', alice) });
+    expect(h.editor).toBe('a B c');
+    expect(h.state.server?.version).toBe(3);
+    expect(syncStatus(h.state)).toBe('saved');
+    // Its own broadcast, arriving later, changes nothing.
+    expect(h.do({ type: 'remoteEdit', edit: broadcast(2, 3, 'a x c', 'a B c', alice) })).toEqual([]);
+  });
+
+  it('keeps edits made offline, and after reconnecting sends them against the version they were made on', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'shared text'));
+    h.type('text', 'text, typed');
+    h.do({ type: 'flush' });
+    h.do({ type: 'disconnected' });
+    expect(syncStatus(h.state)).toBe('offline');
+    h.type('typed', 'typed offline');
+    expect(draftOf(h.state)).toEqual({ baseVersion: 1, baseText: 'shared text', text: 'shared text, typed offline' });
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
+
+    h.do({ type: 'connected' });
+    h.do({ type: 'joined', document: serverDoc(4, 'SHARED text') });
+    // Not rebased locally: the server three-way merges it (or answers with a conflict).
+    expect(h.editor).toBe('shared text, typed offline');
+    expect(h.lastSend()).toMatchObject({ baseVersion: 1, merge: true, clientEditId: 'edit-2' });
+    expect(sharedSyncDeps.applyPatch('shared text', h.lastSend().patch)).toBe('shared text, typed offline');
+    h.do({ type: 'ack', clientEditId: 'edit-2', ack: { ok: true, version: 5, etag: '"v5"', merged: true, patch: makePatch('shared text, typed offline', 'SHARED text, typed offline') } });
+    expect(h.editor).toBe('SHARED text, typed offline');
+    expect(syncStatus(h.state)).toBe('saved');
+  });
+
+  it('after reconnecting with nothing unsaved, shows what others wrote meanwhile', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'old'));
+    h.do({ type: 'disconnected' });
+    h.do({ type: 'connected' });
+    h.do({ type: 'joined', document: serverDoc(3, 'new and old') });
+    expect(h.editor).toBe('new and old');
+    expect(h.sent).toHaveLength(0);
+  });
+
+  it('restores a draft left by an earlier visit and sends it once joined', () => {
+    const h = new Harness();
+    h.do({ type: 'restoreDraft', draft: { baseVersion: 2, baseText: 'base', text: 'base + draft' } });
+    expect(h.editor).toBe('base + draft');
+    h.open(serverDoc(3, 'base, changed'));
+    expect(h.lastSend()).toMatchObject({ baseVersion: 2 });
+    expect(sharedSyncDeps.applyPatch('base', h.lastSend().patch)).toBe('base + draft');
+  });
+
+  it('stops sending when the document is archived or the user may only read it', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text!');
+    h.do({ type: 'flush' });
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 403, code: 'forbidden', detail: 'viewer' } } });
+    expect(h.state.blocked).toMatch(/read/);
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
+    expect(draftOf(h.state)?.text).toBe('text!');
+
+    const g = new Harness();
+    g.open(serverDoc(1, 'text'));
+    g.do({ type: 'stateChanged', state: 'archived' });
+    g.type('text', 'text?');
+    g.do({ type: 'flush' });
+    expect(g.sent).toHaveLength(0);
+    expect(g.state.blocked).toMatch(/archived/);
+  });
+
+  it('re-sends an edit whose acknowledgement was lost', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text!');
+    h.do({ type: 'flush' });
+    expect(h.do({ type: 'ackLost', clientEditId: 'edit-1' })).toEqual([{ type: 'resync' }]);
+    h.do({ type: 'joined', document: serverDoc(1, 'text') });
+    expect(h.lastSend()).toMatchObject({ baseVersion: 1, clientEditId: 'edit-2' });
+  });
+
+  it('keeps a transient failure as pending with its reason', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text!');
+    h.do({ type: 'flush' });
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 429, code: 'rate_limited', detail: 'Slow down' } } });
+    expect(h.state.error).toBe('Slow down');
+    expect(syncStatus(h.state)).toBe('saving');
+    h.do({ type: 'flush' });
+    expect(h.lastSend()).toMatchObject({ baseVersion: 1, clientEditId: 'edit-2' });
+  });
+
+  it('round-trips CRLF and astral characters exactly', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'a\r\nb 😀\r\n'));
+    h.type('b', 'b2');
+    expect(h.editor).toBe('a\r\nb2 😀\r\n');
+    h.do({ type: 'flush' });
+    expect(sharedSyncDeps.applyPatch('a\r\nb 😀\r\n', h.lastSend().patch)).toBe('a\r\nb2 😀\r\n');
+  });
+});
