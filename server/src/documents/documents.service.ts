@@ -301,7 +301,7 @@ export class DocumentsService {
   /** Hard delete: the document, its history, members and drafts are gone (ON DELETE CASCADE). Owner only. */
   async remove(user: UserSummary, id: string, precondition: WritePrecondition | null): Promise<void> {
     const deleted = await withTransaction(this.dataSource, async (m) => {
-      const current = await this.readVisible(m, user, id);
+      const current = await this.readVisible(m, user, id, true);
       if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may delete this document.');
       this.checkPrecondition(current, precondition);
       const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [id, current.version]);
@@ -422,9 +422,10 @@ export class DocumentsService {
   }
 
   /**
-   * Reads the document, lets `decide` check preconditions and compute the new state, then writes
-   * it with a compare-and-swap on the version read. A miss (someone else committed in between)
-   * runs the whole decision again on the fresh row, so a stale precondition then answers 409.
+   * Reads (and row-locks) the document, lets `decide` check preconditions and compute the new
+   * state, then writes it with a compare-and-swap on the version read. A miss (someone else
+   * committed in between) runs the whole decision again on the fresh row, so a stale precondition
+   * then answers 409.
    */
   private async casLoop(
     user: UserSummary,
@@ -433,7 +434,9 @@ export class DocumentsService {
   ): Promise<Extract<Outcome, { kind: 'done' }>> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       const outcome = await withTransaction<Outcome>(this.dataSource, async (m) => {
-        const current = await this.readVisible(m, user, id);
+        // The row lock queues concurrent writers of one document (no retry storm under merge: true);
+        // the compare-and-swap below still guards the version on its own.
+        const current = await this.readVisible(m, user, id, true);
         if (current.role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
         const decided = await decide(current, m);
         this.checkContent(decided.content);
@@ -518,8 +521,11 @@ export class DocumentsService {
   // ---- helpers -----------------------------------------------------------------------------
 
   /** The document if `user` is a member; 404 otherwise (also for unknown and malformed ids: no existence leak). */
-  private async readVisible(m: EntityManager, user: UserSummary, id: string): Promise<DocumentRow> {
+  private async readVisible(m: EntityManager, user: UserSummary, id: string, lock = false): Promise<DocumentRow> {
     if (!UUID.test(id)) throw documentNotFound();
+    // Lock the bare row first: FOR UPDATE on the joined query would, after waiting for another
+    // writer, re-check the join against the *old* users row and drop the document (a false 404).
+    if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
     const [row] = await select<DocumentRow>(
       m,
       `SELECT ${DOCUMENT_COLUMNS}
