@@ -18,6 +18,7 @@ import { type DatabaseConfig, loadDatabaseConfig } from './config/database.confi
 import type { Env } from './config/env';
 import { loadRedisConfig } from './config/redis.config';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+import { ConcordIoAdapter } from './realtime/concord-io.adapter';
 
 export interface CreateAppOverrides {
   /** Merged over process.env (tests run several apps in one process, each with its own settings). */
@@ -83,7 +84,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
   const env: Env = { ...process.env, ...overrides.env };
   const appSettings = loadAppConfig(env);
   const databaseSettings = loadDatabaseConfig(env);
-  loadRedisConfig(env);
+  const redisSettings = loadRedisConfig(env);
   if (databaseSettings.url !== undefined) loadAuthConfig(env);
 
   let embedded: EmbeddedPostgres | undefined;
@@ -125,6 +126,14 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     const webDist = resolve(appSettings.webDist ?? join(findWorkspaceRoot(__dirname), 'web', 'dist'));
     const servingWeb = serveWebClient(nest, webDist);
     nest.useGlobalFilters(new ProblemExceptionFilter());
+    // socket.io: message size from MAX_DOCUMENT_BYTES, origin allow-list, Redis adapter (realtime/).
+    nest.useWebSocketAdapter(
+      new ConcordIoAdapter(nest, {
+        maxDocumentBytes: appSettings.maxDocumentBytes,
+        corsOrigins: appSettings.corsOrigins,
+        redisUrl: redisSettings.url,
+      }),
+    );
     await nest.init();
     if (!servingWeb) nest.get(Logger).warn(`No built web client at ${webDist}; serving the API only.`);
 

@@ -10,9 +10,10 @@ import type { Env } from './config/env';
 import { type DatabaseConnection, DatabaseModule } from './database/database.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { RealtimeModule } from './realtime/realtime.module';
 
 /** Feature modules; add yours here (one line). */
-const FEATURE_MODULES = [AuthModule, HealthModule, DocumentsModule];
+const FEATURE_MODULES = [AuthModule, HealthModule, DocumentsModule, RealtimeModule];
 
 export interface AppModuleOptions {
   env: Env;

@@ -6,6 +6,7 @@ import { loadDatabaseConfig } from './database.config';
 import type { Env } from './env';
 import { loadRedisConfig } from './redis.config';
 import { loadDocumentsConfig } from '../documents/documents.config';
+import { loadRealtimeConfig } from '../realtime/realtime.config';
 
 /**
  * Every area read once, from one environment: process.env in production, a test's merged
@@ -21,6 +22,7 @@ export function configModuleFor(env: Env): Promise<DynamicModule> {
       registerAs('auth', () => loadAuthConfig(env)),
       registerAs('redis', () => loadRedisConfig(env)),
       registerAs('documents', () => loadDocumentsConfig(env)),
+      registerAs('realtime', () => loadRealtimeConfig(env)),
     ],
   });
 }

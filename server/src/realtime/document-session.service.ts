@@ -1,0 +1,114 @@
+import type { Change, ConcordDocument, CursorPayload, JoinPayload, UserSummary } from '@concord/shared';
+import { Injectable, Logger } from '@nestjs/common';
+import { ProblemError } from '../common/problem.error';
+import { DocumentsService } from '../documents/documents.service';
+import { type ConcordServer, type ConcordSocket, roomFor } from './realtime.types';
+
+export interface JoinResult {
+  document: ConcordDocument;
+  presence: UserSummary[];
+  missed?: Change[];
+}
+
+/**
+ * The per-document session: who is present, cursors, and catch-up for a (re)joining client.
+ * Holds no state of its own: the socket.io rooms are the membership, so presence is the same
+ * on every instance (fetchSockets goes through the Redis adapter when there is one).
+ */
+@Injectable()
+export class DocumentSessionService {
+  private readonly logger = new Logger(DocumentSessionService.name);
+
+  constructor(private readonly documents: DocumentsService) {}
+
+  async join(server: ConcordServer, socket: ConcordSocket, payload: JoinPayload): Promise<JoinResult> {
+    const user = socket.data.user;
+    const room = roomFor(payload.documentId);
+    const wasInRoom = socket.rooms.has(room);
+    // Membership first: a socket that may not see the document never enters its room.
+    if (!wasInRoom) await this.documents.getForUser(user, payload.documentId);
+    await socket.join(room);
+    try {
+      // Read again after joining: every write committed from here on reaches this socket as a
+      // broadcast, every earlier one is in this document (or in `missed`), so nothing falls
+      // between the two. A client drops broadcasts whose version it already has.
+      const { document } = await this.documents.getForUser(user, payload.documentId);
+      const missed =
+        payload.sinceVersion === undefined ? undefined : await this.catchUp(user, document, payload.sinceVersion);
+      const presence = await this.broadcastPresence(server, payload.documentId);
+      return missed === undefined ? { document, presence } : { document, presence, missed };
+    } catch (error) {
+      if (!wasInRoom) await socket.leave(room);
+      throw error;
+    }
+  }
+
+  async leave(server: ConcordServer, socket: ConcordSocket, documentId: string): Promise<void> {
+    const room = roomFor(documentId);
+    if (!socket.rooms.has(room)) return;
+    await socket.leave(room);
+    await this.broadcastPresence(server, documentId);
+  }
+
+  /** After a disconnect the socket has already left its rooms; tell each room who is left. */
+  async afterDisconnect(server: ConcordServer, documentIds: readonly string[]): Promise<void> {
+    await Promise.all(documentIds.map((documentId) => this.broadcastPresence(server, documentId)));
+  }
+
+  /** Relays a cursor to the others in the room; only a socket that joined may send one. */
+  cursor(socket: ConcordSocket, payload: CursorPayload): void {
+    const room = roomFor(payload.documentId);
+    if (!socket.rooms.has(room)) {
+      throw new ProblemError('bad_request', 400, 'Join the document before sending cursor positions.');
+    }
+    socket.to(room).emit('cursor', {
+      documentId: payload.documentId,
+      user: socket.data.user,
+      anchor: payload.anchor,
+      head: payload.head,
+    });
+  }
+
+  /** Everyone in the document's room, on every instance, each user once however many tabs. */
+  async presence(server: ConcordServer, documentId: string): Promise<UserSummary[]> {
+    const room = roomFor(documentId);
+    let sockets: { data: Partial<ConcordSocket['data']> }[];
+    try {
+      sockets = await server.in(room).fetchSockets();
+    } catch (error) {
+      // An instance that does not answer (restarting, partitioned) must not break joins:
+      // fall back to this instance's sockets and say so.
+      this.logger.warn(`presence across instances failed for ${documentId}, using local sockets: ${String(error)}`);
+      sockets = await server.local.in(room).fetchSockets();
+    }
+    const users = new Map<string, UserSummary>();
+    for (const { data } of sockets) {
+      const user = data.user;
+      if (user && !users.has(user.id)) {
+        users.set(user.id, { id: user.id, username: user.username, displayName: user.displayName });
+      }
+    }
+    return [...users.values()].sort((a, b) => a.username.localeCompare(b.username));
+  }
+
+  async broadcastPresence(server: ConcordServer, documentId: string): Promise<UserSummary[]> {
+    const users = await this.presence(server, documentId);
+    server.to(roomFor(documentId)).emit('presence', { documentId, users });
+    return users;
+  }
+
+  /**
+   * The edits after `sinceVersion`, or undefined when history no longer reaches it (or the
+   * client claims a version the document never had): the client then takes `document`.
+   */
+  private async catchUp(user: UserSummary, document: ConcordDocument, sinceVersion: number): Promise<Change[] | undefined> {
+    if (sinceVersion > document.version) return undefined;
+    if (sinceVersion === document.version) return [];
+    try {
+      return await this.documents.changesSince(user, document.id, sinceVersion);
+    } catch (error) {
+      if (error instanceof ProblemError && error.code === 'history_pruned') return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import {
+  type Ack,
+  type AckFailure,
+  CursorPayloadSchema,
+  type EditAck,
+  type EditBroadcast,
+  EditPayloadSchema,
+  type JoinAck,
+  JoinPayloadSchema,
+  LeavePayloadSchema,
+  type UserSummary,
+} from '@concord/shared';
+import { Inject, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type { ZodType } from 'zod';
+import { AuthService } from '../auth/auth.service';
+import { ProblemError } from '../common/problem.error';
+import { DocumentsService } from '../documents/documents.service';
+import {
+  DOCUMENT_CHANGED,
+  DOCUMENT_STATE,
+  DocumentChangedEvent,
+  DocumentStateEvent,
+} from '../documents/document-events';
+import { ackFailure, toAckFailure, validationFailure } from './ack-error.mapper';
+import { DocumentSessionService } from './document-session.service';
+import { TokenBucket } from './edit-rate-limiter';
+import { type RealtimeConfig, realtimeConfig } from './realtime.config';
+import { type ConcordServer, type ConcordSocket, documentIdOfRoom, roomFor } from './realtime.types';
+
+type AckCallback<T> = (response: T) => void;
+
+/**
+ * The socket transport of CONTRACT §3: authenticates the handshake, validates and acks every
+ * client event, and turns the documents service's domain events into room broadcasts. It
+ * decides nothing about documents itself (the documents service does) and keeps no session
+ * state (the session service and the rooms do).
+ */
+@WebSocketGateway({ serveClient: false })
+export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayConnection<ConcordSocket> {
+  private readonly logger = new Logger(RealtimeGateway.name);
+
+  @WebSocketServer()
+  private server!: ConcordServer;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly documents: DocumentsService,
+    private readonly sessions: DocumentSessionService,
+    @Inject(realtimeConfig.KEY) private readonly config: RealtimeConfig,
+  ) {}
+
+  afterInit(server: ConcordServer): void {
+    // A middleware rather than a check in `connection`: a refused handshake becomes the
+    // client's connect_error with this message, and no event of it is ever handled.
+    server.use((socket, next) => {
+      this.authenticate(socket.handshake.auth).then(
+        (user) => {
+          socket.data.user = user;
+          next();
+        },
+        (error: unknown) => next(error instanceof Error ? error : new Error('unauthorized')),
+      );
+    });
+  }
+
+  handleConnection(socket: ConcordSocket): void {
+    const edits = new TokenBucket({ ratePerSecond: this.config.editRatePerSecond, burst: this.config.editBurst });
+    let joinedBeforeDisconnect: string[] = [];
+
+    this.on(socket, 'join', JoinPayloadSchema, async (payload): Promise<JoinAck> => ({
+      ok: true,
+      ...(await this.sessions.join(this.server, socket, payload)),
+    }));
+
+    this.on(socket, 'leave', LeavePayloadSchema, async (payload): Promise<Ack> => {
+      await this.sessions.leave(this.server, socket, payload.documentId);
+      return { ok: true };
+    });
+
+    this.on(
+      socket,
+      'edit',
+      EditPayloadSchema,
+      async (payload): Promise<EditAck> => {
+        const result = await this.documents.applyEdit(socket.data.user, payload.documentId, {
+          baseVersion: payload.baseVersion,
+          patch: payload.patch,
+          merge: payload.merge,
+          clientEditId: payload.clientEditId,
+          originSocketId: socket.id,
+        });
+        const { version, etag } = result.document;
+        return result.merged ? { ok: true, version, etag, merged: true, patch: result.patch } : { ok: true, version, etag };
+      },
+      () => {
+        const waitMs = edits.take();
+        return waitMs === 0
+          ? undefined
+          : ackFailure(429, 'rate_limited', `Too many edits from this connection; retry in ${waitMs} ms.`, {
+              retryAfterMs: waitMs,
+            });
+      },
+    );
+
+    this.on(socket, 'cursor', CursorPayloadSchema, (payload): Promise<Ack> => {
+      this.sessions.cursor(socket, payload);
+      return Promise.resolve({ ok: true });
+    });
+
+    // Rooms are gone by the time `disconnect` fires, so remember them one step earlier.
+    socket.on('disconnecting', () => {
+      joinedBeforeDisconnect = [...socket.rooms].flatMap((room) => documentIdOfRoom(room) ?? []);
+    });
+    socket.on('disconnect', () => {
+      if (joinedBeforeDisconnect.length === 0) return;
+      this.sessions.afterDisconnect(this.server, joinedBeforeDisconnect).catch((error: unknown) => {
+        this.logger.warn(`presence after disconnect failed: ${String(error)}`);
+      });
+    });
+  }
+
+  /** Every accepted write, from HTTP or a socket, goes to the room once, never back to its sender. */
+  @OnEvent(DOCUMENT_CHANGED)
+  onDocumentChanged(event: DocumentChangedEvent): void {
+    const broadcast: EditBroadcast = {
+      documentId: event.documentId,
+      baseVersion: event.baseVersion,
+      version: event.version,
+      etag: event.etag,
+      patch: event.patch,
+      author: event.author,
+      at: event.at,
+      ...(event.title === undefined ? {} : { title: event.title }),
+      ...(event.clientEditId === undefined ? {} : { clientEditId: event.clientEditId }),
+    };
+    const room = this.server.to(roomFor(event.documentId));
+    // `except` is adapter-level, so the Redis adapter honours it on every instance.
+    (event.originSocketId ? room.except(event.originSocketId) : room).emit('edit', broadcast);
+  }
+
+  @OnEvent(DOCUMENT_STATE)
+  onDocumentState(event: DocumentStateEvent): void {
+    const room = roomFor(event.documentId);
+    this.server.to(room).emit('document', {
+      documentId: event.documentId,
+      state: event.state,
+      title: event.title,
+      version: event.version,
+      etag: event.etag,
+    });
+    // A deleted document has no session left: empty its room on every instance.
+    if (event.state === 'deleted') this.server.in(room).socketsLeave(room);
+  }
+
+  private async authenticate(auth: Record<string, unknown>): Promise<UserSummary> {
+    const token = auth.token;
+    if (typeof token !== 'string' || token.length === 0) throw new Error('unauthorized');
+    try {
+      return await this.auth.verifyToken(token);
+    } catch (error) {
+      // A bad token is the client's problem; a failing database is ours and must not be
+      // reported as "unauthorized" (the client would drop a perfectly good token).
+      if (error instanceof ProblemError && error.status === 401) throw new Error('unauthorized');
+      this.logger.error(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      throw new Error(error instanceof ProblemError && error.status === 503 ? 'service_unavailable' : 'internal_error');
+    }
+  }
+
+  /**
+   * Registers one client event: rate check, schema validation, handler, and exactly one ack,
+   * whatever happens. Payloads are `unknown` here on purpose: a client can send anything.
+   */
+  private on<P, T extends Ack<object>>(
+    socket: ConcordSocket,
+    event: 'join' | 'leave' | 'edit' | 'cursor',
+    schema: ZodType<P>,
+    handler: (payload: P) => Promise<T>,
+    admit: () => AckFailure | undefined = () => undefined,
+  ): void {
+    socket.on(event, (...args: unknown[]) => {
+      // `emit('join', ack)` with no payload puts the ack first.
+      const last = args.at(-1);
+      const ack = typeof last === 'function' ? (last as AckCallback<T | AckFailure>) : undefined;
+      const payload = ack && args.length === 1 ? undefined : args[0];
+      const respond = (response: T | AckFailure): void => ack?.(response);
+
+      const refused = admit();
+      if (refused) return respond(refused);
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) return respond(validationFailure(parsed.error));
+      // Through a promise so a handler that throws synchronously is acked like one that rejects.
+      Promise.resolve(parsed.data)
+        .then(handler)
+        .then(respond, (error: unknown) => respond(toAckFailure(error, this.logger, event)));
+    });
+  }
+}

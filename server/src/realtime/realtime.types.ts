@@ -1,0 +1,25 @@
+import type { ClientToServerEvents, ServerToClientEvents, UserSummary } from '@concord/shared';
+import type { Server, Socket } from 'socket.io';
+
+/** What the handshake middleware stores on each socket (carried to other instances by fetchSockets). */
+export interface SocketData {
+  user: UserSummary;
+}
+
+/** No instance-to-instance events of our own: the Redis adapter carries the broadcasts. */
+export type InterServerEvents = Record<string, never>;
+
+export type ConcordServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ConcordSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+const ROOM_PREFIX = 'document:';
+
+/** The socket.io room of a document; every broadcast about it goes there. */
+export function roomFor(documentId: string): string {
+  return `${ROOM_PREFIX}${documentId}`;
+}
+
+/** The document id of a room name, or undefined for rooms that are not documents (e.g. socket ids). */
+export function documentIdOfRoom(room: string): string | undefined {
+  return room.startsWith(ROOM_PREFIX) ? room.slice(ROOM_PREFIX.length) : undefined;
+}
