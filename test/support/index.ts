@@ -11,3 +11,4 @@ export {
   type TestDatabaseKind,
 } from './test-database';
 export { startTestServer, TEST_DEFAULT_ENV, type TestServer, type TestServerOptions } from './test-server';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy';

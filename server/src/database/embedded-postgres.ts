@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock';
 
@@ -80,7 +81,8 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        dataDir,
+        // PostgreSQL's own folder below DATA_DIR, so our lock and secret files stay out of PGDATA.
+        dataDir: join(dataDir, 'pgdata'),
         pglitePath: require.resolve('@electric-sql/pglite'),
         socketPath: require.resolve('@electric-sql/pglite-socket'),
       },

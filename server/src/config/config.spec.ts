@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAppConfig } from './app.config';
+import { JWT_SECRET_FILE, loadAuthConfig } from './auth.config';
+import { loadDatabaseConfig } from './database.config';
+import { ConfigError } from './env';
+import { loadRedisConfig } from './redis.config';
+
+describe('config', () => {
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'concord-config-'));
+  });
+  afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('has the documented defaults', () => {
+    const app = loadAppConfig({});
+    expect(app).toMatchObject({ port: 3000, maxDocumentBytes: 1024 * 1024, corsOrigins: [], logLevel: 'info', production: false });
+    const database = loadDatabaseConfig({});
+    expect(database.embedded).toBe(true);
+    expect(database.dataDir).toBe(join(process.cwd(), 'data'));
+    expect(loadRedisConfig({}).url).toBeUndefined();
+  });
+
+  it('parses values and treats empty strings as unset', () => {
+    expect(loadAppConfig({ PORT: '8080', CORS_ORIGINS: 'http://a.test, http://b.test', MAX_DOCUMENT_BYTES: '' })).toMatchObject({
+      port: 8080,
+      corsOrigins: ['http://a.test', 'http://b.test'],
+      maxDocumentBytes: 1024 * 1024,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /Invalid app configuration: PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ MAX_DOCUMENT_BYTES: '-1' }, /MAX_DOCUMENT_BYTES/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('fails at boot with a message naming the variable: %o', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(ConfigError);
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('refuses a DATABASE_URL or REDIS_URL that is not one', () => {
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL: must be a postgres/);
+    expect(() => loadRedisConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+  });
+
+  it('embedded: generates a JWT secret once and keeps it in DATA_DIR', () => {
+    const first = loadAuthConfig({ DATA_DIR: join(dataDir, 'deep', 'er') });
+    const second = loadAuthConfig({ DATA_DIR: join(dataDir, 'deep', 'er') });
+    expect(first.jwtSecretSource).toBe('data-dir');
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(join(dataDir, 'deep', 'er', JWT_SECRET_FILE), 'utf8')).toBe(first.jwtSecret);
+  });
+
+  it('production with DATABASE_URL: JWT_SECRET must be set, never a built-in constant', () => {
+    const env = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/concord' };
+    expect(() => loadAuthConfig(env)).toThrow(/JWT_SECRET must be set/);
+    expect(() => loadAuthConfig({ ...env, JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
+    expect(loadAuthConfig({ ...env, JWT_SECRET: 'x'.repeat(40) }).jwtSecretSource).toBe('env');
+  });
+
+  it('development with DATABASE_URL and no secret: a per-process secret, never a constant', () => {
+    const a = loadAuthConfig({ DATABASE_URL: 'postgres://db/concord' });
+    const b = loadAuthConfig({ DATABASE_URL: 'postgres://db/concord' });
+    expect(a.jwtSecretSource).toBe('ephemeral');
+    expect(a.jwtSecret).not.toBe(b.jwtSecret);
+  });
+
+  it('reads JWT_TTL and the auth rate-limit window as durations', () => {
+    const config = loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '2h', AUTH_RATE_WINDOW: '30s', AUTH_RATE_LIMIT: '5' });
+    expect(config).toMatchObject({ jwtTtlSeconds: 7200, rateWindowMs: 30_000, rateLimit: 5 });
+    expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: 'forever' })).toThrow(/JWT_TTL/);
+    expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '0' })).toThrow(/JWT_TTL/);
+  });
+});

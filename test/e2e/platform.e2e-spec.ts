@@ -1,0 +1,288 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import type { Problem } from '@concord/shared';
+import {
+  createTestDatabase,
+  describeE2E,
+  http,
+  type HttpClient,
+  POSTGRES_ADMIN_URL,
+  registerUser,
+  startTcpProxy,
+  startTestServer,
+  testDatabaseKind,
+  type TestServer,
+} from '../support';
+
+type Response = Awaited<ReturnType<HttpClient>>;
+
+function expectProblem(response: Response, status: number, code: string): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(response.body).toMatchObject({ status, code, type: expect.stringMatching(/^urn:concord:problem:/) });
+}
+
+describeE2E('platform: health, problem+json, request ids, limits, web client', () => {
+  let server: TestServer;
+  let api: HttpClient;
+  let webDist: string;
+
+  beforeAll(async () => {
+    // A stand-in web build, so the SPA fallback is tested whether or not web/dist was built.
+    webDist = mkdtempSync(join(tmpdir(), 'concord-web-'));
+    mkdirSync(join(webDist, 'assets'));
+    writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Concord</title><div id="root"></div>');
+    writeFileSync(join(webDist, 'assets', 'app-1234.js'), 'console.log("concord")');
+    server = await startTestServer({ env: { WEB_DIST: webDist, MAX_DOCUMENT_BYTES: '2000' } });
+    api = http(server.url);
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(webDist, { recursive: true, force: true });
+  });
+
+  it('GET /api/health answers 200 once the database answers', async () => {
+    const response = await api('/api/health');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok', database: 'up' });
+  });
+
+  it('gives every response an X-Request-Id, echoing a sane client one and replacing an unsafe one', async () => {
+    const generated = await api('/api/health');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await api('/api/health', { headers: { 'x-request-id': 'trace-abc.123' } });
+    expect(echoed.headers.get('x-request-id')).toBe('trace-abc.123');
+    const unsafe = await api('/api/health', { headers: { 'x-request-id': 'a b\tc<script>' } });
+    expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('renders errors as RFC 9457 problem+json: type, title, status, detail, instance, code, requestId', async () => {
+    const response = await api<Problem>('/api/auth/me', { headers: { 'x-request-id': 'problem-shape-1' } });
+    expectProblem(response, 401, 'unauthorized');
+    expect(response.body).toEqual({
+      type: 'urn:concord:problem:unauthorized',
+      title: 'Unauthorized',
+      status: 401,
+      detail: expect.any(String),
+      instance: '/api/auth/me',
+      code: 'unauthorized',
+      requestId: 'problem-shape-1',
+    });
+    expect(response.headers.get('x-request-id')).toBe('problem-shape-1');
+  });
+
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const response = await api('/api/auth/register', {
+      method: 'POST',
+      body: '{"username": "x", ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expectProblem(response, 400, 'malformed_json');
+    expect(response.body.requestId).toBe(response.headers.get('x-request-id'));
+    expect(response.body.instance).toBe('/api/auth/register');
+  });
+
+  it('answers a body that is not UTF-8 with 400, instead of storing U+FFFD', async () => {
+    const invalid = Buffer.concat([Buffer.from('{"username":"ab'), Buffer.from([0xc3, 0x28]), Buffer.from('","password":"12345678"}')]);
+    const response = await api('/api/auth/register', { method: 'POST', body: invalid, headers: { 'content-type': 'application/json' } });
+    expectProblem(response, 400, 'bad_request');
+  });
+
+  it('answers unknown fields and wrong types with 422 validation_failed listing each field', async () => {
+    const response = await api<Problem>('/api/auth/register', {
+      method: 'POST',
+      body: { username: 'platform-user', password: 'long enough pw', isAdmin: true },
+    });
+    expectProblem(response, 422, 'validation_failed');
+    expect(response.body.errors).toEqual([{ path: '', message: 'unknown field(s): isAdmin' }]);
+    const wrongType = await api('/api/auth/register', { method: 'POST', body: ['an', 'array'] });
+    expectProblem(wrongType, 422, 'validation_failed');
+    const noBody = await api('/api/auth/register', { method: 'POST' });
+    expectProblem(noBody, 422, 'validation_failed');
+  });
+
+  it('answers a body over the limit (MAX_DOCUMENT_BYTES plus JSON overhead) with 413 payload_too_large', async () => {
+    // MAX_DOCUMENT_BYTES=2000 here → body limit 6 × 2000 + 64 KiB.
+    const response = await api('/api/auth/register', {
+      method: 'POST',
+      body: { username: 'big-body', password: 'x'.repeat(100_000) },
+    });
+    expectProblem(response, 413, 'payload_too_large');
+    // The server stays healthy afterwards.
+    expect((await api('/api/health')).status).toBe(200);
+  });
+
+  it.each([
+    ['GET', '/api/nope'],
+    ['GET', '/api'],
+    ['POST', '/api/health'],
+    ['DELETE', '/api/auth/me'],
+    ['GET', '/api/..%2f..%2fetc%2fpasswd'],
+    ['GET', '/assets/missing-file.js'],
+  ])('answers unknown route %s %s with 404 not_found problem', async (method, path) => {
+    expectProblem(await api(path, { method }), 404, 'not_found');
+  });
+
+  it('serves the web client: index.html at / and for client routes (/login, /d/:id), assets as files', async () => {
+    for (const path of ['/', '/login', '/d/3f1c1f0e-1111-4a4a-9999-000000000000']) {
+      const response = await api(path);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.text).toContain('<div id="root">');
+    }
+    const asset = await api('/assets/app-1234.js');
+    expect(asset.status).toBe(200);
+    expect(asset.text).toContain('concord');
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    // Never for the API or the socket path.
+    expectProblem(await api('/api/d/1'), 404, 'not_found');
+    expect((await api('/socket.io/nope.html')).text).not.toContain('<div id="root">');
+  });
+
+  it('sends security headers (helmet) and no X-Powered-By', async () => {
+    const response = await api('/api/health');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('does not answer cross-origin requests unless CORS_ORIGINS allows the origin', async () => {
+    const preflight = await api('/api/auth/me', {
+      method: 'OPTIONS',
+      headers: { origin: 'http://elsewhere.test', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describeE2E('platform: configured CORS', () => {
+  it('allows exactly the CORS_ORIGINS and exposes ETag and X-Request-Id', async () => {
+    const server = await startTestServer({ env: { CORS_ORIGINS: 'http://app.test' } });
+    try {
+      const api = http(server.url);
+      const allowed = await api('/api/health', { headers: { origin: 'http://app.test' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
+      expect(allowed.headers.get('access-control-expose-headers')).toMatch(/ETag.*X-Request-Id/);
+      const refused = await api('/api/health', { headers: { origin: 'http://evil.test' } });
+      expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describeE2E('platform: boot', () => {
+  it('fails at boot with a clear message on a bad setting', async () => {
+    await expect(startTestServer({ env: { PORT: '0', MAX_DOCUMENT_BYTES: 'lots' } })).rejects.toThrow(
+      /Invalid app configuration: MAX_DOCUMENT_BYTES/,
+    );
+  });
+});
+
+if (testDatabaseKind() === 'postgres') {
+  describeE2E('platform: database outage (PostgreSQL behind a cuttable proxy)', () => {
+    it('answers 503 service_unavailable with Retry-After while the database is gone, and recovers by itself', async () => {
+      const database = await createTestDatabase('postgres');
+      const admin = new URL(POSTGRES_ADMIN_URL);
+      const proxy = await startTcpProxy(admin.hostname, Number(admin.port || 5432));
+      const url = new URL(database.databaseUrl!);
+      url.host = `127.0.0.1:${proxy.port}`;
+      const server = await startTestServer({
+        database,
+        env: { DATABASE_URL: url.toString(), DATABASE_CONNECT_TIMEOUT_MS: '1000' },
+      });
+      try {
+        const api = http(server.url);
+        const { token } = await registerUser(server.url);
+        await proxy.down();
+        const during = await Promise.all([
+          api('/api/health'),
+          api('/api/auth/me', { token }),
+          api('/api/auth/login', { method: 'POST', body: { username: 'someone', password: 'whatever!' } }),
+        ]);
+        for (const response of during) {
+          expectProblem(response, 503, 'service_unavailable');
+          expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+        await proxy.up();
+        let recovered = 0;
+        for (let attempt = 0; attempt < 50 && recovered !== 200; attempt += 1) {
+          recovered = (await api('/api/auth/me', { token })).status;
+          if (recovered !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(recovered).toBe(200);
+      } finally {
+        await server.close();
+        await proxy.close();
+        await database.drop();
+      }
+    });
+  });
+}
+
+if (testDatabaseKind() === 'embedded') {
+  describeE2E('platform: embedded PostgreSQL (PGlite over pglite-socket)', () => {
+    it('round-trips a 900 KB parameter intact while other queries run (one connection: no interleaving)', async () => {
+      const server = await startTestServer();
+      try {
+        const dataSource = server.app.get(DataSource);
+        // Multi-byte text, so a split or mixed-up TCP read would show as a mismatch, not just a length change.
+        const unit = 'Grüße, 世界 🌍 '; // 21 UTF-8 bytes
+        const big = unit.repeat(Math.ceil(900_000 / Buffer.byteLength(unit)));
+        expect(Buffer.byteLength(big)).toBeGreaterThanOrEqual(900_000);
+        const small = Array.from({ length: 20 }, (_, index) => dataSource.query('SELECT $1::int AS n', [index]));
+        const [rows, ...smallRows] = await Promise.all([
+          dataSource.query<{ v: string; n: number }[]>('SELECT $1::text AS v, octet_length($1::text) AS n', [big]),
+          ...small,
+        ]);
+        expect(rows[0]?.n).toBe(Buffer.byteLength(big));
+        expect(rows[0]?.v === big).toBe(true);
+        smallRows.forEach((result: { n: number }[], index) => expect(result[0]?.n).toBe(index));
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('refuses a second server on the same DATA_DIR with a clear message', async () => {
+      const database = await createTestDatabase('embedded');
+      const first = await startTestServer({ database });
+      try {
+        await expect(startTestServer({ database })).rejects.toThrow(/DATA_DIR .* is in use by another Concord process \(pid \d+\)/);
+        // The first one is unharmed.
+        expect((await http(first.url)('/api/health')).status).toBe(200);
+      } finally {
+        await first.close();
+        await database.drop();
+      }
+    });
+
+    it('keeps users, and the generated JWT secret, across a restart on the same DATA_DIR', async () => {
+      const database = await createTestDatabase('embedded');
+      // JWT_SECRET unset (empty = unset): the embedded default generates one into DATA_DIR.
+      const env = { JWT_SECRET: '' };
+      try {
+        const first = await startTestServer({ database, env });
+        const registered = await registerUser(first.url);
+        await first.close();
+        const second = await startTestServer({ database, env });
+        try {
+          const api = http(second.url);
+          const me = await api('/api/auth/me', { token: registered.token });
+          expect(me.status).toBe(200);
+          expect(me.body).toEqual(registered.user);
+          const login = await api('/api/auth/login', {
+            method: 'POST',
+            body: { username: registered.user.username, password: 'correct horse battery' },
+          });
+          expect(login.status).toBe(200);
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+  });
+}
