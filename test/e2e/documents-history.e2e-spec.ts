@@ -1,0 +1,233 @@
+import { type Change, type ConcordDocument, type Draft, type UserSummary, applyPatchStrict, etagFor, makePatch } from '@concord/shared';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the socket gateway's entry point and the domain events are server internals
+import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
+import { DocumentsService } from '../../server/src/documents/documents.service';
+import { createDocument, expectProblem, putDocument } from './documents.helpers';
+
+jest.setTimeout(60_000);
+
+const HISTORY_LIMIT = 3;
+const MAX_DOCUMENT_BYTES = 2048;
+
+describeE2E('documents: history retention, size limits, drafts retention, events, socket edits', () => {
+  let server: TestServer;
+  let api: HttpClient;
+  let user: { token: string; user: UserSummary };
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { HISTORY_LIMIT: String(HISTORY_LIMIT), MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) } });
+    api = http(server.url);
+    user = await registerUser(server.url);
+  });
+  afterAll(() => server?.close());
+
+  it(`keeps only the latest ${HISTORY_LIMIT} patches: older "since" → 410 history_pruned, full versions stay`, async () => {
+    let document = await createDocument(api, user.token, { title: 'Pruned', content: 'v1' });
+    for (let v = 2; v <= 6; v++) document = await putDocument(api, user.token, document, `v${v}`);
+    // Patches kept: 4, 5, 6 → since=3 is the oldest reachable.
+    const covered = await api<Change[]>(`/api/documents/${document.id}/changes?since=3`, { token: user.token });
+    expect(covered.status).toBe(200);
+    expect(covered.body.map((c) => c.version)).toEqual([4, 5, 6]);
+    let text = 'v3';
+    for (const change of covered.body) {
+      const applied = applyPatchStrict(text, change.patch);
+      if (!applied.ok) throw new Error(applied.detail);
+      text = applied.text;
+    }
+    expect(text).toBe('v6');
+    for (const since of [0, 1, 2]) {
+      const pruned = await api(`/api/documents/${document.id}/changes?since=${since}`, { token: user.token });
+      expectProblem(pruned, 410, 'history_pruned');
+    }
+    const oldest = await api<ConcordDocument>(`/api/documents/${document.id}/versions/1`, { token: user.token });
+    expect(oldest.body).toMatchObject({ version: 1, content: 'v1' });
+    // Prefer: merge still finds its base in the full versions even when the patches are gone.
+    const merged = await api<ConcordDocument>(`/api/documents/${document.id}`, {
+      method: 'PUT',
+      token: user.token,
+      headers: { 'if-match': etagFor(document.id, 1), prefer: 'merge' },
+      body: { content: 'v1' },
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ content: 'v6', version: 7 });
+  });
+
+  it('answers 413 when a PATCH or a merge result would exceed MAX_DOCUMENT_BYTES, and writes nothing', async () => {
+    const content = `${'a'.repeat(1000)}\n${'b'.repeat(1000)}\n`;
+    const document = await createDocument(api, user.token, { title: 'Big', content });
+    const grown = `${content}${'🎉'.repeat(20)}`; // 80 more UTF-8 bytes
+    const patched = await api(`/api/documents/${document.id}`, {
+      method: 'PATCH',
+      token: user.token,
+      headers: { 'if-match': document.etag },
+      body: { patch: makePatch(content, grown) },
+    });
+    expectProblem(patched, 413, 'payload_too_large');
+
+    const theirs = `${'a'.repeat(1000)}\n${'b'.repeat(1000)}\nc${'x'.repeat(20)}\n`;
+    const current = await putDocument(api, user.token, document, theirs);
+    expect(current.version).toBe(2);
+    const mine = `${'z'.repeat(25)}\n${content}`;
+    const merged = await api(`/api/documents/${document.id}`, {
+      method: 'PUT',
+      token: user.token,
+      headers: { 'if-match': document.etag, prefer: 'merge' },
+      body: { content: mine },
+    });
+    expectProblem(merged, 413, 'payload_too_large');
+    const read = await api<ConcordDocument>(`/api/documents/${document.id}`, { token: user.token });
+    expect(read.body.version).toBe(2);
+  });
+
+  it('prunes drafts older than the retention (7 days) and keeps younger ones', async () => {
+    const document = await createDocument(api, user.token, { title: 'Old drafts', content: 'a' });
+    await putDocument(api, user.token, document, 'b');
+    for (const content of ['old', 'young']) {
+      const response = await api(`/api/documents/${document.id}`, {
+        method: 'PUT',
+        token: user.token,
+        headers: { 'if-match': document.etag },
+        body: { content },
+      });
+      expect(response.status).toBe(409);
+    }
+    const dataSource = server.app.get(DataSource);
+    await dataSource.query(
+      `UPDATE document_drafts SET created_at = now() - interval '8 days' WHERE document_id = $1 AND content = 'old'`,
+      [document.id],
+    );
+    await dataSource.query(
+      `UPDATE document_drafts SET created_at = now() - interval '6 days' WHERE document_id = $1 AND content = 'young'`,
+      [document.id],
+    );
+    const drafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, { token: user.token });
+    expect(drafts.body.map((d) => d.content)).toEqual(['young']);
+  });
+
+  it('emits document.changed for every accepted write and document.state on rename/archive/restore/delete, after commit', async () => {
+    const emitter = server.app.get(EventEmitter2);
+    const changed: DocumentChangedEvent[] = [];
+    const states: DocumentStateEvent[] = [];
+    const onChanged = (event: DocumentChangedEvent): void => void changed.push(event);
+    const onState = (event: DocumentStateEvent): void => void states.push(event);
+    emitter.on('document.changed', onChanged);
+    emitter.on('document.state', onState);
+    try {
+      const document = await createDocument(api, user.token, { title: 'Evented', content: 'hello' });
+      const v2 = await putDocument(api, user.token, document, 'hello world');
+      const renamed = await api<ConcordDocument>(`/api/documents/${document.id}`, {
+        method: 'PATCH',
+        token: user.token,
+        headers: { 'if-match': v2.etag },
+        body: { title: 'Evented renamed' },
+      });
+      const stale = await api(`/api/documents/${document.id}`, {
+        method: 'PUT',
+        token: user.token,
+        headers: { 'if-match': v2.etag },
+        body: { content: 'rejected' },
+      });
+      expect(stale.status).toBe(409);
+      const archived = await api<ConcordDocument>(`/api/documents/${document.id}/archive`, {
+        method: 'POST',
+        token: user.token,
+        headers: { 'if-match': renamed.body.etag },
+      });
+      await api(`/api/documents/${document.id}/restore`, { method: 'POST', token: user.token, headers: { 'if-match': archived.body.etag } });
+      await api(`/api/documents/${document.id}`, { method: 'DELETE', token: user.token, headers: { 'if-match': '*' } });
+
+      const mine = changed.filter((e) => e.documentId === document.id);
+      expect(mine.map((e) => [e.baseVersion, e.version])).toEqual([
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 5],
+      ]);
+      expect(mine[0]).toMatchObject({ etag: etagFor(document.id, 2), author: { id: user.user.id }, patch: makePatch('hello', 'hello world') });
+      expect(mine[0].title).toBeUndefined();
+      expect(mine[1].title).toBe('Evented renamed');
+      expect(new Date(mine[0].at).toISOString()).toBe(mine[0].at);
+      expect(states.filter((e) => e.documentId === document.id).map((e) => [e.state, e.version])).toEqual([
+        ['active', 3],
+        ['archived', 4],
+        ['active', 5],
+        ['deleted', 5],
+      ]);
+    } finally {
+      emitter.off('document.changed', onChanged);
+      emitter.off('document.state', onState);
+    }
+  });
+
+  describe('DocumentsService.applyEdit (the socket gateway entry point)', () => {
+    it('accepts a current-base edit, merges a stale one with a catch-up patch, and rejects overlapping ones with stale_version + merge', async () => {
+      const service = server.app.get(DocumentsService);
+      const emitter = server.app.get(EventEmitter2);
+      const seen: DocumentChangedEvent[] = [];
+      const listener = (event: DocumentChangedEvent): void => void seen.push(event);
+      emitter.on('document.changed', listener);
+      try {
+        const base = 'alpha\nbeta\ngamma\n';
+        const document = await createDocument(api, user.token, { title: 'Socket', content: base });
+        const first = await service.applyEdit(user.user, document.id, {
+          baseVersion: 1,
+          patch: makePatch(base, 'ALPHA\nbeta\ngamma\n'),
+          clientEditId: 'e1',
+          originSocketId: 'sock-1',
+        });
+        expect(first).toMatchObject({ merged: false, document: { version: 2, content: 'ALPHA\nbeta\ngamma\n' } });
+        expect(first.patch).toBeUndefined();
+        expect(seen.find((e) => e.version === 2 && e.documentId === document.id)).toMatchObject({
+          clientEditId: 'e1',
+          originSocketId: 'sock-1',
+        });
+
+        // Stale (base 1) but elsewhere: merged; `patch` turns the sender's text into the server's.
+        const senderText = 'alpha\nbeta\nGAMMA\n';
+        const second = await service.applyEdit(user.user, document.id, {
+          baseVersion: 1,
+          patch: makePatch(base, senderText),
+          merge: true,
+        });
+        expect(second.merged).toBe(true);
+        expect(second.document).toMatchObject({ version: 3, content: 'ALPHA\nbeta\nGAMMA\n' });
+        const catchUp = applyPatchStrict(senderText, second.patch ?? '');
+        expect(catchUp).toEqual({ ok: true, text: 'ALPHA\nbeta\nGAMMA\n' });
+
+        // Stale without merge: stale_version with current.
+        await expect(
+          service.applyEdit(user.user, document.id, { baseVersion: 2, patch: makePatch('ALPHA\nbeta\ngamma\n', 'x') }),
+        ).rejects.toMatchObject({ code: 'stale_version', status: 409, extensions: { yourVersion: 2, current: { version: 3 } } });
+
+        // Stale, overlapping, with merge: stale_version with current and the merge attempt.
+        await expect(
+          service.applyEdit(user.user, document.id, {
+            baseVersion: 1,
+            patch: makePatch(base, 'alpha!!\nbeta\ngamma\n'),
+            merge: true,
+          }),
+        ).rejects.toMatchObject({
+          code: 'stale_version',
+          extensions: { current: { version: 3 }, merge: { conflicts: expect.arrayContaining([expect.any(Object)]) } },
+        });
+
+        // A patch that does not apply: 422, nothing written.
+        await expect(
+          service.applyEdit(user.user, document.id, { baseVersion: 3, patch: makePatch('nothing like it', 'nothing like this') }),
+        ).rejects.toMatchObject({ code: 'patch_does_not_apply', status: 422 });
+
+        const changes = await service.changesSince(user.user, document.id, 1);
+        expect(changes.map((c) => c.version)).toEqual([2, 3]);
+        const { document: latest, role } = await service.getForUser(user.user, document.id);
+        expect(latest.version).toBe(3);
+        expect(role).toBe('owner');
+      } finally {
+        emitter.off('document.changed', listener);
+      }
+    });
+  });
+});
