@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+// Migrations are compiled with the server, not an Nx library: reached by path on purpose.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { migrations } from '../../migrations';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../server/src/database/embedded-postgres';
+import { createTestDatabase, describeE2E, type TestDatabase, testDatabaseKind } from '../support';
+
+async function userTables(dataSource: DataSource): Promise<string[]> {
+  const rows = await dataSource.query<{ table_name: string }[]>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+  );
+  return rows.map((row) => row.table_name).filter((name) => name !== 'migrations');
+}
+
+describeE2E(`migrations on ${testDatabaseKind() === 'postgres' ? 'PostgreSQL 15' : 'PGlite (PostgreSQL 18)'}`, () => {
+  let database: TestDatabase;
+  let embedded: EmbeddedPostgres | undefined;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    if (database.kind === 'embedded') embedded = await startEmbeddedPostgres(database.dataDir!);
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: database.databaseUrl ?? embedded!.url,
+      migrations,
+      migrationsTransactionMode: 'each',
+      installExtensions: false,
+      uuidExtension: 'pgcrypto',
+      extra: { max: 1 },
+    });
+    await dataSource.initialize();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await embedded?.stop();
+    await database?.drop();
+  });
+
+  it('runs every migration up from an empty database, in order, each once', async () => {
+    expect(await userTables(dataSource)).toEqual([]);
+    const applied = await dataSource.runMigrations();
+    expect(applied.map((migration) => migration.name)).toEqual(migrations.map((migration) => migration.name));
+    expect(await userTables(dataSource)).toContain('users');
+    expect(await dataSource.runMigrations()).toEqual([]);
+  });
+
+  it('the users table works as the app needs: gen_random_uuid() ids, unique usernames', async () => {
+    const [row] = await dataSource.query<{ id: string }[]>(
+      `INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Mig', 'x') RETURNING id`,
+    );
+    expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(
+      dataSource.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Again', 'y')`),
+    ).rejects.toMatchObject({ driverError: { code: '23505', constraint: 'users_username_key' } });
+    await dataSource.query(`DELETE FROM users`);
+  });
+
+  it('goes all the way down, leaving no tables, and up again to the same schema', async () => {
+    const upSchema = await userTables(dataSource);
+    for (let step = 0; step < migrations.length; step += 1) await dataSource.undoLastMigration({ transaction: 'each' });
+    expect(await userTables(dataSource)).toEqual([]);
+    const reapplied = await dataSource.runMigrations();
+    expect(reapplied).toHaveLength(migrations.length);
+    expect(await userTables(dataSource)).toEqual(upSchema);
+  });
+});
