@@ -7,5 +7,6 @@ module.exports = {
     '<rootDir>/web/jest.config.cjs',
     '<rootDir>/test/jest.e2e-postgres.cjs',
     '<rootDir>/test/jest.e2e-embedded.cjs',
+    '<rootDir>/test/jest.browser.cjs',
   ],
 };

@@ -1,0 +1,249 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { AuthResponse, ConcordDocument } from '@concord/shared';
+import { http, startTestServer, type TestServer } from '../support';
+import {
+  appErrors,
+  describeBrowser,
+  editorBox,
+  ensureWebBuilt,
+  launchChromium,
+  openDocument,
+  openWindow,
+  registerWithName,
+  sharedDocument,
+  statusRegion,
+  waitForStatus,
+  waitForText,
+  type UserWindow,
+} from './browser.helpers';
+
+const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+
+describeBrowser('two people editing one document in the browser', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let alice: AuthResponse;
+  let bob: AuthResponse;
+  const windows: UserWindow[] = [];
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    server = await startTestServer();
+    browser = await launchChromium();
+    const suffix = Date.now().toString(36);
+    alice = await registerWithName(server.url, `alice-${suffix}`, 'Alice');
+    bob = await registerWithName(server.url, `bob-${suffix}`, 'Bob');
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const window of windows.splice(0)) await window.context.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function pair(title: string, content: string): Promise<{ doc: ConcordDocument; a: UserWindow; b: UserWindow }> {
+    const doc = await sharedDocument(server.url, alice, [bob], title, content);
+    const a = await openWindow(browser, alice);
+    const b = await openWindow(browser, bob);
+    windows.push(a, b);
+    await openDocument(a, server.url, doc.id);
+    await openDocument(b, server.url, doc.id);
+    return { doc, a, b };
+  }
+
+  it('a new user creates an account, makes a document, writes in it, finds it by search and signs out', async () => {
+    const context = await browser.newContext({ viewport: { width: 420, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('response', (response) => response.status() === 404 && errors.push(`404 ${response.url()}`));
+    try {
+      await page.goto(`${server.url}/`);
+      await page.waitForURL(/\/login$/);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByLabel('Username').fill(`carol-${Date.now().toString(36)}`);
+      await page.getByLabel('Password').fill('a long enough password');
+      await page.getByRole('button', { name: 'Create account' }).click();
+
+      await page.getByRole('button', { name: 'New document' }).click();
+      await page.getByLabel('Title').fill('Browser-made notes');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/d\/[0-9a-f-]{36}$/);
+      await waitForStatus(page, /Saved/);
+      await expect(page.getByRole('heading', { name: 'Browser-made notes' }).isVisible()).resolves.toBe(true);
+
+      await editorBox(page).click();
+      await page.keyboard.type('Written in a narrow window.');
+      await waitForStatus(page, /Saving/);
+      await waitForStatus(page, /Saved · version 2/);
+
+      const id = page.url().split('/d/')[1];
+      const token = await page.evaluate(() => (JSON.parse(localStorage.getItem('concord:session') ?? '{}') as { token?: string }).token ?? '');
+      const stored = await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
+      expect(stored.body.content).toBe('Written in a narrow window.');
+
+      await page.getByRole('link', { name: /Documents/ }).first().click();
+      await page.getByLabel('Search documents').fill('Browser-made');
+      await page.getByRole('link', { name: 'Browser-made notes' }).waitFor();
+
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(/\/login$/);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('(1) each person sees the other typing live, with presence and cursors', async () => {
+    const { a, b } = await pair('Live notes', '# Plan\n\n');
+    // Presence: each sees both names in "People editing".
+    for (const window of [a, b]) {
+      const people = window.page.getByRole('list', { name: 'People editing' });
+      await people.getByText('Alice').waitFor();
+      await people.getByText('Bob').waitFor();
+    }
+
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+End');
+    await a.page.keyboard.type('- Alice: write the intro');
+    await waitForText(b.page, (text) => text.includes('- Alice: write the intro'));
+
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+End');
+    await b.page.keyboard.press('Enter');
+    await b.page.keyboard.type('Bob: review it');
+    await waitForText(a.page, (text) => text.includes('Bob: review it'));
+
+    // Alice keeps typing while Bob's edits arrive: her typing is neither lost nor moved.
+    await a.page.keyboard.type(' (today)');
+    const expected = '# Plan\n\n- Alice: write the intro (today)\n- Bob: review it';
+    await waitForText(a.page, expected);
+    await waitForText(b.page, expected);
+    await waitForStatus(a.page, /Saved/);
+    await waitForStatus(b.page, /Saved/);
+
+    // Bob's cursor, labelled with his name, is drawn in Alice's editor.
+    await a.page.locator('.cm-remote-caret-label', { hasText: 'Bob' }).waitFor();
+    await a.page.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  it('(2) disjoint edits typed at the same time merge silently', async () => {
+    const { doc, a, b } = await pair('Two lines', 'First line.\nSecond line.');
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+Home');
+    await a.page.keyboard.press('End');
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+End');
+    // Both type at once, character by character, so their edits race on the server.
+    await Promise.all([
+      a.page.keyboard.type(' Alice adds to the first.', { delay: 25 }),
+      b.page.keyboard.type(' Bob adds to the second.', { delay: 25 }),
+    ]);
+    const expected = 'First line. Alice adds to the first.\nSecond line. Bob adds to the second.';
+    await waitForText(a.page, expected);
+    await waitForText(b.page, expected);
+    await waitForStatus(a.page, /Saved/);
+    await waitForStatus(b.page, /Saved/);
+    for (const window of [a, b]) {
+      expect(await window.page.getByRole('dialog', { name: 'Resolve conflicts' }).count()).toBe(0);
+      expect(await statusRegion(window.page).textContent()).not.toMatch(/Conflict/);
+    }
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    expect(stored.body.content).toBe(expected);
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  it('(3) an overlapping edit made offline opens the merge UI; the resolution reaches both people', async () => {
+    const { doc, a, b } = await pair('Meeting', 'The meeting is on Monday at ten.');
+    await a.context.setOffline(true);
+    await waitForStatus(a.page, /Offline/);
+
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+a');
+    await a.page.keyboard.type('The meeting is on Tuesday at ten.');
+    await waitForStatus(a.page, /Offline/);
+
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+a');
+    await b.page.keyboard.type('The meeting is on Friday at ten.');
+    await waitForStatus(b.page, /Saved/);
+
+    // Back online: Alice's offline edit meets Bob's on the same word.
+    await a.context.setOffline(false);
+    const dialog = a.page.getByRole('dialog', { name: 'Resolve conflicts' });
+    await dialog.waitFor({ timeout: 20_000 });
+    await waitForStatus(a.page, /Conflict/);
+    await expect(dialog.getByRole('region', { name: 'Theirs' }).first().textContent()).resolves.toMatch(/Bob.*Friday/);
+    await expect(dialog.getByRole('region', { name: 'Mine' }).first().textContent()).resolves.toMatch(/Tuesday/);
+    await a.page.screenshot({ path: join(SCREENSHOTS, 'merge.png') });
+
+    await dialog.getByRole('button', { name: 'Keep both' }).first().click();
+    const resolved = await dialog.getByLabel('Merged result').inputValue();
+    expect(resolved).toMatch(/Tuesday/);
+    expect(resolved).toMatch(/Friday/);
+    expect(resolved).not.toMatch(/<<<<<<<|>>>>>>>/);
+    await dialog.getByRole('button', { name: 'Save merged version' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await waitForText(a.page, resolved);
+    await waitForText(b.page, resolved);
+    await waitForStatus(a.page, /Saved/);
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: bob.token });
+    expect(stored.body.content).toBe(resolved);
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  it('(4) a REST client’s PUT shows up in the open browsers', async () => {
+    const { doc, a, b } = await pair('From the API', 'Written in the browser.');
+    const client = http(server.url);
+    const current = await client<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    const etag = current.headers.get('etag') ?? '';
+    const put = await client<ConcordDocument>(`/api/documents/${doc.id}`, {
+      method: 'PUT',
+      token: bob.token,
+      headers: { 'if-match': etag },
+      body: { content: 'Rewritten by a script over REST.' },
+    });
+    expect(put.status).toBe(200);
+    await waitForText(a.page, 'Rewritten by a script over REST.');
+    await waitForText(b.page, 'Rewritten by a script over REST.');
+    await waitForStatus(a.page, new RegExp(`Saved · version ${put.body.version}`));
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  it('history lists each version with its author, shows a diff, and restores an old version as a new one', async () => {
+    const { a, b } = await pair('Drafts', 'Version one text.');
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+a');
+    await a.page.keyboard.type('Version two text.');
+    await waitForStatus(a.page, /Saved · version 2/);
+
+    await a.page.getByRole('button', { name: 'History' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'Version history' });
+    const items = dialog.getByRole('list', { name: 'Versions' }).getByRole('listitem');
+    await items.nth(1).waitFor();
+    expect(await items.count()).toBe(2);
+    await expect(items.first().textContent()).resolves.toMatch(/Version 2.*Alice/);
+    await items.nth(1).getByRole('button').click();
+    await dialog.getByRole('button', { name: 'Restore this version' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await waitForText(a.page, 'Version one text.');
+    await waitForText(b.page, 'Version one text.');
+    await waitForStatus(a.page, /Saved · version 3/);
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
+});
