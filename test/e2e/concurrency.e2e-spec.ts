@@ -1,5 +1,18 @@
-import { type Change, type ConcordDocument, type VersionListItem, applyPatchStrict, makePatch } from '@concord/shared';
-import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+import {
+  type Change,
+  type ConcordDocument,
+  type VersionListItem,
+  applyPatchStrict,
+  makePatch,
+} from '@concord/shared';
+import {
+  describeE2E,
+  http,
+  type HttpClient,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from '../support';
 import { createDocument } from './documents.helpers';
 
 // The embedded database takes a few seconds to boot, and 80+ serialized writes take a while on it.
@@ -63,12 +76,15 @@ describeE2E('concurrency: many writers on one document lose nothing', () => {
         const line = `client ${index} write ${write}\n`;
         for (let attempt = 1; ; attempt++) {
           if (attempt > MAX_ATTEMPTS) throw new Error(`client ${index} gave up on write ${write}`);
-          const response = await api<ConcordDocument & { current?: ConcordDocument }>(`/api/documents/${document.id}`, {
-            method: 'PUT',
-            token,
-            headers: { 'if-match': current.etag },
-            body: { content: current.content + line },
-          });
+          const response = await api<ConcordDocument & { current?: ConcordDocument }>(
+            `/api/documents/${document.id}`,
+            {
+              method: 'PUT',
+              token,
+              headers: { 'if-match': current.etag },
+              body: { content: current.content + line },
+            },
+          );
           result.statuses.push(response.status);
           if (response.status === 200) {
             result.acknowledged.push(line);
@@ -99,7 +115,9 @@ describeE2E('concurrency: many writers on one document lose nothing', () => {
     for (const line of acknowledged) expect(final.body.content).toContain(line);
     expect(final.body.content.split('\n').filter((l) => l.length > 0)).toHaveLength(1 + acknowledged.length);
 
-    const versions = await api<VersionListItem[]>(`/api/documents/${document.id}/versions`, { token: owner.token });
+    const versions = await api<VersionListItem[]>(`/api/documents/${document.id}/versions`, {
+      token: owner.token,
+    });
     expect(versions.body.map((v) => v.version)).toEqual(
       Array.from({ length: final.body.version }, (_v, i) => final.body.version - i),
     );

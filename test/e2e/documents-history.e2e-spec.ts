@@ -1,7 +1,22 @@
-import { type Change, type ConcordDocument, type Draft, type UserSummary, applyPatchStrict, etagFor, makePatch } from '@concord/shared';
+import {
+  type Change,
+  type ConcordDocument,
+  type Draft,
+  type UserSummary,
+  applyPatchStrict,
+  etagFor,
+  makePatch,
+} from '@concord/shared';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+import {
+  describeE2E,
+  http,
+  type HttpClient,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from '../support';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the socket gateway's entry point and the domain events are server internals
 import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
@@ -19,7 +34,9 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   let user: { token: string; user: UserSummary };
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { HISTORY_LIMIT: String(HISTORY_LIMIT), MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) } });
+    server = await startTestServer({
+      env: { HISTORY_LIMIT: String(HISTORY_LIMIT), MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) },
+    });
     api = http(server.url);
     user = await registerUser(server.url);
   });
@@ -29,7 +46,9 @@ describeE2E('documents: history retention, size limits, drafts retention, events
     let document = await createDocument(api, user.token, { title: 'Pruned', content: 'v1' });
     for (let v = 2; v <= 6; v++) document = await putDocument(api, user.token, document, `v${v}`);
     // Patches kept: 4, 5, 6 → since=3 is the oldest reachable.
-    const covered = await api<Change[]>(`/api/documents/${document.id}/changes?since=3`, { token: user.token });
+    const covered = await api<Change[]>(`/api/documents/${document.id}/changes?since=3`, {
+      token: user.token,
+    });
     expect(covered.status).toBe(200);
     expect(covered.body.map((c) => c.version)).toEqual([4, 5, 6]);
     let text = 'v3';
@@ -43,7 +62,9 @@ describeE2E('documents: history retention, size limits, drafts retention, events
       const pruned = await api(`/api/documents/${document.id}/changes?since=${since}`, { token: user.token });
       expectProblem(pruned, 410, 'history_pruned');
     }
-    const oldest = await api<ConcordDocument>(`/api/documents/${document.id}/versions/1`, { token: user.token });
+    const oldest = await api<ConcordDocument>(`/api/documents/${document.id}/versions/1`, {
+      token: user.token,
+    });
     expect(oldest.body).toMatchObject({ version: 1, content: 'v1' });
     // Prefer: merge still finds its base in the full versions even when the patches are gone.
     const merged = await api<ConcordDocument>(`/api/documents/${document.id}`, {
@@ -137,8 +158,16 @@ describeE2E('documents: history retention, size limits, drafts retention, events
         token: user.token,
         headers: { 'if-match': renamed.body.etag },
       });
-      await api(`/api/documents/${document.id}/restore`, { method: 'POST', token: user.token, headers: { 'if-match': archived.body.etag } });
-      await api(`/api/documents/${document.id}`, { method: 'DELETE', token: user.token, headers: { 'if-match': '*' } });
+      await api(`/api/documents/${document.id}/restore`, {
+        method: 'POST',
+        token: user.token,
+        headers: { 'if-match': archived.body.etag },
+      });
+      await api(`/api/documents/${document.id}`, {
+        method: 'DELETE',
+        token: user.token,
+        headers: { 'if-match': '*' },
+      });
 
       const mine = changed.filter((e) => e.documentId === document.id);
       expect(mine.map((e) => [e.baseVersion, e.version])).toEqual([
@@ -147,7 +176,11 @@ describeE2E('documents: history retention, size limits, drafts retention, events
         [3, 4],
         [4, 5],
       ]);
-      expect(mine[0]).toMatchObject({ etag: etagFor(document.id, 2), author: { id: user.user.id }, patch: makePatch('hello', 'hello world') });
+      expect(mine[0]).toMatchObject({
+        etag: etagFor(document.id, 2),
+        author: { id: user.user.id },
+        patch: makePatch('hello', 'hello world'),
+      });
       expect(mine[0].title).toBeUndefined();
       expect(mine[1].title).toBe('Evented renamed');
       expect(new Date(mine[0].at).toISOString()).toBe(mine[0].at);
@@ -179,7 +212,10 @@ describeE2E('documents: history retention, size limits, drafts retention, events
           clientEditId: 'e1',
           originSocketId: 'sock-1',
         });
-        expect(first).toMatchObject({ merged: false, document: { version: 2, content: 'ALPHA\nbeta\ngamma\n' } });
+        expect(first).toMatchObject({
+          merged: false,
+          document: { version: 2, content: 'ALPHA\nbeta\ngamma\n' },
+        });
         expect(first.patch).toBeUndefined();
         expect(seen.find((e) => e.version === 2 && e.documentId === document.id)).toMatchObject({
           clientEditId: 'e1',
@@ -200,8 +236,15 @@ describeE2E('documents: history retention, size limits, drafts retention, events
 
         // Stale without merge: stale_version with current.
         await expect(
-          service.applyEdit(user.user, document.id, { baseVersion: 2, patch: makePatch('ALPHA\nbeta\ngamma\n', 'x') }),
-        ).rejects.toMatchObject({ code: 'stale_version', status: 409, extensions: { yourVersion: 2, current: { version: 3 } } });
+          service.applyEdit(user.user, document.id, {
+            baseVersion: 2,
+            patch: makePatch('ALPHA\nbeta\ngamma\n', 'x'),
+          }),
+        ).rejects.toMatchObject({
+          code: 'stale_version',
+          status: 409,
+          extensions: { yourVersion: 2, current: { version: 3 } },
+        });
 
         // Stale, overlapping, with merge: stale_version with current and the merge attempt.
         await expect(
@@ -212,12 +255,18 @@ describeE2E('documents: history retention, size limits, drafts retention, events
           }),
         ).rejects.toMatchObject({
           code: 'stale_version',
-          extensions: { current: { version: 3 }, merge: { conflicts: expect.arrayContaining([expect.any(Object)]) } },
+          extensions: {
+            current: { version: 3 },
+            merge: { conflicts: expect.arrayContaining([expect.any(Object)]) },
+          },
         });
 
         // A patch that does not apply: 422, nothing written.
         await expect(
-          service.applyEdit(user.user, document.id, { baseVersion: 3, patch: makePatch('nothing like it', 'nothing like this') }),
+          service.applyEdit(user.user, document.id, {
+            baseVersion: 3,
+            patch: makePatch('nothing like it', 'nothing like this'),
+          }),
         ).rejects.toMatchObject({ code: 'patch_does_not_apply', status: 422 });
 
         const changes = await service.changesSince(user.user, document.id, 1);

@@ -12,7 +12,14 @@ import {
   etagFor,
   makePatch,
 } from '@concord/shared';
-import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+import {
+  describeE2E,
+  http,
+  type HttpClient,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from '../support';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the in-flight test holds a real create open through the service
 import { DocumentsService } from '../../server/src/documents/documents.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
@@ -30,7 +37,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   beforeAll(async () => {
     server = await startTestServer();
     api = http(server.url);
-    const users = await Promise.all([registerUser(server.url), registerUser(server.url), registerUser(server.url)]);
+    const users = await Promise.all([
+      registerUser(server.url),
+      registerUser(server.url),
+      registerUser(server.url),
+    ]);
     [alice, bob, carol] = users.map((u) => ({ token: u.token, id: u.user.id, username: u.user.username }));
   });
   afterAll(() => server?.close());
@@ -69,7 +80,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers 409 slug_taken for an explicit slug already in use', async () => {
       const slug = `taken-${Date.now()}`;
       await createDocument(api, alice.token, { title: 'A', slug });
-      const response = await api('/api/documents', { method: 'POST', token: bob.token, body: { title: 'B', slug } });
+      const response = await api('/api/documents', {
+        method: 'POST',
+        token: bob.token,
+        body: { title: 'B', slug },
+      });
       expectProblem(response, 409, 'slug_taken');
     });
 
@@ -114,8 +129,16 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('answers 401 without a token and with a bad one', async () => {
-      expectProblem(await api('/api/documents', { method: 'POST', body: { title: 'x' } }), 401, 'unauthorized');
-      expectProblem(await api('/api/documents', { method: 'POST', token: 'nope', body: { title: 'x' } }), 401, 'unauthorized');
+      expectProblem(
+        await api('/api/documents', { method: 'POST', body: { title: 'x' } }),
+        401,
+        'unauthorized',
+      );
+      expectProblem(
+        await api('/api/documents', { method: 'POST', token: 'nope', body: { title: 'x' } }),
+        401,
+        'unauthorized',
+      );
     });
   });
 
@@ -127,21 +150,34 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(read.headers.get('etag')).toBe(document.etag);
       expect(read.body).toEqual(document);
 
-      const notModified = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': document.etag } });
+      const notModified = await api(docPath(document.id), {
+        token: alice.token,
+        headers: { 'if-none-match': document.etag },
+      });
       expect(notModified.status).toBe(304);
       expect(notModified.text).toBe('');
       expect(notModified.headers.get('etag')).toBe(document.etag);
 
-      const weak = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': `"x", W/${document.etag}` } });
+      const weak = await api(docPath(document.id), {
+        token: alice.token,
+        headers: { 'if-none-match': `"x", W/${document.etag}` },
+      });
       expect(weak.status).toBe(304);
 
-      const other = await api(docPath(document.id), { token: alice.token, headers: { 'if-none-match': '"other"' } });
+      const other = await api(docPath(document.id), {
+        token: alice.token,
+        headers: { 'if-none-match': '"other"' },
+      });
       expect(other.status).toBe(200);
     });
 
     it('answers 404 for unknown and malformed ids, and for documents the user is not a member of', async () => {
       const document = await createDocument(api, alice.token, { title: 'Private' });
-      expectProblem(await api(docPath('00000000-0000-4000-8000-000000000000'), { token: alice.token }), 404, 'not_found');
+      expectProblem(
+        await api(docPath('00000000-0000-4000-8000-000000000000'), { token: alice.token }),
+        404,
+        'not_found',
+      );
       expectProblem(await api(docPath('not-a-uuid'), { token: alice.token }), 404, 'not_found');
       const hidden = await api(docPath(document.id), { token: bob.token });
       expectProblem(hidden, 404, 'not_found');
@@ -157,7 +193,8 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('lists only visible documents, newest first, without content, in keyset pages', async () => {
       const user = await registerUser(server.url);
       const created: ConcordDocument[] = [];
-      for (let i = 0; i < 5; i++) created.push(await createDocument(api, user.token, { title: `List ${i}`, content: `body ${i}` }));
+      for (let i = 0; i < 5; i++)
+        created.push(await createDocument(api, user.token, { title: `List ${i}`, content: `body ${i}` }));
       await createDocument(api, alice.token, { title: 'Not yours' });
 
       const first = await api<DocumentList>('/api/documents?limit=2', { token: user.token });
@@ -168,9 +205,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(first.body.items[0].role).toBe('owner');
       expect(first.body.nextCursor).toEqual(expect.any(String));
 
-      const second = await api<DocumentList>(`/api/documents?limit=2&cursor=${first.body.nextCursor}`, { token: user.token });
+      const second = await api<DocumentList>(`/api/documents?limit=2&cursor=${first.body.nextCursor}`, {
+        token: user.token,
+      });
       expect(second.body.items.map((item) => item.title)).toEqual(['List 2', 'List 1']);
-      const third = await api<DocumentList>(`/api/documents?limit=2&cursor=${second.body.nextCursor}`, { token: user.token });
+      const third = await api<DocumentList>(`/api/documents?limit=2&cursor=${second.body.nextCursor}`, {
+        token: user.token,
+      });
       expect(third.body.items.map((item) => item.title)).toEqual(['List 0']);
       expect(third.body.nextCursor).toBeNull();
 
@@ -185,7 +226,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       await createDocument(api, user.token, { title: 'Budget 100%', content: 'numbers' });
       await createDocument(api, user.token, { title: 'Plans', content: 'the snake_case rule' });
       await createDocument(api, user.token, { title: 'Other', content: 'nothing' });
-      const percent = await api<DocumentList>(`/api/documents?q=${encodeURIComponent('100%')}`, { token: user.token });
+      const percent = await api<DocumentList>(`/api/documents?q=${encodeURIComponent('100%')}`, {
+        token: user.token,
+      });
       expect(percent.body.items.map((i) => i.title)).toEqual(['Budget 100%']);
       const underscore = await api<DocumentList>('/api/documents?q=e_c', { token: user.token });
       expect(underscore.body.items.map((i) => i.title)).toEqual(['Plans']);
@@ -199,7 +242,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const user = await registerUser(server.url);
       const doc = await createDocument(api, user.token, { title: 'To archive' });
       await createDocument(api, user.token, { title: 'Active one' });
-      const archive = await api(`${docPath(doc.id)}/archive`, { method: 'POST', token: user.token, headers: { 'if-match': doc.etag } });
+      const archive = await api(`${docPath(doc.id)}/archive`, {
+        method: 'POST',
+        token: user.token,
+        headers: { 'if-match': doc.etag },
+      });
       expect(archive.status).toBe(200);
       const active = await api<DocumentList>('/api/documents', { token: user.token });
       expect(active.body.items.map((i) => i.title)).toEqual(['Active one']);
@@ -209,8 +256,16 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(all.body.items).toHaveLength(2);
 
       expectProblem(await api('/api/documents?limit=0', { token: user.token }), 422, 'validation_failed');
-      expectProblem(await api('/api/documents?cursor=garbage', { token: user.token }), 422, 'validation_failed');
-      expectProblem(await api('/api/documents?state=deleted', { token: user.token }), 422, 'validation_failed');
+      expectProblem(
+        await api('/api/documents?cursor=garbage', { token: user.token }),
+        422,
+        'validation_failed',
+      );
+      expectProblem(
+        await api('/api/documents?state=deleted', { token: user.token }),
+        422,
+        'validation_failed',
+      );
       expectProblem(await api('/api/documents?color=red', { token: user.token }), 422, 'validation_failed');
     });
   });
@@ -225,14 +280,23 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         body: { content: 'two', title: 'Put renamed' },
       });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ content: 'two', title: 'Put renamed', version: 2, slug: document.slug });
+      expect(response.body).toMatchObject({
+        content: 'two',
+        title: 'Put renamed',
+        version: 2,
+        slug: document.slug,
+      });
       expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
       expect(response.body.etag).toBe(etagFor(document.id, 2));
     });
 
     it('answers 428 with the current ETag when no precondition is sent', async () => {
       const document = await createDocument(api, alice.token, { title: 'No precondition' });
-      const response = await api(docPath(document.id), { method: 'PUT', token: alice.token, body: { content: 'x' } });
+      const response = await api(docPath(document.id), {
+        method: 'PUT',
+        token: alice.token,
+        body: { content: 'x' },
+      });
       expectProblem(response, 428, 'precondition_required');
       expect(response.body).toMatchObject({ etag: document.etag });
     });
@@ -346,7 +410,12 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('answers 404 for a precondition on a missing document', async () => {
       const id = '00000000-0000-4000-8000-000000000001';
-      const response = await api(docPath(id), { method: 'PUT', token: alice.token, headers: { 'if-match': etagFor(id, 1) }, body: { content: 'x' } });
+      const response = await api(docPath(id), {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': etagFor(id, 1) },
+        body: { content: 'x' },
+      });
       expectProblem(response, 404, 'not_found');
     });
 
@@ -383,9 +452,18 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
       expect(drafts.status).toBe(200);
       expect(drafts.body.map((d) => d.content)).toEqual(['lost two', 'lost one']);
-      expect(drafts.body[0]).toMatchObject({ documentId: document.id, baseVersion: 1, title: 'Drafted', patch: null });
+      expect(drafts.body[0]).toMatchObject({
+        documentId: document.id,
+        baseVersion: 1,
+        title: 'Drafted',
+        patch: null,
+      });
 
-      await api(`${docPath(document.id)}/members`, { method: 'POST', token: alice.token, body: { username: bob.username, role: 'editor' } });
+      await api(`${docPath(document.id)}/members`, {
+        method: 'POST',
+        token: alice.token,
+        body: { username: bob.username, role: 'editor' },
+      });
       const bobs = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: bob.token });
       expect(bobs.body).toEqual([]);
       expectProblem(await api(`${docPath(document.id)}/drafts`, { token: carol.token }), 404, 'not_found');
@@ -433,7 +511,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('answers 422 patch_does_not_apply when a hunk does not apply exactly or the text is malformed, and writes nothing', async () => {
-      const document = await createDocument(api, alice.token, { title: 'Strict', content: 'The quick brown fox' });
+      const document = await createDocument(api, alice.token, {
+        title: 'Strict',
+        content: 'The quick brown fox',
+      });
       const foreign = makePatch('Completely different text here', 'Completely other text here');
       const notApplying = await api(docPath(document.id), {
         method: 'PATCH',
@@ -457,7 +538,12 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers 422 for an empty body and a stale If-Match with 409 when merge is not asked for', async () => {
       const document = await createDocument(api, alice.token, { title: 'Patch stale', content: 'abc' });
       expectProblem(
-        await api(docPath(document.id), { method: 'PATCH', token: alice.token, headers: { 'if-match': document.etag }, body: {} }),
+        await api(docPath(document.id), {
+          method: 'PATCH',
+          token: alice.token,
+          headers: { 'if-match': document.etag },
+          body: {},
+        }),
         422,
         'validation_failed',
       );
@@ -470,7 +556,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       });
       expectProblem(stale, 409, 'stale_version');
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
-      expect(drafts.body[0]).toMatchObject({ patch: makePatch('abc', 'xabc'), content: null, baseVersion: 1 });
+      expect(drafts.body[0]).toMatchObject({
+        patch: makePatch('abc', 'xabc'),
+        content: null,
+        baseVersion: 1,
+      });
     });
   });
 
@@ -526,7 +616,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('answers an unclean stale PATCH with 409 + merge, and keeps it as a draft', async () => {
-      const document = await createDocument(api, alice.token, { title: 'Merge PATCH conflict', content: base });
+      const document = await createDocument(api, alice.token, {
+        title: 'Merge PATCH conflict',
+        content: base,
+      });
       await putDocument(api, alice.token, document, 'Line one\nLine TWO by them\nLine three\n');
       const patch = makePatch(base, 'Line one\nLine two by me\nLine three\n');
       const response = await api(docPath(document.id), {
@@ -547,7 +640,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const response = await api(docPath(document.id), {
         method: 'PUT',
         token: alice.token,
-        headers: { 'if-unmodified-since': new Date(new Date(updated.updatedAt).getTime() - 5000).toUTCString(), prefer: 'merge' },
+        headers: {
+          'if-unmodified-since': new Date(new Date(updated.updatedAt).getTime() - 5000).toUTCString(),
+          prefer: 'merge',
+        },
         body: { content: 'x' },
       });
       expectProblem(response, 409, 'stale_version');
@@ -558,7 +654,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   describe('archive, restore, delete', () => {
     it('archives and restores with preconditions; writes to an archived document are 409 document_archived', async () => {
       const document = await createDocument(api, alice.token, { title: 'Lifecycle', content: 'x' });
-      expectProblem(await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token }), 428, 'precondition_required');
+      expectProblem(
+        await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token }),
+        428,
+        'precondition_required',
+      );
       const archived = await api<ConcordDocument>(`${docPath(document.id)}/archive`, {
         method: 'POST',
         token: alice.token,
@@ -568,7 +668,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(archived.body).toMatchObject({ state: 'archived', version: 2 });
       expect(archived.headers.get('etag')).toBe(etagFor(document.id, 2));
 
-      const again = await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token, headers: { 'if-match': '*' } });
+      const again = await api(`${docPath(document.id)}/archive`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': '*' },
+      });
       expectProblem(again, 409, 'already_archived');
       const write = await api(docPath(document.id), {
         method: 'PUT',
@@ -585,27 +689,55 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       });
       expect(restored.status).toBe(200);
       expect(restored.body).toMatchObject({ state: 'active', version: 3 });
-      const notArchived = await api(`${docPath(document.id)}/restore`, { method: 'POST', token: alice.token, headers: { 'if-match': '*' } });
+      const notArchived = await api(`${docPath(document.id)}/restore`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': '*' },
+      });
       expectProblem(notArchived, 409, 'not_archived');
-      const stale = await api(`${docPath(document.id)}/archive`, { method: 'POST', token: alice.token, headers: { 'if-match': document.etag } });
+      const stale = await api(`${docPath(document.id)}/archive`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+      });
       expectProblem(stale, 409, 'stale_version');
     });
 
     it('deletes with a precondition: 204, then the document and its history are gone', async () => {
       const document = await createDocument(api, alice.token, { title: 'Delete me' });
-      expectProblem(await api(docPath(document.id), { method: 'DELETE', token: alice.token }), 428, 'precondition_required');
       expectProblem(
-        await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': etagFor(document.id, 7) } }),
+        await api(docPath(document.id), { method: 'DELETE', token: alice.token }),
+        428,
+        'precondition_required',
+      );
+      expectProblem(
+        await api(docPath(document.id), {
+          method: 'DELETE',
+          token: alice.token,
+          headers: { 'if-match': etagFor(document.id, 7) },
+        }),
         409,
         'stale_version',
       );
-      const deleted = await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': document.etag } });
+      const deleted = await api(docPath(document.id), {
+        method: 'DELETE',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+      });
       expect(deleted.status).toBe(204);
       expect(deleted.text).toBe('');
       expectProblem(await api(docPath(document.id), { token: alice.token }), 404, 'not_found');
-      expectProblem(await api(`${docPath(document.id)}/versions/1`, { token: alice.token }), 404, 'not_found');
       expectProblem(
-        await api(docPath(document.id), { method: 'DELETE', token: alice.token, headers: { 'if-match': '*' } }),
+        await api(`${docPath(document.id)}/versions/1`, { token: alice.token }),
+        404,
+        'not_found',
+      );
+      expectProblem(
+        await api(docPath(document.id), {
+          method: 'DELETE',
+          token: alice.token,
+          headers: { 'if-match': '*' },
+        }),
         404,
         'not_found',
       );
@@ -617,19 +749,37 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const document = await createDocument(api, alice.token, { title: 'History', content: 'one' });
       const v2 = await putDocument(api, alice.token, document, 'two');
       await putDocument(api, alice.token, v2, 'three');
-      const versions = await api<VersionListItem[]>(`${docPath(document.id)}/versions`, { token: alice.token });
+      const versions = await api<VersionListItem[]>(`${docPath(document.id)}/versions`, {
+        token: alice.token,
+      });
       expect(versions.status).toBe(200);
       expect(versions.body.map((v) => v.version)).toEqual([3, 2, 1]);
       expect(versions.body[0].updatedBy).toMatchObject({ id: alice.id, username: alice.username });
 
       const at2 = await api<ConcordDocument>(`${docPath(document.id)}/versions/2`, { token: alice.token });
       expect(at2.status).toBe(200);
-      expect(DocumentSchema.parse(at2.body)).toMatchObject({ version: 2, content: 'two', etag: etagFor(document.id, 2) });
+      expect(DocumentSchema.parse(at2.body)).toMatchObject({
+        version: 2,
+        content: 'two',
+        etag: etagFor(document.id, 2),
+      });
       expect(at2.headers.get('etag')).toBe(etagFor(document.id, 2));
 
-      expectProblem(await api(`${docPath(document.id)}/versions/4`, { token: alice.token }), 404, 'not_found');
-      expectProblem(await api(`${docPath(document.id)}/versions/0`, { token: alice.token }), 404, 'not_found');
-      expectProblem(await api(`${docPath(document.id)}/versions/abc`, { token: alice.token }), 404, 'not_found');
+      expectProblem(
+        await api(`${docPath(document.id)}/versions/4`, { token: alice.token }),
+        404,
+        'not_found',
+      );
+      expectProblem(
+        await api(`${docPath(document.id)}/versions/0`, { token: alice.token }),
+        404,
+        'not_found',
+      );
+      expectProblem(
+        await api(`${docPath(document.id)}/versions/abc`, { token: alice.token }),
+        404,
+        'not_found',
+      );
       expectProblem(await api(`${docPath(document.id)}/versions`, { token: bob.token }), 404, 'not_found');
     });
 
@@ -668,9 +818,17 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const future = await api<Change[]>(`${docPath(document.id)}/changes?since=99`, { token: alice.token });
       expect(future.body).toEqual([]);
       for (const bad of ['', '-1', 'x', '1.5']) {
-        expectProblem(await api(`${docPath(document.id)}/changes?since=${bad}`, { token: alice.token }), 422, 'validation_failed');
+        expectProblem(
+          await api(`${docPath(document.id)}/changes?since=${bad}`, { token: alice.token }),
+          422,
+          'validation_failed',
+        );
       }
-      expectProblem(await api(`${docPath(document.id)}/changes`, { token: alice.token }), 422, 'validation_failed');
+      expectProblem(
+        await api(`${docPath(document.id)}/changes`, { token: alice.token }),
+        422,
+        'validation_failed',
+      );
     });
   });
 
@@ -683,7 +841,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         body: { username: bob.username, role: 'editor' },
       });
       expect(editor.status).toBe(201);
-      expect(editor.body).toEqual({ user: { id: bob.id, username: bob.username, displayName: expect.any(String) }, role: 'editor' });
+      expect(editor.body).toEqual({
+        user: { id: bob.id, username: bob.username, displayName: expect.any(String) },
+        role: 'editor',
+      });
       const viewer = await api<Member>(`${docPath(document.id)}/members`, {
         method: 'POST',
         token: alice.token,
@@ -717,14 +878,26 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       });
       expectProblem(carolPatches, 403, 'forbidden');
       expectProblem(
-        await api(`${docPath(document.id)}/archive`, { method: 'POST', token: carol.token, headers: { 'if-match': '*' } }),
+        await api(`${docPath(document.id)}/archive`, {
+          method: 'POST',
+          token: carol.token,
+          headers: { 'if-match': '*' },
+        }),
         403,
         'forbidden',
       );
       // Only the owner deletes and shares.
-      expectProblem(await api(docPath(document.id), { method: 'DELETE', token: bob.token, headers: { 'if-match': '*' } }), 403, 'forbidden');
       expectProblem(
-        await api(`${docPath(document.id)}/members`, { method: 'POST', token: bob.token, body: { username: carol.username, role: 'editor' } }),
+        await api(docPath(document.id), { method: 'DELETE', token: bob.token, headers: { 'if-match': '*' } }),
+        403,
+        'forbidden',
+      );
+      expectProblem(
+        await api(`${docPath(document.id)}/members`, {
+          method: 'POST',
+          token: bob.token,
+          body: { username: carol.username, role: 'editor' },
+        }),
         403,
         'forbidden',
       );
@@ -736,16 +909,49 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const document = await createDocument(api, alice.token, { title: 'Members errors' });
       const path = `${docPath(document.id)}/members`;
       expectProblem(
-        await api(path, { method: 'POST', token: alice.token, body: { username: 'no-such-user-zz', role: 'editor' } }),
+        await api(path, {
+          method: 'POST',
+          token: alice.token,
+          body: { username: 'no-such-user-zz', role: 'editor' },
+        }),
         422,
         'validation_failed',
       );
-      expectProblem(await api(path, { method: 'POST', token: alice.token, body: { username: alice.username, role: 'viewer' } }), 409, 'member_exists');
-      expectProblem(await api(path, { method: 'POST', token: alice.token, body: { username: bob.username, role: 'owner' } }), 422, 'validation_failed');
-      expectProblem(await api(path, { method: 'POST', token: bob.token, body: { username: bob.username, role: 'editor' } }), 404, 'not_found');
+      expectProblem(
+        await api(path, {
+          method: 'POST',
+          token: alice.token,
+          body: { username: alice.username, role: 'viewer' },
+        }),
+        409,
+        'member_exists',
+      );
+      expectProblem(
+        await api(path, {
+          method: 'POST',
+          token: alice.token,
+          body: { username: bob.username, role: 'owner' },
+        }),
+        422,
+        'validation_failed',
+      );
+      expectProblem(
+        await api(path, {
+          method: 'POST',
+          token: bob.token,
+          body: { username: bob.username, role: 'editor' },
+        }),
+        404,
+        'not_found',
+      );
       expectProblem(await api(path, { token: bob.token }), 404, 'not_found');
       expectProblem(
-        await api(docPath(document.id), { method: 'PUT', token: bob.token, headers: { 'if-match': '*' }, body: { content: 'x' } }),
+        await api(docPath(document.id), {
+          method: 'PUT',
+          token: bob.token,
+          headers: { 'if-match': '*' },
+          body: { content: 'x' },
+        }),
         404,
         'not_found',
       );
@@ -757,7 +963,12 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const user = await registerUser(server.url);
       const key = `key-${Date.now()}`;
       const body = { title: 'Once', content: 'only once' };
-      const first = await api<ConcordDocument>('/api/documents', { method: 'POST', token: user.token, headers: { 'idempotency-key': key }, body });
+      const first = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: user.token,
+        headers: { 'idempotency-key': key },
+        body,
+      });
       expect(first.status).toBe(201);
       const replay = await api<ConcordDocument>('/api/documents', {
         method: 'POST',
@@ -774,16 +985,31 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
       // Keys are per user: another user's same key is a fresh request.
       const other = await registerUser(server.url);
-      const theirs = await api<ConcordDocument>('/api/documents', { method: 'POST', token: other.token, headers: { 'idempotency-key': key }, body });
+      const theirs = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: other.token,
+        headers: { 'idempotency-key': key },
+        body,
+      });
       expect(theirs.status).toBe(201);
       expect(theirs.body.id).not.toBe(first.body.id);
     });
 
     it('answers 422 idempotency_key_mismatch for the same key with a different body', async () => {
       const key = `key-mismatch-${Date.now()}`;
-      const first = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body: { title: 'A' } });
+      const first = await api('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'idempotency-key': key },
+        body: { title: 'A' },
+      });
       expect(first.status).toBe(201);
-      const second = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body: { title: 'B' } });
+      const second = await api('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'idempotency-key': key },
+        body: { title: 'B' },
+      });
       expectProblem(second, 422, 'idempotency_key_mismatch');
     });
 
@@ -807,15 +1033,30 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       try {
         const key = `key-flight-${Date.now()}`;
         const body = { title: 'Slow' };
-        const slow = api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        const slow = api<ConcordDocument>('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'idempotency-key': key },
+          body,
+        });
         await started;
-        const second = await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        const second = await api('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'idempotency-key': key },
+          body,
+        });
         expectProblem(second, 409, 'idempotency_in_flight');
         expect(second.body).toMatchObject({ type: 'urn:concord:problem:idempotency-in-flight' });
         release();
         const first = await slow;
         expect(first.status).toBe(201);
-        const replay = await api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body });
+        const replay = await api<ConcordDocument>('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'idempotency-key': key },
+          body,
+        });
         expect(replay.status).toBe(201);
         expect(replay.body.id).toBe(first.body.id);
       } finally {
@@ -829,8 +1070,26 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       await createDocument(api, alice.token, { title: 'Holder', slug });
       const key = `key-fail-${Date.now()}`;
       const body = { title: 'Wants slug', slug };
-      expectProblem(await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body }), 409, 'slug_taken');
-      expectProblem(await api('/api/documents', { method: 'POST', token: alice.token, headers: { 'idempotency-key': key }, body }), 409, 'slug_taken');
+      expectProblem(
+        await api('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'idempotency-key': key },
+          body,
+        }),
+        409,
+        'slug_taken',
+      );
+      expectProblem(
+        await api('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          headers: { 'idempotency-key': key },
+          body,
+        }),
+        409,
+        'slug_taken',
+      );
     });
   });
 });

@@ -35,7 +35,9 @@ describe('staleVersion', () => {
     const problem = staleVersion(current, 5);
     expect(problem).toMatchObject({ code: 'stale_version', status: 409, headers: { ETag: current.etag } });
     expect(problem.extensions).toEqual({ yourVersion: 5, current });
-    expect(problem.detail).toMatch(/^Alice \(@alice\) changed this document 3 minutes ago, at .+; it is now at version 7 and you sent version 5\.$/);
+    expect(problem.detail).toMatch(
+      /^Alice \(@alice\) changed this document 3 minutes ago, at .+; it is now at version 7 and you sent version 5\.$/,
+    );
   });
   it('carries the merge attempt when there is one', () => {
     const merge = { text: 'a', conflicts: [{ base: '', mine: 'a', theirs: 'b', start: 0, end: 1 }] };

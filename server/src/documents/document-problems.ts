@@ -14,10 +14,15 @@ export function agoInWords(then: Date, now: Date = new Date()): string {
 }
 
 /** The stale-write 409 of CONTRACT §1: `current`, `yourVersion`, the current ETag, who and when. */
-export function staleVersion(current: ConcordDocument, yourVersion: number | null, merge?: ServerMerge): ProblemError {
+export function staleVersion(
+  current: ConcordDocument,
+  yourVersion: number | null,
+  merge?: ServerMerge,
+): ProblemError {
   const who = `${current.updatedBy.displayName} (@${current.updatedBy.username})`;
   const when = `${agoInWords(new Date(current.updatedAt))}, at ${current.updatedAt}`;
-  const sent = yourVersion === null ? 'your precondition names no version of it' : `you sent version ${yourVersion}`;
+  const sent =
+    yourVersion === null ? 'your precondition names no version of it' : `you sent version ${yourVersion}`;
   const merged =
     merge === undefined
       ? ''

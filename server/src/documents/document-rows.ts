@@ -40,36 +40,32 @@ export const DOCUMENT_COLUMNS = `
   u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name,
   m.role`;
 
-export function toDocument(row: DocumentRow): ConcordDocument {
+export type ListRow = Omit<DocumentRow, 'content' | 'role'> & { role: MemberRole };
+
+function withoutContent(row: Omit<DocumentRow, 'content' | 'role'>): Omit<ConcordDocument, 'content'> {
   return {
     id: row.id,
     title: row.title,
     slug: row.slug,
-    content: row.content,
     version: row.version,
     state: row.state,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
+    updatedBy: {
+      id: row.updated_by_id,
+      username: row.updated_by_username,
+      displayName: row.updated_by_display_name,
+    },
     etag: etagFor(row.id, row.version),
   };
 }
 
-export type ListRow = Omit<DocumentRow, 'content' | 'role'> & { role: MemberRole };
+export function toDocument(row: DocumentRow): ConcordDocument {
+  return { ...withoutContent(row), content: row.content };
+}
 
 export function toListItem(row: ListRow): DocumentListItem {
-  return {
-    id: row.id,
-    title: row.title,
-    slug: row.slug,
-    version: row.version,
-    state: row.state,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
-    etag: etagFor(row.id, row.version),
-    role: row.role,
-  };
+  return { ...withoutContent(row), role: row.role };
 }
 
 export interface VersionRow {
@@ -86,7 +82,11 @@ export interface VersionRow {
 }
 
 function author(row: VersionRow): UserSummary {
-  return { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name };
+  return {
+    id: row.updated_by_id,
+    username: row.updated_by_username,
+    displayName: row.updated_by_display_name,
+  };
 }
 
 export function toVersionListItem(row: VersionRow): VersionListItem {

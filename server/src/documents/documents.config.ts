@@ -24,4 +24,6 @@ export function loadDocumentsConfig(env: Env): DocumentsConfig {
 }
 
 /** Inject with `@Inject(documentsConfig.KEY) config: DocumentsConfig`. */
-export const documentsConfig = registerAs('documents', (): DocumentsConfig => loadDocumentsConfig(process.env));
+export const documentsConfig = registerAs('documents', (): DocumentsConfig =>
+  loadDocumentsConfig(process.env),
+);

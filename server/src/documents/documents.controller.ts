@@ -17,14 +17,27 @@ import {
   type UserSummary,
   type VersionListItem,
 } from '@concord/shared';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { ProblemError } from '../common/problem.error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { DocumentsService, type WriteResult } from './documents.service';
 import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
-import { preconditionFromHeaders, prefersMerge } from './dto/preconditions-from-headers';
+import { Conditions, type WriteConditions } from './dto/write-conditions.decorator';
 import { IdempotencyService } from './idempotency.service';
 import { ifNoneMatchMatches, MalformedPreconditionError, parseEntityTagList } from './preconditions';
 
@@ -108,14 +121,13 @@ export class DocumentsController {
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
     @Body(new ZodValidationPipe(PutDocumentRequestSchema)) body: PutDocumentRequest,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
+    @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    const precondition = preconditionFromHeaders(ifMatch, ifUnmodifiedSince);
-    const result = await this.documents.put(user, id, precondition, body, { merge: prefersMerge(prefer) });
-    return this.written(res, result);
+    return this.written(
+      res,
+      await this.documents.put(user, id, conditions.precondition, body, { merge: conditions.merge }),
+    );
   }
 
   @Patch(':id')
@@ -123,14 +135,13 @@ export class DocumentsController {
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
     @Body(new ZodValidationPipe(PatchDocumentRequestSchema)) body: PatchDocumentRequest,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
-    @Headers('prefer') prefer: string | undefined,
+    @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    const precondition = preconditionFromHeaders(ifMatch, ifUnmodifiedSince);
-    const result = await this.documents.patch(user, id, precondition, body, { merge: prefersMerge(prefer) });
-    return this.written(res, result);
+    return this.written(
+      res,
+      await this.documents.patch(user, id, conditions.precondition, body, { merge: conditions.merge }),
+    );
   }
 
   @Delete(':id')
@@ -138,10 +149,9 @@ export class DocumentsController {
   async remove(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Conditions() conditions: WriteConditions,
   ): Promise<void> {
-    await this.documents.remove(user, id, preconditionFromHeaders(ifMatch, ifUnmodifiedSince));
+    await this.documents.remove(user, id, conditions.precondition);
   }
 
   @Post(':id/archive')
@@ -149,11 +159,10 @@ export class DocumentsController {
   archive(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    return this.stateChange(user, id, ifMatch, ifUnmodifiedSince, res, 'archived');
+    return this.stateChange(user, id, conditions, res, 'archived');
   }
 
   @Post(':id/restore')
@@ -161,11 +170,10 @@ export class DocumentsController {
   restore(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
-    @Headers('if-match') ifMatch: string | undefined,
-    @Headers('if-unmodified-since') ifUnmodifiedSince: string | undefined,
+    @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    return this.stateChange(user, id, ifMatch, ifUnmodifiedSince, res, 'active');
+    return this.stateChange(user, id, conditions, res, 'active');
   }
 
   @Get(':id/versions')
@@ -222,12 +230,11 @@ export class DocumentsController {
   private async stateChange(
     user: UserSummary,
     id: string,
-    ifMatch: string | undefined,
-    ifUnmodifiedSince: string | undefined,
+    conditions: WriteConditions,
     res: Response,
     state: 'active' | 'archived',
   ): Promise<ConcordDocument> {
-    const document = await this.documents.setState(user, id, preconditionFromHeaders(ifMatch, ifUnmodifiedSince), state);
+    const document = await this.documents.setState(user, id, conditions.precondition, state);
     setHeaders(res, documentHeaders(document));
     return document;
   }

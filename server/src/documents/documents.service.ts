@@ -26,10 +26,22 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ProblemError } from '../common/problem.error';
 import { type AppConfig, appConfig } from '../config/app.config';
 import { isUniqueViolation } from '../database/database-errors';
+import { MetricsService } from '../observability/metrics.service';
 import { withTransaction } from '../database/transaction';
 import { textProblem, utf8Bytes } from './document-content';
-import { DOCUMENT_CHANGED, DOCUMENT_STATE, DocumentChangedEvent, DocumentStateEvent } from './document-events';
-import { documentArchived, documentNotFound, invalidText, preconditionRequired, staleVersion } from './document-problems';
+import {
+  DOCUMENT_CHANGED,
+  DOCUMENT_STATE,
+  DocumentChangedEvent,
+  DocumentStateEvent,
+} from './document-events';
+import {
+  documentArchived,
+  documentNotFound,
+  invalidText,
+  preconditionRequired,
+  staleVersion,
+} from './document-problems';
 import {
   DOCUMENT_COLUMNS,
   type DocumentRow,
@@ -56,8 +68,7 @@ export type WritePrecondition =
   | { kind: 'base-version'; version: number };
 
 type ContentChange =
-  | { kind: 'put'; content: string; title?: string }
-  | { kind: 'patch'; patch?: string; title?: string };
+  { kind: 'put'; content: string; title?: string } | { kind: 'patch'; patch?: string; title?: string };
 
 export interface WriteOptions {
   /** `Prefer: merge` / socket `merge: true`: merge a stale write against the version it names. */
@@ -115,6 +126,7 @@ export class DocumentsService {
     private readonly drafts: DraftsService,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
     @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   // ---- reads -------------------------------------------------------------------------------
@@ -133,7 +145,9 @@ export class DocumentsService {
     }
     if (query.q !== undefined && query.q.trim() !== '') {
       params.push(`%${escapeLike(query.q.trim())}%`);
-      where.push(`(d.title ILIKE $${params.length} ESCAPE '\\' OR d.content ILIKE $${params.length} ESCAPE '\\')`);
+      where.push(
+        `(d.title ILIKE $${params.length} ESCAPE '\\' OR d.content ILIKE $${params.length} ESCAPE '\\')`,
+      );
     }
     if (query.cursor !== undefined) {
       const cursor = decodeCursor(query.cursor);
@@ -158,7 +172,8 @@ export class DocumentsService {
     const last = page.at(-1);
     return {
       items: page.map(toListItem),
-      nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor(last.updated_at, last.id) : null,
+      nextCursor:
+        rows.length > query.limit && last !== undefined ? encodeCursor(last.updated_at, last.id) : null,
     };
   }
 
@@ -180,7 +195,11 @@ export class DocumentsService {
       version: row.version,
       state: row.state,
       updatedAt: row.updated_at.toISOString(),
-      updatedBy: { id: row.updated_by_id, username: row.updated_by_username, displayName: row.updated_by_display_name },
+      updatedBy: {
+        id: row.updated_by_id,
+        username: row.updated_by_username,
+        displayName: row.updated_by_display_name,
+      },
       etag: etagFor(id, row.version),
     };
   }
@@ -191,7 +210,8 @@ export class DocumentsService {
     if (since >= current.version) return [];
     const rows = await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
     const complete =
-      rows.length === current.version - since && rows.every((row): row is VersionRow & { patch: string } => row.patch !== null);
+      rows.length === current.version - since &&
+      rows.every((row): row is VersionRow & { patch: string } => row.patch !== null);
     if (!complete) {
       throw new ProblemError(
         'history_pruned',
@@ -254,7 +274,13 @@ export class DocumentsService {
     body: PutDocumentRequest,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    return this.write(user, id, precondition, { kind: 'put', content: body.content, title: body.title }, options);
+    return this.write(
+      user,
+      id,
+      precondition,
+      { kind: 'put', content: body.content, title: body.title },
+      options,
+    );
   }
 
   patch(
@@ -264,7 +290,13 @@ export class DocumentsService {
     body: PatchDocumentRequest,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    return this.write(user, id, precondition, { kind: 'patch', patch: body.patch, title: body.title }, options);
+    return this.write(
+      user,
+      id,
+      precondition,
+      { kind: 'patch', patch: body.patch, title: body.title },
+      options,
+    );
   }
 
   /** The socket gateway's edit: a patch against `baseVersion`, merged when asked and stale. */
@@ -287,12 +319,24 @@ export class DocumentsService {
     const outcome = await this.casLoop(user, id, (current) => {
       this.checkPrecondition(current, precondition);
       if (state === 'archived' && current.state === 'archived') {
-        throw new ProblemError('already_archived', 409, 'This document is already archived.', stateExtras(current));
+        throw new ProblemError(
+          'already_archived',
+          409,
+          'This document is already archived.',
+          stateExtras(current),
+        );
       }
       if (state === 'active' && current.state === 'active') {
         throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
       }
-      return Promise.resolve({ kind: 'write', current, title: current.title, content: current.content, state, merged: false });
+      return Promise.resolve({
+        kind: 'write',
+        current,
+        title: current.title,
+        content: current.content,
+        state,
+        merged: false,
+      });
     });
     this.emitAfterCommit(user, outcome, {});
     return toDocument(outcome.after);
@@ -304,13 +348,19 @@ export class DocumentsService {
       const current = await this.readVisible(m, user, id, true);
       if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may delete this document.');
       this.checkPrecondition(current, precondition);
-      const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [id, current.version]);
+      const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [
+        id,
+        current.version,
+      ]);
       return count === 1 ? current : null;
     });
     if (deleted === null) {
       // A write landed between our read and the delete: answer as for any stale precondition.
       const { document } = await this.getForUser(user, id);
-      throw staleVersion(document, precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null);
+      throw staleVersion(
+        document,
+        precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null,
+      );
     }
     this.events.emit(
       DOCUMENT_STATE,
@@ -355,9 +405,18 @@ export class DocumentsService {
         [id, target.id, request.role, new Date()],
       );
       if (inserted.length === 0) {
-        throw new ProblemError('member_exists', 409, `${target.username} is already a member of this document.`);
+        throw new ProblemError(
+          'member_exists',
+          409,
+          `${target.username} is already a member of this document.`,
+        );
       }
-      return { user_id: target.id, username: target.username, display_name: target.display_name, role: request.role };
+      return {
+        user_id: target.id,
+        username: target.username,
+        display_name: target.display_name,
+        role: request.role,
+      };
     });
     return toMember(row);
   }
@@ -392,19 +451,37 @@ export class DocumentsService {
         if (base === null) throw staleVersion(toDocument(current), stale.yourVersion);
         const mine = change.kind === 'put' ? change.content : applyPatchOrThrow(base.content, change.patch);
         if (!stale.stale) {
-          return { kind: 'write', current, title: change.title ?? current.title, content: mine, state: current.state, merged: false };
+          return {
+            kind: 'write',
+            current,
+            title: change.title ?? current.title,
+            content: mine,
+            state: current.state,
+            merged: false,
+          };
         }
+        const mergeStarted = performance.now();
         const result = threeWayMerge(base.content, mine, current.content);
+        this.metrics.observeMerge(performance.now() - mergeStarted, result.clean);
         const title = change.title ?? current.title;
         if (!result.clean) {
           const merge: ServerMerge = { text: result.text, conflicts: result.conflicts };
           throw staleVersion(toDocument(current), stale.yourVersion, merge);
         }
-        return { kind: 'write', current, title, content: result.text, state: current.state, merged: true, mine };
+        return {
+          kind: 'write',
+          current,
+          title,
+          content: result.text,
+          state: current.state,
+          merged: true,
+          mine,
+        };
       });
       this.emitAfterCommit(user, outcome, options);
       const result: WriteResult = { document: toDocument(outcome.after), merged: outcome.merged };
-      if (outcome.merged && outcome.mine !== undefined) result.patch = makePatch(outcome.mine, outcome.after.content);
+      if (outcome.merged && outcome.mine !== undefined)
+        result.patch = makePatch(outcome.mine, outcome.after.content);
       return result;
     } catch (error) {
       // Nothing typed is lost: the body of every write answered 409 is kept for its author, in its
@@ -465,10 +542,17 @@ export class DocumentsService {
       });
       if (outcome.kind === 'done') return outcome;
     }
-    throw ProblemError.serviceUnavailable('This document is being written too often right now; retry shortly.', 1);
+    throw ProblemError.serviceUnavailable(
+      'This document is being written too often right now; retry shortly.',
+      1,
+    );
   }
 
-  private emitAfterCommit(user: UserSummary, outcome: Extract<Outcome, { kind: 'done' }>, options: WriteOptions): void {
+  private emitAfterCommit(
+    user: UserSummary,
+    outcome: Extract<Outcome, { kind: 'done' }>,
+    options: WriteOptions,
+  ): void {
     const { before, after, patch } = outcome;
     const etag = etagFor(after.id, after.version);
     const renamed = before.title !== after.title;
@@ -488,14 +572,20 @@ export class DocumentsService {
       ),
     );
     if (renamed || before.state !== after.state) {
-      this.events.emit(DOCUMENT_STATE, new DocumentStateEvent(after.id, after.state, after.title, after.version, etag));
+      this.events.emit(
+        DOCUMENT_STATE,
+        new DocumentStateEvent(after.id, after.state, after.title, after.version, etag),
+      );
     }
   }
 
   // ---- preconditions -----------------------------------------------------------------------
 
   /** Is the write stale, and which version did the client name (null when none of ours)? */
-  private evaluate(current: DocumentRow, precondition: WritePrecondition | null): { stale: boolean; yourVersion: number | null } {
+  private evaluate(
+    current: DocumentRow,
+    precondition: WritePrecondition | null,
+  ): { stale: boolean; yourVersion: number | null } {
     const etag = etagFor(current.id, current.version);
     if (precondition === null) throw preconditionRequired(toDocument(current));
     switch (precondition.kind) {
@@ -521,7 +611,12 @@ export class DocumentsService {
   // ---- helpers -----------------------------------------------------------------------------
 
   /** The document if `user` is a member; 404 otherwise (also for unknown and malformed ids: no existence leak). */
-  private async readVisible(m: EntityManager, user: UserSummary, id: string, lock = false): Promise<DocumentRow> {
+  private async readVisible(
+    m: EntityManager,
+    user: UserSummary,
+    id: string,
+    lock = false,
+  ): Promise<DocumentRow> {
     if (!UUID.test(id)) throw documentNotFound();
     // Lock the bare row first: FOR UPDATE on the joined query would, after waiting for another
     // writer, re-check the join against the *old* users row and drop the document (a false 404).
@@ -539,7 +634,11 @@ export class DocumentsService {
     return row;
   }
 
-  private async versionContent(m: EntityManager, id: string, version: number): Promise<{ content: string } | null> {
+  private async versionContent(
+    m: EntityManager,
+    id: string,
+    version: number,
+  ): Promise<{ content: string } | null> {
     const [row] = await select<{ content: string }>(
       m,
       `SELECT content FROM document_versions WHERE document_id = $1 AND version = $2`,
@@ -570,10 +669,11 @@ export class DocumentsService {
   }
 
   private async freeSlug(m: EntityManager, base: string): Promise<string> {
-    const rows = await select<{ slug: string }>(m, `SELECT slug FROM documents WHERE slug = $1 OR slug LIKE $2`, [
-      base,
-      `${escapeLike(base)}-%`,
-    ]);
+    const rows = await select<{ slug: string }>(
+      m,
+      `SELECT slug FROM documents WHERE slug = $1 OR slug LIKE $2`,
+      [base, `${escapeLike(base)}-%`],
+    );
     return firstFreeSlug(
       base,
       rows.map((row) => row.slug),
@@ -581,7 +681,8 @@ export class DocumentsService {
   }
 
   private checkContent(content: string): void {
-    if (utf8Bytes(content) > this.app.maxDocumentBytes) throw ProblemError.payloadTooLarge(this.app.maxDocumentBytes);
+    if (utf8Bytes(content) > this.app.maxDocumentBytes)
+      throw ProblemError.payloadTooLarge(this.app.maxDocumentBytes);
     this.checkText('content', content);
   }
 
@@ -607,7 +708,10 @@ function applyPatchOrThrow(base: string, patch: string | undefined): string {
   throw new ProblemError('patch_does_not_apply', 422, detail, { extensions: { reason: result.reason } });
 }
 
-function stateExtras(current: DocumentRow): { extensions: Record<string, unknown>; headers: Record<string, string> } {
+function stateExtras(current: DocumentRow): {
+  extensions: Record<string, unknown>;
+  headers: Record<string, string>;
+} {
   const document = toDocument(current);
   return { extensions: { current: document }, headers: { ETag: document.etag } };
 }

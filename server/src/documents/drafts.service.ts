@@ -33,7 +33,16 @@ export class DraftsService {
       await this.dataSource.query(
         `INSERT INTO document_drafts (id, document_id, user_id, base_version, title, content, patch, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [randomUUID(), documentId, user.id, body.baseVersion, body.title, body.content, body.patch, new Date()],
+        [
+          randomUUID(),
+          documentId,
+          user.id,
+          body.baseVersion,
+          body.title,
+          body.content,
+          body.patch,
+          new Date(),
+        ],
       );
       await this.prune();
     } catch (error) {

@@ -4,7 +4,9 @@ import { canonicalJson, IdempotencyService } from './idempotency.service';
 describe('Idempotency-Key request hashing', () => {
   it('hashes bodies independently of key order', () => {
     expect(canonicalJson({ b: 1, a: [1, { d: 2, c: 'x' }] })).toBe('{"a":[1,{"c":"x","d":2}],"b":1}');
-    expect(IdempotencyService.hashBody({ title: 'x', content: '' })).toBe(IdempotencyService.hashBody({ content: '', title: 'x' }));
+    expect(IdempotencyService.hashBody({ title: 'x', content: '' })).toBe(
+      IdempotencyService.hashBody({ content: '', title: 'x' }),
+    );
     expect(IdempotencyService.hashBody({ title: 'x' })).not.toBe(IdempotencyService.hashBody({ title: 'y' }));
   });
 

@@ -42,13 +42,20 @@ export class IdempotencyService {
 
   static validateKey(key: string): void {
     if (!KEY_PATTERN.test(key)) {
-      throw new ProblemError('bad_request', 400, 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+      throw new ProblemError(
+        'bad_request',
+        400,
+        'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+      );
     }
   }
 
   async start(user: UserSummary, key: string, requestHash: string): Promise<IdempotencyStart> {
     const cutoff = new Date(Date.now() - IDEMPOTENCY_TTL_MS);
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2`, [user.id, cutoff]);
+    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND created_at < $2`, [
+      user.id,
+      cutoff,
+    ]);
     const inserted = await select<{ key: string }>(
       this.dataSource.manager,
       `INSERT INTO idempotency_keys (user_id, key, request_hash, state, created_at)
@@ -92,10 +99,10 @@ export class IdempotencyService {
   }
 
   async release(user: UserSummary, key: string): Promise<void> {
-    await this.dataSource.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'pending'`, [
-      user.id,
-      key,
-    ]);
+    await this.dataSource.query(
+      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'pending'`,
+      [user.id, key],
+    );
   }
 }
 

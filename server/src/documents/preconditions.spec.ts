@@ -32,7 +32,10 @@ describe('parseEntityTagList (If-Match / If-None-Match)', () => {
   });
 
   it('accepts the empty tag ""', () => {
-    expect(parseEntityTagList('If-Match', '""')).toEqual({ kind: 'list', tags: [{ weak: false, tag: '""' }] });
+    expect(parseEntityTagList('If-Match', '""')).toEqual({
+      kind: 'list',
+      tags: [{ weak: false, tag: '""' }],
+    });
   });
 
   it.each([
@@ -94,7 +97,9 @@ describe('If-Unmodified-Since', () => {
   });
   it('rejects anything else', () => {
     expect(() => parseHttpDate('If-Unmodified-Since', 'yesterday')).toThrow(MalformedPreconditionError);
-    expect(() => parseHttpDate('If-Unmodified-Since', '2026-11-25T10:00:00Z')).toThrow(MalformedPreconditionError);
+    expect(() => parseHttpDate('If-Unmodified-Since', '2026-11-25T10:00:00Z')).toThrow(
+      MalformedPreconditionError,
+    );
   });
   it('compares at second precision: a sub-second update is not "since"', () => {
     const updatedAt = new Date('1994-11-06T08:49:37.900Z');

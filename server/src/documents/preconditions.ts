@@ -60,7 +60,10 @@ export function parseEntityTagList(header: string, value: string): EntityTagList
     i++;
     while (i < n && trimmed[i] !== '"') {
       if (!isEtagChar(trimmed[i])) {
-        throw new MalformedPreconditionError(header, `${header} holds a character not allowed in an entity-tag`);
+        throw new MalformedPreconditionError(
+          header,
+          `${header} holds a character not allowed in an entity-tag`,
+        );
       }
       i++;
     }
@@ -119,7 +122,10 @@ export function parseHttpDate(header: string, value: string): number {
   const trimmed = value.trim();
   const ms = IMF_FIXDATE.test(trimmed) || RFC_850.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   if (Number.isNaN(ms)) {
-    throw new MalformedPreconditionError(header, `${header} must be an HTTP-date such as "Sun, 06 Nov 1994 08:49:37 GMT"`);
+    throw new MalformedPreconditionError(
+      header,
+      `${header} must be an HTTP-date such as "Sun, 06 Nov 1994 08:49:37 GMT"`,
+    );
   }
   return Math.floor(ms / 1000);
 }

@@ -2,7 +2,10 @@ import { z } from 'zod';
 
 /** `GET /api/documents/:id/changes?since=v`: a whole number ≥ 0 (0 = from the very first version). */
 export const ChangesQuerySchema = z.strictObject({
-  since: z.string().regex(/^\d{1,10}$/, { message: 'a whole number ≥ 0' }).transform(Number),
+  since: z
+    .string()
+    .regex(/^\d{1,10}$/, { message: 'a whole number ≥ 0' })
+    .transform(Number),
 });
 export type ChangesQuery = z.infer<typeof ChangesQuerySchema>;
 

@@ -17,7 +17,11 @@ describe('preconditionFromHeaders', () => {
   });
 
   it('turns malformed headers into 400 malformed_precondition', () => {
-    for (const [ifMatch, ius] of [['abc', undefined], ['"abc', undefined], [undefined, 'soon']] as const) {
+    for (const [ifMatch, ius] of [
+      ['abc', undefined],
+      ['"abc', undefined],
+      [undefined, 'soon'],
+    ] as const) {
       try {
         preconditionFromHeaders(ifMatch, ius);
         throw new Error('expected a problem');
@@ -60,8 +64,14 @@ describe('list cursors', () => {
     expect(decodeCursor(cursor)).toEqual({ updatedAt: at.toISOString(), id });
   });
   it('reject anything the server did not give out with 422', () => {
-    for (const bad of ['garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["x","y"]').toString('base64url')]) {
-      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ code: 'validation_failed', status: 422 }));
+    for (const bad of [
+      'garbage',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('["x","y"]').toString('base64url'),
+    ]) {
+      expect(() => decodeCursor(bad)).toThrow(
+        expect.objectContaining({ code: 'validation_failed', status: 422 }),
+      );
     }
   });
 });

@@ -7,16 +7,24 @@ import { MalformedPreconditionError, parseEntityTagList, parseHttpDate } from '.
  * without If-Match (RFC 9110 §13.2.2); neither → null (the service answers 428 after the access
  * check). A malformed header is a 400.
  */
-export function preconditionFromHeaders(ifMatch: string | undefined, ifUnmodifiedSince: string | undefined): WritePrecondition | null {
+export function preconditionFromHeaders(
+  ifMatch: string | undefined,
+  ifUnmodifiedSince: string | undefined,
+): WritePrecondition | null {
   try {
     if (ifMatch !== undefined) return { kind: 'if-match', tags: parseEntityTagList('If-Match', ifMatch) };
     if (ifUnmodifiedSince !== undefined) {
-      return { kind: 'if-unmodified-since', seconds: parseHttpDate('If-Unmodified-Since', ifUnmodifiedSince) };
+      return {
+        kind: 'if-unmodified-since',
+        seconds: parseHttpDate('If-Unmodified-Since', ifUnmodifiedSince),
+      };
     }
     return null;
   } catch (error) {
     if (error instanceof MalformedPreconditionError) {
-      throw new ProblemError('malformed_precondition', 400, error.message, { extensions: { header: error.header } });
+      throw new ProblemError('malformed_precondition', 400, error.message, {
+        extensions: { header: error.header },
+      });
     }
     throw error;
   }
