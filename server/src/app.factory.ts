@@ -18,6 +18,8 @@ import { type DatabaseConfig, loadDatabaseConfig } from './config/database.confi
 import type { Env } from './config/env';
 import { loadRedisConfig } from './config/redis.config';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+import { MetricsService } from './observability/metrics.service';
+import { setupOpenApi } from './observability/openapi.setup';
 import { ConcordIoAdapter } from './realtime/concord-io.adapter';
 
 export interface CreateAppOverrides {
@@ -113,6 +115,8 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     nest.useLogger(nest.get(Logger));
     nest.disable('x-powered-by');
     nest.use(requestIdMiddleware);
+    // Counts every request (route pattern, status, 409 code) once its response is finished.
+    nest.use(nest.get(MetricsService).httpMiddleware());
     nest.use(helmet());
     if (appSettings.corsOrigins.length > 0) {
       nest.enableCors({
@@ -126,6 +130,8 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     const webDist = resolve(appSettings.webDist ?? join(findWorkspaceRoot(__dirname), 'web', 'dist'));
     const servingWeb = serveWebClient(nest, webDist);
     nest.useGlobalFilters(new ProblemExceptionFilter());
+    // /api/openapi.json and /api/docs, from the shared zod schemas (observability/).
+    setupOpenApi(nest);
     // socket.io: message size from MAX_DOCUMENT_BYTES, origin allow-list, Redis adapter (realtime/).
     nest.useWebSocketAdapter(
       new ConcordIoAdapter(nest, {
@@ -155,10 +161,15 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
           // In-flight requests get SHUTDOWN_TIMEOUT_MS to finish; then connections are cut.
           const force = setTimeout(() => server.closeAllConnections(), appSettings.shutdownTimeoutMs);
           force.unref();
+          // server.close() drops only the connections idle at that moment; keep-alive ones that go idle
+          // after their in-flight response would otherwise hold the exit for keepAliveTimeout.
+          const sweep = setInterval(() => server.closeIdleConnections(), 50);
+          sweep.unref();
           try {
             await nest.close();
           } finally {
             clearTimeout(force);
+            clearInterval(sweep);
             await stopEmbedded?.stop();
           }
         })();

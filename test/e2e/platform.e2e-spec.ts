@@ -10,6 +10,7 @@ import {
   type HttpClient,
   POSTGRES_ADMIN_URL,
   registerUser,
+  spawnServer,
   startTcpProxy,
   startTestServer,
   testDatabaseKind,
@@ -286,3 +287,95 @@ if (testDatabaseKind() === 'embedded') {
     });
   });
 }
+
+describeE2E('platform: the built server as a process (SIGTERM, SIGKILL, boot failures)', () => {
+  const PASSWORD = 'correct horse battery';
+
+  it('SIGTERM drains: requests in flight finish and are acknowledged, then it exits 0 within the bound', async () => {
+    const database = await createTestDatabase();
+    try {
+      const server = await spawnServer({ env: { ...database.env, SHUTDOWN_TIMEOUT_MS: '5000' } });
+      const api = http(server.url);
+      // Warm 16 keep-alive connections first, so every request below reaches the server at once (a connection
+      // still being opened when SIGTERM lands is refused, which is fine, but would prove nothing here).
+      await Promise.all(Array.from({ length: 16 }, () => api('/api/health')));
+      // Registrations hash with argon2id (tens of ms each, 4 at a time): a queue that is still working when SIGTERM lands.
+      const usernames = Array.from({ length: 16 }, (_, index) => `drain-${index}-${server.pid}`);
+      const inFlight = usernames.map((username) => api('/api/auth/register', { method: 'POST', body: { username, password: PASSWORD } }));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const signalledAt = Date.now();
+      server.kill('SIGTERM');
+      const results = await Promise.allSettled(inFlight);
+      const exit = await server.exited;
+      expect(exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - signalledAt).toBeLessThan(5000 + 3000);
+      // Every request in flight was answered 201 — none cut off, none a 5xx.
+      const statuses = results.map((result) => (result.status === 'fulfilled' ? result.value.status : String(result.reason)));
+      expect(statuses).toEqual(usernames.map(() => 201));
+      const acknowledged = usernames;
+      // ...and every acknowledged registration is there after a restart.
+      const again = await spawnServer({ env: database.env });
+      try {
+        for (const username of acknowledged) {
+          const login = await http(again.url)('/api/auth/login', { method: 'POST', body: { username, password: PASSWORD } });
+          expect(login.status).toBe(200);
+        }
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('after SIGKILL it restarts on the same database (a stale DATA_DIR lock is taken over) and keeps acknowledged writes', async () => {
+    const database = await createTestDatabase();
+    try {
+      const first = await spawnServer({ env: database.env });
+      const registered = await registerUser(first.url);
+      first.kill('SIGKILL');
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      const second = await spawnServer({ env: database.env });
+      try {
+        const api = http(second.url);
+        const login = await api('/api/auth/login', { method: 'POST', body: { username: registered.user.username, password: PASSWORD } });
+        expect(login.status).toBe(200);
+        expect(login.body.user).toEqual(registered.user);
+      } finally {
+        expect(await second.stop()).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('refuses to boot on a bad setting, exiting 1 with one clear line', async () => {
+    const database = await createTestDatabase();
+    try {
+      const server = await spawnServer({ env: { ...database.env, MAX_DOCUMENT_BYTES: 'lots' }, waitForReady: false });
+      expect((await server.exited).code).toBe(1);
+      expect(server.output()).toMatch(/concord: Invalid app configuration: MAX_DOCUMENT_BYTES/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  if (testDatabaseKind() === 'embedded') {
+    it('refuses a second process on a DATA_DIR in use, exiting 1 with a clear message', async () => {
+      const database = await createTestDatabase('embedded');
+      try {
+        const first = await spawnServer({ env: database.env });
+        try {
+          const second = await spawnServer({ env: database.env, waitForReady: false });
+          expect((await second.exited).code).toBe(1);
+          expect(second.output()).toContain(`is in use by another Concord process (pid ${first.pid})`);
+          expect((await http(first.url)('/api/health')).status).toBe(200);
+        } finally {
+          await first.stop();
+        }
+      } finally {
+        await database.drop();
+      }
+    });
+  }
+});
