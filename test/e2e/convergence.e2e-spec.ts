@@ -89,7 +89,11 @@ describeE2E('convergence of concurrent live editors', () => {
     }
     for (let i = 0; i < 30; i += 1) expect(lines).toContain(`line ${i}`);
     expect(acked).toBeGreaterThan(CLIENTS * 10);
-    // Lines typed at distinct places merge cleanly: 409s are only the truly overlapping edits.
-    expect(stale / sent).toBeLessThan(0.1);
+    // Lines typed at distinct places merge cleanly: every 409 was truly overlapping (the same
+    // merge on the client could not resolve it either), and they stay a small share.
+    const rebasedClean = clients.reduce((n, c) => n + c.stats.rebasedClean, 0);
+    expect(rebasedClean).toBe(0);
+    expect(stale).toBe(reinserted);
+    expect(stale / sent).toBeLessThan(0.2);
   });
 });

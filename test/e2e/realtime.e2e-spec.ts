@@ -236,8 +236,8 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(applyPatchExactly(applyPatchExactly('hello world\n', edits[0].patch), edits[1].patch)).toBe('patched over http\n');
     });
 
-    it('limits edits per socket with a 429 rate_limited ack', async () => {
-      const limited = await startTestServer({ env: { REALTIME_EDIT_RATE: '1', REALTIME_EDIT_BURST: '3' } });
+    it('limits edits per socket with a 429 rate_limited ack, and message size by MAX_DOCUMENT_BYTES', async () => {
+      const limited = await startTestServer({ env: { REALTIME_EDIT_RATE: '1', REALTIME_EDIT_BURST: '3', MAX_DOCUMENT_BYTES: '1000' } });
       try {
         const owner = await registerUser(limited.url);
         const created = await http(limited.url)<ConcordDocument>('/api/documents', { method: 'POST', token: owner.token, body: { title: 'rl', content: '' } });
@@ -253,6 +253,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
         }
         expect(acks.slice(0, 3).every((a) => a.ok)).toBe(true);
         expect(acks[3]).toMatchObject({ ok: false, error: { status: 429, code: 'rate_limited', retryAfterMs: expect.any(Number) } });
+
+        // A message far beyond any patch of a MAX_DOCUMENT_BYTES document is cut off by engine.io.
+        const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+        socket.emit('edit', { documentId: created.body.id, baseVersion: version, patch: 'x'.repeat(200_000) }, () => undefined);
+        expect(await closed).toMatch(/transport/);
       } finally {
         closeAllClients();
         await limited.close();

@@ -3,8 +3,8 @@ import type { Logger } from '@nestjs/common';
 import type { ZodError } from 'zod';
 import { ProblemError } from '../common/problem.error';
 
-/** Extra fields an ack error may carry beyond the contract's (e.g. retryAfterMs on 429). */
-type AckErrorExtras = Record<string, unknown>;
+/** Fields an ack error carries beyond status, code and detail (the protocol's optional ones). */
+type AckErrorExtras = Omit<AckError, 'status' | 'code' | 'detail'>;
 
 export function ackFailure(status: number, code: AckError['code'], detail: string, extras: AckErrorExtras = {}): AckFailure {
   return { ok: false, error: { ...extras, status, code, detail } };

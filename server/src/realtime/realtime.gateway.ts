@@ -17,6 +17,7 @@ import type { ZodType } from 'zod';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
 import { DocumentsService } from '../documents/documents.service';
+import { MetricsService } from '../observability/metrics.service';
 import {
   DOCUMENT_CHANGED,
   DOCUMENT_STATE,
@@ -49,9 +50,12 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
     private readonly documents: DocumentsService,
     private readonly sessions: DocumentSessionService,
     @Inject(realtimeConfig.KEY) private readonly config: RealtimeConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(server: ConcordServer): void {
+    // Open sockets and rooms are read from the server at scrape time (observability/).
+    this.metrics.watchRealtime(server);
     // A middleware rather than a check in `connection`: a refused handshake becomes the
     // client's connect_error with this message, and no event of it is ever handled.
     server.use((socket, next) => {
@@ -66,6 +70,7 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
   }
 
   handleConnection(socket: ConcordSocket): void {
+    this.metrics.socketConnected();
     const edits = new TokenBucket({ ratePerSecond: this.config.editRatePerSecond, burst: this.config.editBurst });
     let joinedBeforeDisconnect: string[] = [];
 
@@ -84,15 +89,22 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
       'edit',
       EditPayloadSchema,
       async (payload): Promise<EditAck> => {
-        const result = await this.documents.applyEdit(socket.data.user, payload.documentId, {
-          baseVersion: payload.baseVersion,
-          patch: payload.patch,
-          merge: payload.merge,
-          clientEditId: payload.clientEditId,
-          originSocketId: socket.id,
-        });
-        const { version, etag } = result.document;
-        return result.merged ? { ok: true, version, etag, merged: true, patch: result.patch } : { ok: true, version, etag };
+        const started = performance.now();
+        let accepted = false;
+        try {
+          const result = await this.documents.applyEdit(socket.data.user, payload.documentId, {
+            baseVersion: payload.baseVersion,
+            patch: payload.patch,
+            merge: payload.merge,
+            clientEditId: payload.clientEditId,
+            originSocketId: socket.id,
+          });
+          accepted = true;
+          const { version, etag } = result.document;
+          return result.merged ? { ok: true, version, etag, merged: true, patch: result.patch } : { ok: true, version, etag };
+        } finally {
+          this.metrics.observeSocketWrite(performance.now() - started, accepted);
+        }
       },
       () => {
         const waitMs = edits.take();
@@ -138,6 +150,7 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
     const room = this.server.to(roomFor(event.documentId));
     // `except` is adapter-level, so the Redis adapter honours it on every instance.
     (event.originSocketId ? room.except(event.originSocketId) : room).emit('edit', broadcast);
+    this.metrics.observeBroadcast(event.at);
   }
 
   @OnEvent(DOCUMENT_STATE)

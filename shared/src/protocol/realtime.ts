@@ -37,6 +37,10 @@ export const AckErrorSchema = z.object({
   detail: z.string(),
   current: DocumentSchema.optional(),
   merge: ServerMergeSchema.optional(),
+  /** validation_failed: the field errors, as in the HTTP problem. */
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** rate_limited: when the socket may send its next edit. */
+  retryAfterMs: z.number().int().min(0).optional(),
 });
 export type AckError = z.infer<typeof AckErrorSchema>;
 export type AckFailure = { ok: false; error: AckError };
