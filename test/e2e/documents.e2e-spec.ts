@@ -1065,6 +1065,30 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       }
     });
 
+    it('creates exactly one document when several requests race with one key', async () => {
+      const user = await registerUser(server.url);
+      const key = `key-race-${Date.now()}`;
+      const body = { title: 'Raced', content: 'once' };
+      const responses = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          api<ConcordDocument>('/api/documents', {
+            method: 'POST',
+            token: user.token,
+            headers: { 'idempotency-key': key },
+            body,
+          }),
+        ),
+      );
+      const created = responses.filter((r) => r.status === 201);
+      expect(created.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+      for (const response of responses.filter((r) => r.status !== 201)) {
+        expectProblem(response, 409, 'idempotency_in_flight');
+      }
+      const list = await api<DocumentList>('/api/documents', { token: user.token });
+      expect(list.body.items.map((item) => item.id)).toEqual([created[0].body.id]);
+    });
+
     it('releases the key when the first attempt fails, so a retry runs again', async () => {
       const slug = `idem-slug-${Date.now()}`;
       await createDocument(api, alice.token, { title: 'Holder', slug });

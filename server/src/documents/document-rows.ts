@@ -71,7 +71,6 @@ export function toListItem(row: ListRow): DocumentListItem {
 export interface VersionRow {
   version: number;
   title: string;
-  content: string;
   state: DocumentState;
   patch: string | null;
   previous_title: string | null;

@@ -187,11 +187,14 @@ export class DocumentsService {
   async getVersion(user: UserSummary, id: string, version: number): Promise<ConcordDocument> {
     const current = await this.readVisible(this.dataSource.manager, user, id);
     const [row] = await this.versionRows(this.dataSource.manager, id, 'v.version = $2', [version], 'ASC');
-    if (row === undefined) throw ProblemError.notFound(`This document has no version ${version}.`);
+    const stored = await this.versionContent(this.dataSource.manager, id, version);
+    if (row === undefined || stored === null) {
+      throw ProblemError.notFound(`This document has no version ${version}.`);
+    }
     return {
       ...toDocument(current),
       title: row.title,
-      content: row.content,
+      content: stored.content,
       version: row.version,
       state: row.state,
       updatedAt: row.updated_at.toISOString(),
@@ -209,8 +212,10 @@ export class DocumentsService {
     const current = await this.readVisible(this.dataSource.manager, user, id);
     if (since >= current.version) return [];
     const rows = await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
+    // Contiguous from since+1 up to at least the version read (a write may have landed since).
     const complete =
-      rows.length === current.version - since &&
+      rows.length >= current.version - since &&
+      rows.every((row, index) => row.version === since + 1 + index) &&
       rows.every((row): row is VersionRow & { patch: string } => row.patch !== null);
     if (!complete) {
       throw new ProblemError(
@@ -647,6 +652,7 @@ export class DocumentsService {
     return row ?? null;
   }
 
+  /** Version metadata and patches, never the (possibly large) full contents. */
   private versionRows(
     m: EntityManager,
     id: string,
@@ -657,7 +663,7 @@ export class DocumentsService {
     return select<VersionRow>(
       m,
       `SELECT * FROM (
-         SELECT v.version, v.title, v.content, v.state, v.patch, v.updated_at,
+         SELECT v.version, v.title, v.state, v.patch, v.updated_at,
                 lag(v.title) OVER (ORDER BY v.version) AS previous_title,
                 u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name
            FROM document_versions v JOIN users u ON u.id = v.updated_by
