@@ -8,5 +8,6 @@ module.exports = {
     '<rootDir>/test/jest.e2e-postgres.cjs',
     '<rootDir>/test/jest.e2e-embedded.cjs',
     '<rootDir>/test/jest.browser.cjs',
+    '<rootDir>/test/jest.reliability.cjs',
   ],
 };

@@ -1,0 +1,11 @@
+// The fault suites (test/reliability): the BUILT server as child processes, SIGKILL/SIGTERM,
+// private PostgreSQL and Redis servers restarted under load. Bounded: ~4 minutes on 2 cores.
+const preset = require('../jest.preset.cjs');
+
+module.exports = {
+  ...preset,
+  displayName: 'reliability',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/reliability/**/*.fault-spec.ts'],
+  testTimeout: 120_000,
+};
