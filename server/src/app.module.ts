@@ -10,10 +10,11 @@ import type { Env } from './config/env';
 import { type DatabaseConnection, DatabaseModule } from './database/database.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
 /** Feature modules; add yours here (one line). */
-const FEATURE_MODULES = [AuthModule, HealthModule, DocumentsModule, RealtimeModule];
+const FEATURE_MODULES = [AuthModule, HealthModule, DocumentsModule, RealtimeModule, ObservabilityModule];
 
 export interface AppModuleOptions {
   env: Env;

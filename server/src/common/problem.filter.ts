@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { renderProblem } from './problem.renderer';
+import { PROBLEM_CODE_LOCAL } from '../observability/metrics.service';
 import { requestIdOf } from './request-id.middleware';
 
 /** Writes `error` as problem+json; shared by the Nest filter and the body-parser error middleware. */
@@ -15,6 +16,8 @@ export function sendProblem(error: unknown, request: Request, response: Response
     response.destroy();
     return;
   }
+  // The metrics middleware labels 409s with this code (observability/metrics.service.ts).
+  response.locals[PROBLEM_CODE_LOCAL] = rendered.body.code;
   response.status(rendered.status);
   for (const [name, value] of Object.entries(rendered.headers)) response.setHeader(name, value);
   response.send(JSON.stringify(rendered.body));

@@ -1,0 +1,237 @@
+import {
+  AddMemberRequestSchema,
+  AuthResponseSchema,
+  ChangeSchema,
+  CreateDocumentRequestSchema,
+  DocumentListSchema,
+  DocumentSchema,
+  DraftSchema,
+  LoginRequestSchema,
+  MemberSchema,
+  PatchDocumentRequestSchema,
+  PreconditionRequiredProblemSchema,
+  ProblemSchema,
+  PutDocumentRequestSchema,
+  RegisterRequestSchema,
+  StaleVersionProblemSchema,
+  UserSummarySchema,
+  VersionListItemSchema,
+} from '@concord/shared';
+import { z, type ZodType } from 'zod';
+
+/**
+ * The OpenAPI 3.1 description of CONTRACT §1–2, built from the very zod schemas the server
+ * validates requests with (`@concord/shared` protocol), converted by zod 4's own
+ * `z.toJSONSchema` (OpenAPI 3.1 schemas are JSON Schema 2020-12). The route table below is
+ * the one hand-written part; test/e2e/observability.e2e-spec.ts checks it against the routes
+ * the app really serves, so it cannot drift silently.
+ */
+
+type JsonSchema = Record<string, unknown>;
+
+/** Named components: every schema is emitted once and referenced by `$ref`. */
+const COMPONENTS: Record<string, ZodType> = {
+  Document: DocumentSchema,
+  DocumentList: DocumentListSchema,
+  CreateDocumentRequest: CreateDocumentRequestSchema,
+  PutDocumentRequest: PutDocumentRequestSchema,
+  PatchDocumentRequest: PatchDocumentRequestSchema,
+  VersionListItem: VersionListItemSchema,
+  Change: ChangeSchema,
+  Draft: DraftSchema,
+  AddMemberRequest: AddMemberRequestSchema,
+  Member: MemberSchema,
+  RegisterRequest: RegisterRequestSchema,
+  LoginRequest: LoginRequestSchema,
+  AuthResponse: AuthResponseSchema,
+  UserSummary: UserSummarySchema,
+  Problem: ProblemSchema,
+  StaleVersionProblem: StaleVersionProblemSchema,
+  PreconditionRequiredProblem: PreconditionRequiredProblemSchema,
+};
+type ComponentName = keyof typeof COMPONENTS;
+
+function toSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
+  // `unrepresentable: 'any'` keeps refinements (e.g. PATCH's "patch or title") from throwing.
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+const ref = (name: ComponentName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: JsonSchema): Record<string, unknown> => ({ 'application/json': { schema } });
+const problemContent = (name: ComponentName = 'Problem'): Record<string, unknown> => ({ 'application/problem+json': { schema: ref(name) } });
+
+const ETAG_HEADER = { ETag: { description: 'Strong entity tag of the returned version.', schema: { type: 'string' } } };
+
+function problem(description: string, name: ComponentName = 'Problem'): Record<string, unknown> {
+  return { description, content: problemContent(name) };
+}
+
+function ok(description: string, schema: JsonSchema, headers: Record<string, unknown> = {}): Record<string, unknown> {
+  return { description, headers, content: json(schema) };
+}
+
+const ID_PARAMETER = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag the write is based on (or `*`). Without it and If-Unmodified-Since: 428.',
+  schema: { type: 'string' },
+};
+const IF_UNMODIFIED_SINCE = { name: 'If-Unmodified-Since', in: 'header', required: false, schema: { type: 'string' } };
+const PREFER = {
+  name: 'Prefer',
+  in: 'header',
+  required: false,
+  description: '`merge`: a stale write is merged by the server (200 + Preference-Applied: merge when clean).',
+  schema: { type: 'string', enum: ['merge'] },
+};
+const PRECONDITION_PARAMETERS = [ID_PARAMETER, IF_MATCH, IF_UNMODIFIED_SINCE];
+
+/** The answers every authenticated route can give. */
+const COMMON_FAILURES = {
+  '401': problem('No or bad bearer token.'),
+  '404': problem('Unknown document, or not a member (no existence leak).'),
+};
+
+/** The precondition failures of every conditional write (CONTRACT §1 "Preconditions"). */
+const PRECONDITION_FAILURES = {
+  '400': problem('Malformed If-Match / If-Unmodified-Since.'),
+  '403': problem('Viewers cannot write.'),
+  '409': problem(
+    'Stale If-Match / If-Unmodified-Since (`stale_version`, with the current document; with `Prefer: merge` and an unclean merge also `merge`), or `document_archived`.',
+    'StaleVersionProblem',
+  ),
+  '428': problem('Neither If-Match nor If-Unmodified-Since was sent; the body names the current ETag.', 'PreconditionRequiredProblem'),
+};
+
+function operation(summary: string, spec: Record<string, unknown>, isPublic = false): Record<string, unknown> {
+  const responses = { ...(isPublic ? {} : COMMON_FAILURES), ...(spec.responses as Record<string, unknown>) };
+  return { summary, ...spec, responses, ...(isPublic ? { security: [] } : {}) };
+}
+
+function body(name: ComponentName): Record<string, unknown> {
+  return { required: true, content: json(ref(name)) };
+}
+
+function paths(): Record<string, Record<string, unknown>> {
+  const documentOk = ok('The document.', ref('Document'), ETAG_HEADER);
+  return {
+    '/api/auth/register': {
+      post: operation(
+        'Create an account',
+        { requestBody: body('RegisterRequest'), responses: { '201': ok('The new user and a token.', ref('AuthResponse')), '409': problem('`username_taken`.'), '422': problem('Invalid fields.') } },
+        true,
+      ),
+    },
+    '/api/auth/login': {
+      post: operation(
+        'Sign in',
+        { requestBody: body('LoginRequest'), responses: { '200': ok('The user and a token.', ref('AuthResponse')), '401': problem('Wrong username or password.') } },
+        true,
+      ),
+    },
+    '/api/auth/me': { get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }) },
+    '/api/health': {
+      get: operation('Liveness and database reachability', { responses: { '200': { description: 'Up.' }, '503': problem('Database unreachable.') } }, true),
+    },
+    '/api/metrics': {
+      get: operation('Prometheus metrics', { responses: { '200': { description: 'Prometheus text exposition.', content: { 'text/plain': { schema: { type: 'string' } } } } } }, true),
+    },
+    '/api/documents': {
+      post: operation('Create a document', {
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+        requestBody: body('CreateDocumentRequest'),
+        responses: {
+          '201': ok('Created.', ref('Document'), { ...ETAG_HEADER, Location: { schema: { type: 'string' } } }),
+          '409': problem('`slug_taken`, or `idempotency_in_flight`.'),
+          '413': problem('Content larger than MAX_DOCUMENT_BYTES.'),
+          '422': problem('Invalid fields, or an Idempotency-Key reused with another body.'),
+        },
+      }),
+      get: operation('List documents (no content), newest first', {
+        parameters: ['q', 'limit', 'cursor', 'state'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+        responses: { '200': ok('A page of documents.', ref('DocumentList')), '422': problem('Invalid query.') },
+      }),
+    },
+    '/api/documents/{id}': {
+      get: operation('Get a document', {
+        parameters: [ID_PARAMETER, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
+        responses: { '200': documentOk, '304': { description: 'If-None-Match matched.', headers: ETAG_HEADER } },
+      }),
+      put: operation('Replace title and/or content', {
+        parameters: [...PRECONDITION_PARAMETERS, PREFER],
+        requestBody: body('PutDocumentRequest'),
+        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '413': problem('Too large.'), '422': problem('Invalid fields.') },
+      }),
+      patch: operation('Apply a diff-match-patch patch (made against the If-Match version) and/or rename', {
+        parameters: [...PRECONDITION_PARAMETERS, PREFER],
+        requestBody: body('PatchDocumentRequest'),
+        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': problem('`patch_does_not_apply`, or invalid fields.') },
+      }),
+      delete: operation('Delete a document', {
+        parameters: PRECONDITION_PARAMETERS,
+        responses: { '204': { description: 'Deleted.' }, ...PRECONDITION_FAILURES },
+      }),
+    },
+    '/api/documents/{id}/archive': {
+      post: operation('Archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES } }),
+    },
+    '/api/documents/{id}/restore': {
+      post: operation('Restore from the archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES } }),
+    },
+    '/api/documents/{id}/versions': {
+      get: operation('Version list', { parameters: [ID_PARAMETER], responses: { '200': ok('Versions.', { type: 'array', items: ref('VersionListItem') }) } }),
+    },
+    '/api/documents/{id}/versions/{v}': {
+      get: operation('The document as it was at version v (the merge base)', {
+        parameters: [ID_PARAMETER, { name: 'v', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+        responses: { '200': documentOk },
+      }),
+    },
+    '/api/documents/{id}/changes': {
+      get: operation('Changes after a version, oldest first', {
+        parameters: [ID_PARAMETER, { name: 'since', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } }],
+        responses: { '200': ok('Changes.', { type: 'array', items: ref('Change') }), '410': problem('`history_pruned`.'), '422': problem('Invalid query.') },
+      }),
+    },
+    '/api/documents/{id}/drafts': {
+      get: operation('Own drafts kept from rejected (409) writes', { parameters: [ID_PARAMETER], responses: { '200': ok('Drafts.', { type: 'array', items: ref('Draft') }) } }),
+    },
+    '/api/documents/{id}/members': {
+      get: operation('Members', { parameters: [ID_PARAMETER], responses: { '200': ok('Members.', { type: 'array', items: ref('Member') }) } }),
+      post: operation('Add a member (owner only)', {
+        parameters: [ID_PARAMETER],
+        requestBody: body('AddMemberRequest'),
+        responses: { '201': ok('The member.', ref('Member')), '403': problem('Only the owner adds members.'), '409': problem('`member_exists`.'), '422': problem('Invalid fields.') },
+      }),
+    },
+  };
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The document served at /api/openapi.json (built once; schemas do not change at run time). */
+export function buildOpenApiDocument(version: string): Record<string, unknown> {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'Concord',
+      version,
+      description:
+        'Real-time collaborative documents with versioned, conflict-safe saves. Every error is application/problem+json (RFC 9457) with a stable `code` and the request id. The live channel (socket.io) is described in CONTRACT §3.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths: paths(),
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: Object.fromEntries(
+        Object.entries(COMPONENTS).map(([name, schema]) => [name, toSchema(schema, name.endsWith('Request') ? 'input' : 'output')]),
+      ),
+    },
+  };
+  return cached;
+}
