@@ -908,42 +908,15 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers 422 for an unknown user, 409 member_exists for a member, 422 for a bad role, 404 for strangers', async () => {
       const document = await createDocument(api, alice.token, { title: 'Members errors' });
       const path = `${docPath(document.id)}/members`;
-      expectProblem(
-        await api(path, {
-          method: 'POST',
-          token: alice.token,
-          body: { username: 'no-such-user-zz', role: 'editor' },
-        }),
-        422,
-        'validation_failed',
-      );
-      expectProblem(
-        await api(path, {
-          method: 'POST',
-          token: alice.token,
-          body: { username: alice.username, role: 'viewer' },
-        }),
-        409,
-        'member_exists',
-      );
-      expectProblem(
-        await api(path, {
-          method: 'POST',
-          token: alice.token,
-          body: { username: bob.username, role: 'owner' },
-        }),
-        422,
-        'validation_failed',
-      );
-      expectProblem(
-        await api(path, {
-          method: 'POST',
-          token: bob.token,
-          body: { username: bob.username, role: 'editor' },
-        }),
-        404,
-        'not_found',
-      );
+      const cases: [string, { username: string; role: string }, number, string][] = [
+        [alice.token, { username: 'no-such-user-zz', role: 'editor' }, 422, 'validation_failed'],
+        [alice.token, { username: alice.username, role: 'viewer' }, 409, 'member_exists'],
+        [alice.token, { username: bob.username, role: 'owner' }, 422, 'validation_failed'],
+        [bob.token, { username: bob.username, role: 'editor' }, 404, 'not_found'],
+      ];
+      for (const [token, body, status, code] of cases) {
+        expectProblem(await api(path, { method: 'POST', token, body }), status, code);
+      }
       expectProblem(await api(path, { token: bob.token }), 404, 'not_found');
       expectProblem(
         await api(docPath(document.id), {

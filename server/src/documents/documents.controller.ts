@@ -126,7 +126,13 @@ export class DocumentsController {
   ): Promise<ConcordDocument> {
     return this.written(
       res,
-      await this.documents.put(user, id, conditions.precondition, body, { merge: conditions.merge }),
+      await this.documents.write(
+        user,
+        id,
+        conditions.precondition,
+        { kind: 'put', ...body },
+        { merge: conditions.merge },
+      ),
     );
   }
 
@@ -140,7 +146,13 @@ export class DocumentsController {
   ): Promise<ConcordDocument> {
     return this.written(
       res,
-      await this.documents.patch(user, id, conditions.precondition, body, { merge: conditions.merge }),
+      await this.documents.write(
+        user,
+        id,
+        conditions.precondition,
+        { kind: 'patch', ...body },
+        { merge: conditions.merge },
+      ),
     );
   }
 

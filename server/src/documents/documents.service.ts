@@ -9,8 +9,6 @@ import {
   type ListDocumentsQuery,
   type Member,
   type MemberRole,
-  type PatchDocumentRequest,
-  type PutDocumentRequest,
   type ServerMerge,
   type UserSummary,
   type VersionListItem,
@@ -67,7 +65,7 @@ export type WritePrecondition =
   | { kind: 'if-unmodified-since'; seconds: number }
   | { kind: 'base-version'; version: number };
 
-type ContentChange =
+export type ContentChange =
   { kind: 'put'; content: string; title?: string } | { kind: 'patch'; patch?: string; title?: string };
 
 export interface WriteOptions {
@@ -272,38 +270,6 @@ export class DocumentsService {
 
   // ---- writes ------------------------------------------------------------------------------
 
-  put(
-    user: UserSummary,
-    id: string,
-    precondition: WritePrecondition | null,
-    body: PutDocumentRequest,
-    options: WriteOptions = {},
-  ): Promise<WriteResult> {
-    return this.write(
-      user,
-      id,
-      precondition,
-      { kind: 'put', content: body.content, title: body.title },
-      options,
-    );
-  }
-
-  patch(
-    user: UserSummary,
-    id: string,
-    precondition: WritePrecondition | null,
-    body: PatchDocumentRequest,
-    options: WriteOptions = {},
-  ): Promise<WriteResult> {
-    return this.write(
-      user,
-      id,
-      precondition,
-      { kind: 'patch', patch: body.patch, title: body.title },
-      options,
-    );
-  }
-
   /** The socket gateway's edit: a patch against `baseVersion`, merged when asked and stale. */
   applyEdit(user: UserSummary, documentId: string, edit: EditRequest): Promise<WriteResult> {
     return this.write(
@@ -434,7 +400,8 @@ export class DocumentsService {
 
   // ---- the write path ----------------------------------------------------------------------
 
-  private async write(
+  /** PUT (`{kind: 'put', content, title?}`) and PATCH (`{kind: 'patch', patch?, title?}`). */
+  async write(
     user: UserSummary,
     id: string,
     precondition: WritePrecondition | null,
