@@ -70,6 +70,9 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
     ['a one-letter username', { username: 'a', password: PASSWORD }],
     ['an unknown field', { username: 'valid-name', password: PASSWORD, admin: true }],
     ['a number for the username', { username: 42, password: PASSWORD }],
+    ['a NUL in the username', { username: 'ab\u0000c', password: PASSWORD }],
+    ['a NUL in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'A\u0000B' }],
+    ['a lone surrogate in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'A\uD800B' }],
   ])('refuses a registration with %s: 422 validation_failed with field errors', async (_case, body) => {
     const response = await api<Problem>('/api/auth/register', { method: 'POST', body });
     expectProblem(response, 422, 'validation_failed');

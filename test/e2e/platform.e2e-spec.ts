@@ -122,6 +122,7 @@ describeE2E('platform: health, problem+json, request ids, limits, web client', (
     ['DELETE', '/api/auth/me'],
     ['GET', '/api/..%2f..%2fetc%2fpasswd'],
     ['GET', '/assets/missing-file.js'],
+    ['GET', '/api/documents/%E0%A4%A'],
   ])('answers unknown route %s %s with 404 not_found problem', async (method, path) => {
     expectProblem(await api(path, { method }), 404, 'not_found');
   });

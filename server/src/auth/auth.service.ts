@@ -12,6 +12,13 @@ import { toUserSummary, UserEntity } from './user.entity';
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): slow for guessing, quick enough for a 2-core box. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** NUL cannot be stored in `text`, and a lone surrogate would silently become U+FFFD. */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isStorableText(text: string): boolean {
+  return !UNSTORABLE_TEXT.test(text);
+}
+
 interface TokenClaims {
   sub: string;
   username: string;
@@ -29,6 +36,11 @@ export class AuthService {
   ) {}
 
   async register(request: RegisterRequest): Promise<AuthResponse> {
+    if (request.displayName !== undefined && !isStorableText(request.displayName)) {
+      throw new ProblemError('validation_failed', 422, 'The request body is invalid: displayName: contains NUL or an unpaired surrogate', {
+        extensions: { errors: [{ path: 'displayName', message: 'contains NUL or an unpaired surrogate' }] },
+      });
+    }
     const passwordHash = await argon2.hash(request.password, ARGON2_OPTIONS);
     try {
       const saved = await this.users.save(

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { loggableError } from './loggable-error';
 import { renderProblem } from './problem.renderer';
 import { PROBLEM_CODE_LOCAL } from '../observability/metrics.service';
 import { requestIdOf } from './request-id.middleware';
@@ -9,7 +10,7 @@ export function sendProblem(error: unknown, request: Request, response: Response
   const requestId = requestIdOf(request);
   const rendered = renderProblem(error, request.path, requestId);
   if (rendered.unexpected) {
-    logger.error({ err: error, requestId, path: request.path, method: request.method }, 'unhandled error');
+    logger.error({ err: loggableError(error), requestId, path: request.path, method: request.method }, 'unhandled error');
   }
   if (response.headersSent) {
     // Too late for a problem body: cut the connection so the client sees a failure, not a truncated 200.

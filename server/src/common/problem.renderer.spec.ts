@@ -1,4 +1,4 @@
-import { HttpException, NotFoundException } from '@nestjs/common';
+import { BadRequestException, HttpException, NotFoundException } from '@nestjs/common';
 import { problemTypeFor } from '@concord/shared';
 import { z } from 'zod';
 import { ProblemError } from './problem.error';
@@ -48,6 +48,18 @@ describe('renderProblem', () => {
       detail: 'Cannot GET /api/nope',
     });
     expect(renderProblem(new HttpException('slow down', 429), '/', 'r').body).toMatchObject({ status: 429, code: 'rate_limited' });
+  });
+
+  it('answers a path parameter with broken percent-encoding (a malformed id) with 404, not 400', () => {
+    const rendered = renderProblem(new BadRequestException("Failed to decode param '%E0%A4%A'"), '/api/documents/%E0%A4%A', 'r');
+    expect(rendered.body).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('answers text PostgreSQL refuses (NUL, invalid UTF-8) with 422, not 500', () => {
+    const nul = Object.assign(new Error('query failed'), {
+      driverError: Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+    });
+    expect(renderProblem(nul, '/', 'r').body).toMatchObject({ status: 422, code: 'validation_failed' });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { type ErrorCode, problemTypeFor } from '@concord/shared';
 import { ZodError } from 'zod';
-import { isDatabaseUnavailableError } from '../database/database-errors';
+import { isDatabaseUnavailableError, isUnstorableTextError } from '../database/database-errors';
 import { ProblemError } from './problem.error';
 import { codeForStatus, PROBLEM_TITLES } from './problem-titles';
 
@@ -80,6 +80,11 @@ function fromHttpException(error: HttpException): ProblemError {
   } else if (typeof response === 'string') {
     detail = response;
   }
+  // Express could not percent-decode a path parameter (`/api/documents/%E0%A4%A`): the contract
+  // answers malformed ids like unknown ones, 404.
+  if (status === 400 && detail.startsWith('Failed to decode param')) {
+    return new ProblemError('not_found', 404, 'Nothing here: the path is not valid percent-encoded UTF-8.', { cause: error });
+  }
   const code: ErrorCode = codeForStatus(status);
   if (status === 429) detail = 'Too many requests; slow down and retry after the Retry-After delay.';
   return new ProblemError(code, status, detail, { cause: error });
@@ -91,6 +96,13 @@ export function toProblemError(error: unknown): { problem: ProblemError; unexpec
   if (error instanceof ZodError) return { problem: validationProblem(error), unexpected: false };
   if (error instanceof HttpException) return { problem: fromHttpException(error), unexpected: error.getStatus() >= 500 };
   if (isDatabaseUnavailableError(error)) return { problem: ProblemError.serviceUnavailable(), unexpected: false };
+  // A last line of defence: features validate text first, but client text PostgreSQL cannot store is still the client's.
+  if (isUnstorableTextError(error)) {
+    return {
+      problem: new ProblemError('validation_failed', 422, 'The request holds text that cannot be stored (NUL or invalid Unicode).'),
+      unexpected: false,
+    };
+  }
   if (isBodyParserError(error) && error.status >= 400 && error.status < 500) {
     return { problem: fromBodyParser(error), unexpected: false };
   }

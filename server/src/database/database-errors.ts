@@ -49,3 +49,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
     (item) => item.code === '23505' && (constraint === undefined || item.constraint === constraint),
   );
 }
+
+/** PostgreSQL refused client text: NUL bytes or invalid UTF-8 (SQLSTATE 22021, 22P05). */
+export function isUnstorableTextError(error: unknown): boolean {
+  return chain(error).some((item) => item.code === '22021' || item.code === '22P05');
+}
