@@ -28,7 +28,8 @@ export function typeOrmOptionsFor(connection: DatabaseConnection): TypeOrmModule
     extra: {
       max: connection.embedded ? 1 : connection.poolMax,
       connectionTimeoutMillis: connection.connectTimeoutMs,
-      idleTimeoutMillis: 30_000,
+      // Embedded: keep the one connection for good; closing and reopening it buys nothing there.
+      idleTimeoutMillis: connection.embedded ? 0 : 30_000,
     },
     retryAttempts: connection.embedded ? 0 : 3,
     retryDelay: 1000,

@@ -23,7 +23,10 @@ let db;
 let server;
 async function start() {
   db = await PGlite.create({ dataDir: workerData.dataDir });
-  server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
+  // The app's pool holds ONE connection; the second slot only lets it reconnect while the socket server
+  // is still tearing down the old one (it forgets a closed connection a tick later, and would answer
+  // "Too many connections" as raw text). Two connections are never used at once.
+  server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
   await server.start();
   parentPort.postMessage({ type: 'ready', conn: server.getServerConn() });
 }
@@ -72,7 +75,7 @@ function nextMessage<K extends 'ready' | 'stopped'>(worker: Worker, expected: K)
 /**
  * PGlite in `dataDir`, locked against a second process. pglite-socket interleaves messages of
  * concurrent connections when one spans several TCP reads (electric-sql/pglite#1046) and all
- * connections share one session, so it accepts ONE connection and TypeORM's pool is max 1.
+ * connections share one session, so TypeORM's pool is max 1 (database.module.ts).
  */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const lock = acquireDataDirLock(dataDir);
