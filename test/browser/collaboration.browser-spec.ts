@@ -20,6 +20,8 @@ import {
 } from './browser.helpers';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+// Set here because a project config's testTimeout is not applied in a multi-project run.
+jest.setTimeout(90_000);
 
 describeBrowser('two people editing one document in the browser', () => {
   let server: TestServer;
@@ -245,5 +247,37 @@ describeBrowser('two people editing one document in the browser', () => {
     await waitForStatus(a.page, /Saved · version 3/);
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
+  });
+
+  it('the owner shares a document as view-only from the Share dialog; the viewer follows live but cannot edit', async () => {
+    const doc = await sharedDocument(server.url, alice, [], 'Shared with a reader', 'Read me.');
+    const carol = await registerWithName(server.url, `carol-${Date.now().toString(36)}`, 'Carol');
+    const a = await openWindow(browser, alice);
+    const c = await openWindow(browser, carol);
+    windows.push(a, c);
+    await openDocument(a, server.url, doc.id);
+
+    await a.page.getByRole('button', { name: 'Share' }).click();
+    const share = a.page.getByRole('dialog', { name: 'Share' });
+    await share.getByLabel('Username').fill(carol.user.username);
+    await share.getByLabel('Role').selectOption('viewer');
+    await share.getByRole('button', { name: 'Add member' }).click();
+    await share.getByText(`${carol.user.username} can now read this document.`).waitFor();
+    await share.getByRole('list', { name: 'Members' }).getByText('Carol').waitFor();
+    await a.page.keyboard.press('Escape');
+    await share.waitFor({ state: 'detached' });
+
+    await c.page.goto(`${server.url}/`);
+    await c.page.getByRole('link', { name: 'Shared with a reader' }).click();
+    await waitForStatus(c.page, /Saved/);
+    await c.page.getByText('View only').waitFor();
+    await expect(editorBox(c.page).getAttribute('contenteditable')).resolves.toBe('false');
+
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+End');
+    await a.page.keyboard.type(' Now with more.');
+    await waitForText(c.page, 'Read me. Now with more.');
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(c)).toEqual([]);
   });
 });

@@ -1,9 +1,11 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AuthProvider, useAuth } from './auth/auth.context';
 import { LoginPage } from './auth/login.page';
 import { DocumentListPage } from './documents/document-list.page';
-import { EditorPage } from './editor/editor.page';
+
+// The editor (CodeMirror, the merge UI) is the heavy part: loaded when a document is opened.
+const EditorPage = lazy(() => import('./editor/editor.page').then((module) => ({ default: module.EditorPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useAuth();
@@ -51,7 +53,9 @@ export function App() {
             path="/d/:id"
             element={
               <RequireAuth>
-                <EditorPage />
+                <Suspense fallback={<main className="page">Loading the editor…</main>}>
+                  <EditorPage />
+                </Suspense>
               </RequireAuth>
             }
           />

@@ -132,6 +132,11 @@ export class ApiClient {
     return this.request('GET', `/api/documents/${encodeURIComponent(id)}/versions/${version}`, DocumentSchema).then((r) => r.data);
   }
 
+  listMembers(id: string): Promise<Member[]> {
+    const schema = z.union([z.array(MemberSchema), z.object({ items: z.array(MemberSchema) }).transform((b) => b.items)]);
+    return this.request('GET', `/api/documents/${encodeURIComponent(id)}/members`, schema).then((r) => r.data);
+  }
+
   addMember(id: string, username: string, role: 'editor' | 'viewer'): Promise<Member | null> {
     return this.request('POST', `/api/documents/${encodeURIComponent(id)}/members`, MemberSchema.nullable().catch(null), {
       body: { username, role },

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { etagFor } from '@concord/shared';
+import { etagFor, type Member } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
 import { HistoryDialog } from '../history/history.dialog';
@@ -40,6 +40,17 @@ export function EditorPage() {
   const [mergeBusy, setMergeBusy] = useState(false);
   const [mergeError, setMergeError] = useState<string | null>(null);
   const { api } = useAuth();
+  const [members, setMembers] = useState<Member[] | null>(null);
+
+  const loadMembers = useCallback(() => {
+    api
+      .listMembers(id)
+      .then(setMembers)
+      // Without the list the server still enforces roles; the UI just cannot tell in advance.
+      .catch(() => setMembers(null));
+  }, [api, id]);
+  useEffect(loadMembers, [loadMembers]);
+  const myRole = members?.find((member) => member.user.id === user?.id)?.role ?? null;
 
   useEffect(() => {
     if (!token || !user) return undefined;
@@ -115,6 +126,7 @@ export function EditorPage() {
             ← Documents
           </Link>
           <h1>{snapshot.title ?? 'Untitled'}</h1>
+          {myRole === 'viewer' && <span className="badge view-only">View only</span>}
         </div>
         <div role="status" className={`status status-${status}`} aria-live="polite">
           <span className="dot" aria-hidden="true" />
@@ -152,7 +164,7 @@ export function EditorPage() {
           </button>
         </p>
       )}
-      <CodeEditor session={session} readOnly={!sync.server || !!conflict || !!sync.blocked} />
+      <CodeEditor session={session} readOnly={!sync.server || !!conflict || !!sync.blocked || myRole === 'viewer'} />
       {dialog === 'merge' && conflict && (
         <MergeDialog
           key={`${conflict.theirs.version}:${conflict.baseVersion}`}
@@ -174,7 +186,7 @@ export function EditorPage() {
       {dialog === 'history' && (
         <HistoryDialog
           documentId={id}
-          canRestore={!sync.blocked}
+          canRestore={!sync.blocked && myRole !== 'viewer'}
           currentEtag={() => {
             const server = session.getSnapshot().sync.server;
             return server?.etag || etagFor(id, server?.version ?? 1);
@@ -183,7 +195,9 @@ export function EditorPage() {
           onRestored={() => setDialog(null)}
         />
       )}
-      {dialog === 'share' && <ShareDialog documentId={id} onClose={() => setDialog(null)} />}
+      {dialog === 'share' && (
+        <ShareDialog documentId={id} members={members} isOwner={members === null || myRole === 'owner'} onChanged={loadMembers} onClose={() => setDialog(null)} />
+      )}
     </main>
   );
 }

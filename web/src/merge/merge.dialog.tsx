@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { presentableDiff } from '@codemirror/merge';
 import type { ConflictState } from '../editor/sync.machine';
 import { Modal } from '../ui/modal.component';
 import { exactTime, relativeTime } from '../ui/relative-time.util';
@@ -14,9 +15,25 @@ interface MergeDialogProps {
   onClose: () => void;
 }
 
-/** Shows whitespace-only or empty sides visibly, so "nothing" is not mistaken for a blank. */
-function Side({ text }: { text: string }) {
-  return text === '' ? <em className="empty-side">(nothing)</em> : <pre>{text}</pre>;
+/**
+ * One side of a conflict, with what it changed against the base highlighted; an empty side
+ * says so, so "nothing" is not mistaken for a rendering glitch.
+ */
+function Side({ text, base }: { text: string; base?: string }) {
+  const parts = useMemo(() => {
+    if (base === undefined) return [{ text, changed: false }];
+    const out: { text: string; changed: boolean }[] = [];
+    let at = 0;
+    for (const change of presentableDiff(base, text)) {
+      if (change.fromB > at) out.push({ text: text.slice(at, change.fromB), changed: false });
+      if (change.toB > change.fromB) out.push({ text: text.slice(change.fromB, change.toB), changed: true });
+      at = change.toB;
+    }
+    if (at < text.length) out.push({ text: text.slice(at), changed: false });
+    return out;
+  }, [text, base]);
+  if (text === '') return <em className="empty-side">(nothing)</em>;
+  return <pre>{parts.map((part, index) => (part.changed ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>))}</pre>;
 }
 
 /**
@@ -62,15 +79,15 @@ export function MergeDialog({ conflict, busy = false, error, onSave, onOverwrite
                   <h3>
                     Theirs — {who}, <time title={exactTime(theirs.updatedAt)}>{relativeTime(theirs.updatedAt)}</time>
                   </h3>
-                  <Side text={item.theirs} />
+                  <Side text={item.theirs} base={item.base} />
                 </section>
                 <section aria-label="Mine" className="mine">
                   <h3>Mine</h3>
-                  <Side text={item.mine} />
+                  <Side text={item.mine} base={item.base} />
                 </section>
               </div>
               <div className="actions" role="group" aria-label={`Resolve conflict ${index + 1}`}>
-                <button type="button" disabled={resolved} onClick={() => choose(index, 'mine')}>
+                <button type="button" disabled={resolved} onClick={() => choose(index, 'mine')} data-autofocus={index === 0 ? true : undefined}>
                   Keep mine
                 </button>
                 <button type="button" disabled={resolved} onClick={() => choose(index, 'theirs')}>
