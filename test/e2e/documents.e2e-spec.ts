@@ -16,6 +16,7 @@ import {
   describeE2E,
   http,
   type HttpClient,
+  type HttpResponse,
   registerUser,
   startTestServer,
   type TestServer,
@@ -47,6 +48,14 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   afterAll(() => server?.close());
 
   const docPath = (id: string): string => `/api/documents/${id}`;
+  /** A write to one document with the given (conditional) headers. */
+  const send = <T = Record<string, unknown>>(
+    method: 'PUT' | 'PATCH',
+    id: string,
+    token: string,
+    headers: Record<string, string>,
+    body: unknown,
+  ): Promise<HttpResponse<T>> => api<T>(docPath(id), { method, token, headers, body });
 
   describe('POST /api/documents', () => {
     it('creates version 1: 201 with Location, a strong ETag and the document', async () => {
@@ -273,12 +282,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   describe('PUT /api/documents/:id and preconditions', () => {
     it('writes with a matching If-Match: 200, version + 1, new ETag', async () => {
       const document = await createDocument(api, alice.token, { title: 'Put', content: 'one' });
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { content: 'two', title: 'Put renamed' },
-      });
+      const response = await send<ConcordDocument>(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { content: 'two', title: 'Put renamed' },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({
         content: 'two',
@@ -304,12 +314,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers a stale If-Match with 409 stale_version, the current document, its ETag and who changed it', async () => {
       const document = await createDocument(api, alice.token, { title: 'Stale', content: 'v1' });
       await putDocument(api, alice.token, document, 'v2');
-      const response = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { content: 'mine' },
-      });
+      const response = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { content: 'mine' },
+      );
       expectProblem(response, 409, 'stale_version');
       const problem = StaleVersionProblemSchema.parse(response.body);
       expect(problem.yourVersion).toBe(1);
@@ -322,12 +333,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('gives yourVersion null when If-Match names none of our versions', async () => {
       const document = await createDocument(api, alice.token, { title: 'Foreign tag' });
-      const response = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': '"something-else"' },
-        body: { content: 'x' },
-      });
+      const response = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': '"something-else"' },
+        { content: 'x' },
+      );
       expectProblem(response, 409, 'stale_version');
       expect(response.body).toMatchObject({ yourVersion: null });
     });
@@ -357,24 +369,20 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       ['empty', ''],
     ])('answers 400 malformed_precondition for a %s If-Match', async (_name, value) => {
       const document = await createDocument(api, alice.token, { title: 'Malformed' });
-      const response = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': value },
-        body: { content: 'x' },
-      });
+      const response = await send('PUT', document.id, alice.token, { 'if-match': value }, { content: 'x' });
       expectProblem(response, 400, 'malformed_precondition');
     });
 
     it('overwrites deliberately with If-Match: *', async () => {
       const document = await createDocument(api, alice.token, { title: 'Star', content: 'a' });
       await putDocument(api, alice.token, document, 'b');
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': '*' },
-        body: { content: 'c' },
-      });
+      const response = await send<ConcordDocument>(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': '*' },
+        { content: 'c' },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ version: 3, content: 'c' });
     });
@@ -383,50 +391,49 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const document = await createDocument(api, alice.token, { title: 'IUS', content: 'a' });
       const updatedAt = new Date(document.updatedAt);
       const past = new Date(updatedAt.getTime() - 60_000).toUTCString();
-      const stale = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-unmodified-since': past },
-        body: { content: 'b' },
-      });
+      const stale = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-unmodified-since': past },
+        { content: 'b' },
+      );
       expectProblem(stale, 409, 'stale_version');
       expect(stale.body).toMatchObject({ yourVersion: null, current: { version: 1 } });
       // The same second as updatedAt (HTTP-dates drop milliseconds) is not "modified since".
-      const sameSecond = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-unmodified-since': updatedAt.toUTCString() },
-        body: { content: 'c' },
-      });
+      const sameSecond = await send<ConcordDocument>(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-unmodified-since': updatedAt.toUTCString() },
+        { content: 'c' },
+      );
       expect(sameSecond.status).toBe(200);
-      const malformed = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-unmodified-since': 'yesterday' },
-        body: { content: 'd' },
-      });
+      const malformed = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-unmodified-since': 'yesterday' },
+        { content: 'd' },
+      );
       expectProblem(malformed, 400, 'malformed_precondition');
     });
 
     it('answers 404 for a precondition on a missing document', async () => {
       const id = '00000000-0000-4000-8000-000000000001';
-      const response = await api(docPath(id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': etagFor(id, 1) },
-        body: { content: 'x' },
-      });
+      const response = await send('PUT', id, alice.token, { 'if-match': etagFor(id, 1) }, { content: 'x' });
       expectProblem(response, 404, 'not_found');
     });
 
     it('answers 422 for unknown fields and 413 for content over MAX_DOCUMENT_BYTES', async () => {
       const document = await createDocument(api, alice.token, { title: 'Fields' });
-      const unknown = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { content: 'x', version: 9 },
-      });
+      const unknown = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { content: 'x', version: 9 },
+      );
       expectProblem(unknown, 422, 'validation_failed');
       const big = await api(docPath(document.id), {
         method: 'PUT',
@@ -441,12 +448,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const document = await createDocument(api, alice.token, { title: 'Drafts', content: 'v1' });
       await putDocument(api, alice.token, document, 'v2');
       for (const content of ['lost one', 'lost two']) {
-        const response = await api(docPath(document.id), {
-          method: 'PUT',
-          token: alice.token,
-          headers: { 'if-match': document.etag },
-          body: { content, title: 'Drafted' },
-        });
+        const response = await send(
+          'PUT',
+          document.id,
+          alice.token,
+          { 'if-match': document.etag },
+          { content, title: 'Drafted' },
+        );
         expect(response.status).toBe(409);
       }
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
@@ -473,12 +481,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   describe('PATCH /api/documents/:id', () => {
     it('applies a diff-match-patch patch made against the If-Match version', async () => {
       const document = await createDocument(api, alice.token, { title: 'Patch', content: 'Hello world' });
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { patch: makePatch('Hello world', 'Hello brave new world') },
-      });
+      const response = await send<ConcordDocument>(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { patch: makePatch('Hello world', 'Hello brave new world') },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ content: 'Hello brave new world', version: 2 });
       expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
@@ -486,12 +495,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('renames with a title-only PATCH', async () => {
       const document = await createDocument(api, alice.token, { title: 'Old name', content: 'same' });
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { title: 'New name' },
-      });
+      const response = await send<ConcordDocument>(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { title: 'New name' },
+      );
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ title: 'New name', content: 'same', version: 2 });
     });
@@ -500,12 +510,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const before = 'Mood: 🙂🙂 ok';
       const after = 'Mood: 🙂🙃 ok';
       const document = await createDocument(api, alice.token, { title: 'Emoji patch', content: before });
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { patch: makePatch(before, after) },
-      });
+      const response = await send<ConcordDocument>(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { patch: makePatch(before, after) },
+      );
       expect(response.status).toBe(200);
       expect(response.body.content).toBe(after);
     });
@@ -516,19 +527,21 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         content: 'The quick brown fox',
       });
       const foreign = makePatch('Completely different text here', 'Completely other text here');
-      const notApplying = await api(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { patch: foreign },
-      });
+      const notApplying = await send(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { patch: foreign },
+      );
       expectProblem(notApplying, 422, 'patch_does_not_apply');
-      const malformed = await api(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { patch: '@@ this is not a patch\n' },
-      });
+      const malformed = await send(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { patch: '@@ this is not a patch\n' },
+      );
       expectProblem(malformed, 422, 'patch_does_not_apply');
       expect(malformed.body).toMatchObject({ reason: 'malformed' });
       const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
@@ -538,22 +551,18 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers 422 for an empty body and a stale If-Match with 409 when merge is not asked for', async () => {
       const document = await createDocument(api, alice.token, { title: 'Patch stale', content: 'abc' });
       expectProblem(
-        await api(docPath(document.id), {
-          method: 'PATCH',
-          token: alice.token,
-          headers: { 'if-match': document.etag },
-          body: {},
-        }),
+        await send('PATCH', document.id, alice.token, { 'if-match': document.etag }, {}),
         422,
         'validation_failed',
       );
       await putDocument(api, alice.token, document, 'abcd');
-      const stale = await api(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag },
-        body: { patch: makePatch('abc', 'xabc') },
-      });
+      const stale = await send(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag },
+        { patch: makePatch('abc', 'xabc') },
+      );
       expectProblem(stale, 409, 'stale_version');
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
       expect(drafts.body[0]).toMatchObject({
@@ -570,12 +579,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('merges a clean stale PUT into a new version: 200 + Preference-Applied: merge', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge PUT', content: base });
       await putDocument(api, alice.token, document, 'Line ONE\nLine two\nLine three\n');
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': document.etag, prefer: 'merge' },
-        body: { content: 'Line one\nLine two\nLine THREE\n' },
-      });
+      const response = await send<ConcordDocument>(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag, prefer: 'merge' },
+        { content: 'Line one\nLine two\nLine THREE\n' },
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get('preference-applied')).toBe('merge');
       expect(response.body).toMatchObject({ content: 'Line ONE\nLine two\nLine THREE\n', version: 3 });
@@ -584,12 +594,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers an unclean stale PUT with 409 carrying the server merge attempt, and writes nothing', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge conflict', content: base });
       await putDocument(api, alice.token, document, 'Line one\nLine 2 (theirs)\nLine three\n');
-      const response = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': document.etag, prefer: 'merge' },
-        body: { content: 'Line one\nLine 2 (mine)\nLine three\n' },
-      });
+      const response = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag, prefer: 'merge' },
+        { content: 'Line one\nLine 2 (mine)\nLine three\n' },
+      );
       expectProblem(response, 409, 'stale_version');
       const problem = StaleVersionProblemSchema.parse(response.body);
       expect(problem.merge).toBeDefined();
@@ -604,12 +615,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('merges a clean stale PATCH (base = the If-Match version + the patch)', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge PATCH', content: base });
       await putDocument(api, alice.token, document, `${base}Line four\n`);
-      const response = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag, prefer: 'merge' },
-        body: { patch: makePatch(base, `Line zero\n${base}`) },
-      });
+      const response = await send<ConcordDocument>(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag, prefer: 'merge' },
+        { patch: makePatch(base, `Line zero\n${base}`) },
+      );
       expect(response.status).toBe(200);
       expect(response.headers.get('preference-applied')).toBe('merge');
       expect(response.body.content).toBe(`Line zero\n${base}Line four\n`);
@@ -622,12 +634,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       });
       await putDocument(api, alice.token, document, 'Line one\nLine TWO by them\nLine three\n');
       const patch = makePatch(base, 'Line one\nLine two by me\nLine three\n');
-      const response = await api(docPath(document.id), {
-        method: 'PATCH',
-        token: alice.token,
-        headers: { 'if-match': document.etag, prefer: 'merge' },
-        body: { patch },
-      });
+      const response = await send(
+        'PATCH',
+        document.id,
+        alice.token,
+        { 'if-match': document.etag, prefer: 'merge' },
+        { patch },
+      );
       expectProblem(response, 409, 'stale_version');
       expect(StaleVersionProblemSchema.parse(response.body).merge?.conflicts.length).toBeGreaterThan(0);
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
@@ -637,15 +650,16 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('does not merge without a base: If-Unmodified-Since stale stays a plain 409', async () => {
       const document = await createDocument(api, alice.token, { title: 'No base', content: base });
       const updated = await putDocument(api, alice.token, document, `${base}more\n`);
-      const response = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: {
+      const response = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        {
           'if-unmodified-since': new Date(new Date(updated.updatedAt).getTime() - 5000).toUTCString(),
           prefer: 'merge',
         },
-        body: { content: 'x' },
-      });
+        { content: 'x' },
+      );
       expectProblem(response, 409, 'stale_version');
       expect(response.body).not.toHaveProperty('merge');
     });
@@ -674,12 +688,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         headers: { 'if-match': '*' },
       });
       expectProblem(again, 409, 'already_archived');
-      const write = await api(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': archived.body.etag },
-        body: { content: 'y' },
-      });
+      const write = await send(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': archived.body.etag },
+        { content: 'y' },
+      );
       expectProblem(write, 409, 'document_archived');
 
       const restored = await api<ConcordDocument>(`${docPath(document.id)}/restore`, {
@@ -786,12 +801,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('returns the changes after `since`, oldest first, that rebuild the document', async () => {
       const document = await createDocument(api, alice.token, { title: 'Changes', content: 'a' });
       const v2 = await putDocument(api, alice.token, document, 'ab');
-      const renamed = await api<ConcordDocument>(docPath(document.id), {
-        method: 'PUT',
-        token: alice.token,
-        headers: { 'if-match': v2.etag },
-        body: { content: 'abc', title: 'Changes renamed' },
-      });
+      const renamed = await send<ConcordDocument>(
+        'PUT',
+        document.id,
+        alice.token,
+        { 'if-match': v2.etag },
+        { content: 'abc', title: 'Changes renamed' },
+      );
       expect(renamed.status).toBe(200);
       const changes = await api<Change[]>(`${docPath(document.id)}/changes?since=1`, { token: alice.token });
       expect(changes.status).toBe(200);
@@ -863,19 +879,21 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(bobWrites.updatedBy.id).toBe(bob.id);
       const carolReads = await api<ConcordDocument>(docPath(document.id), { token: carol.token });
       expect(carolReads.body.content).toBe('hello from bob');
-      const carolWrites = await api(docPath(document.id), {
-        method: 'PUT',
-        token: carol.token,
-        headers: { 'if-match': bobWrites.etag },
-        body: { content: 'nope' },
-      });
+      const carolWrites = await send(
+        'PUT',
+        document.id,
+        carol.token,
+        { 'if-match': bobWrites.etag },
+        { content: 'nope' },
+      );
       expectProblem(carolWrites, 403, 'forbidden');
-      const carolPatches = await api(docPath(document.id), {
-        method: 'PATCH',
-        token: carol.token,
-        headers: { 'if-match': bobWrites.etag },
-        body: { title: 'nope' },
-      });
+      const carolPatches = await send(
+        'PATCH',
+        document.id,
+        carol.token,
+        { 'if-match': bobWrites.etag },
+        { title: 'nope' },
+      );
       expectProblem(carolPatches, 403, 'forbidden');
       expectProblem(
         await api(`${docPath(document.id)}/archive`, {
@@ -919,12 +937,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       }
       expectProblem(await api(path, { token: bob.token }), 404, 'not_found');
       expectProblem(
-        await api(docPath(document.id), {
-          method: 'PUT',
-          token: bob.token,
-          headers: { 'if-match': '*' },
-          body: { content: 'x' },
-        }),
+        await send('PUT', document.id, bob.token, { 'if-match': '*' }, { content: 'x' }),
         404,
         'not_found',
       );
