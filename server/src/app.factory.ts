@@ -114,6 +114,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     const nest = app;
     nest.useLogger(nest.get(Logger));
     nest.disable('x-powered-by');
+    nest.set('trust proxy', appSettings.trustProxy);
     nest.use(requestIdMiddleware);
     // Counts every request (route pattern, status, 409 code) once its response is finished.
     nest.use(nest.get(MetricsService).httpMiddleware());

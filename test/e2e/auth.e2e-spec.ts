@@ -200,4 +200,21 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
       await limited.close();
     }
   });
+
+  it('with TRUST_PROXY, rate-limits per client IP from X-Forwarded-For, not per proxy', async () => {
+    const limited = await startTestServer({ env: { AUTH_RATE_LIMIT: '2', AUTH_RATE_WINDOW: '60s', TRUST_PROXY: 'loopback' } });
+    try {
+      const client = http(limited.url);
+      const attempt = (ip: string) =>
+        client('/api/auth/login', {
+          method: 'POST',
+          headers: { 'x-forwarded-for': ip },
+          body: { username: 'nobody', password: 'whatever1' },
+        }).then((response) => response.status);
+      expect([await attempt('203.0.113.1'), await attempt('203.0.113.1'), await attempt('203.0.113.1')]).toEqual([401, 401, 429]);
+      expect(await attempt('203.0.113.2')).toBe(401);
+    } finally {
+      await limited.close();
+    }
+  });
 });

@@ -16,6 +16,8 @@ const AppConfigSchema = z
     WEB_DIST: z.string().optional(),
     /** How long SIGTERM waits for in-flight requests before cutting connections. */
     SHUTDOWN_TIMEOUT_MS: intFromEnv(0, 600_000).default(10_000),
+    /** Express `trust proxy`: behind a load balancer, so rate limits key on the client's IP, not the proxy's. */
+    TRUST_PROXY: z.string().default('false'),
   })
   .transform((raw) => ({
     nodeEnv: raw.NODE_ENV,
@@ -27,6 +29,7 @@ const AppConfigSchema = z
     logLevel: raw.LOG_LEVEL,
     webDist: raw.WEB_DIST,
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
   }));
 
 export type AppConfig = z.infer<typeof AppConfigSchema>;
@@ -39,6 +42,14 @@ function parseOrigins(list: string): string[] {
     .filter((origin) => origin.length > 0);
 }
 
+/** `true`/`false`, a hop count, or Express's list of addresses/subnets (`loopback, 10.0.0.0/8`). */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number.parseInt(value, 10);
+  return value;
+}
+
 export function loadAppConfig(env: Env): AppConfig {
   return parseEnv('app', AppConfigSchema, env, [
     'NODE_ENV',
@@ -49,6 +60,7 @@ export function loadAppConfig(env: Env): AppConfig {
     'LOG_LEVEL',
     'WEB_DIST',
     'SHUTDOWN_TIMEOUT_MS',
+    'TRUST_PROXY',
   ]);
 }
 

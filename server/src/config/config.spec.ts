@@ -31,6 +31,13 @@ describe('config', () => {
     });
   });
 
+  it('reads TRUST_PROXY as a boolean, a hop count or an address list', () => {
+    expect(loadAppConfig({}).trustProxy).toBe(false);
+    expect(loadAppConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadAppConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadAppConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /Invalid app configuration: PORT/],
     [{ PORT: '70000' }, /PORT/],
