@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { BenchController, benchRoutesEnabled } from './bench.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
@@ -9,7 +10,7 @@ import { MetricsService } from './metrics.service';
  */
 @Global()
 @Module({
-  controllers: [MetricsController],
+  controllers: [MetricsController, ...(benchRoutesEnabled() ? [BenchController] : [])],
   providers: [MetricsService],
   exports: [MetricsService],
 })
