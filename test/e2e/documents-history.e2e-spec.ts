@@ -196,6 +196,21 @@ describeE2E('documents: history retention, size limits, drafts retention, events
     }
   });
 
+  it('answers an accepted write 200 even when an event listener throws (the write is already durable)', async () => {
+    const emitter = server.app.get(EventEmitter2);
+    const broken = (): void => {
+      throw new Error('listener bug');
+    };
+    emitter.on('document.changed', broken);
+    try {
+      const document = await createDocument(api, user.token, { title: 'Listener bug', content: 'a' });
+      const written = await putDocument(api, user.token, document, 'b');
+      expect(written.version).toBe(2);
+    } finally {
+      emitter.off('document.changed', broken);
+    }
+  });
+
   describe('DocumentsService.applyEdit (the socket gateway entry point)', () => {
     it('accepts a current-base edit, merges a stale one with a catch-up patch, and rejects overlapping ones with stale_version + merge', async () => {
       const service = server.app.get(DocumentsService);

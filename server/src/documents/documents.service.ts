@@ -17,7 +17,7 @@ import {
   makePatch,
   threeWayMerge,
 } from '@concord/shared';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -118,6 +118,8 @@ const SLUG_ATTEMPTS = 5;
  */
 @Injectable()
 export class DocumentsService {
+  private readonly logger = new Logger(DocumentsService.name);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: EventEmitter2,
@@ -333,7 +335,7 @@ export class DocumentsService {
         precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null,
       );
     }
-    this.events.emit(
+    this.publish(
       DOCUMENT_STATE,
       new DocumentStateEvent(id, 'deleted', deleted.title, deleted.version, etagFor(id, deleted.version)),
     );
@@ -528,7 +530,7 @@ export class DocumentsService {
     const { before, after, patch } = outcome;
     const etag = etagFor(after.id, after.version);
     const renamed = before.title !== after.title;
-    this.events.emit(
+    this.publish(
       DOCUMENT_CHANGED,
       new DocumentChangedEvent(
         after.id,
@@ -544,9 +546,23 @@ export class DocumentsService {
       ),
     );
     if (renamed || before.state !== after.state) {
-      this.events.emit(
+      this.publish(
         DOCUMENT_STATE,
         new DocumentStateEvent(after.id, after.state, after.title, after.version, etag),
+      );
+    }
+  }
+
+  /**
+   * Domain events go out after commit; a listener that throws must not turn an acknowledged
+   * write into a 500 (the write is durable), so it is logged instead.
+   */
+  private publish(name: string, event: DocumentChangedEvent | DocumentStateEvent): void {
+    try {
+      this.events.emit(name, event);
+    } catch (error) {
+      this.logger.error(
+        `a ${name} listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }
   }
