@@ -106,6 +106,8 @@ describeBrowser('two people editing one document in the browser', () => {
 
   it('(1) each person sees the other typing live, with presence and cursors', async () => {
     const { a, b } = await pair('Live notes', '# Plan\n\n');
+    // One status region per page, so getByRole('status') is unambiguous.
+    expect(await statusRegion(a.page).count()).toBe(1);
     // Presence: each sees both names in "People editing".
     for (const window of [a, b]) {
       const people = window.page.getByRole('list', { name: 'People editing' });
@@ -228,9 +230,8 @@ describeBrowser('two people editing one document in the browser', () => {
 
   it('history lists each version with its author, shows a diff, and restores an old version as a new one', async () => {
     const { a, b } = await pair('Drafts', 'Version one text.');
-    await editorBox(a.page).click();
-    await a.page.keyboard.press('Control+a');
-    await a.page.keyboard.type('Version two text.');
+    // fill() replaces the whole text the way a test or an assistive tool would.
+    await editorBox(a.page).fill('Version two text.');
     await waitForStatus(a.page, /Saved · version 2/);
 
     await a.page.getByRole('button', { name: 'History' }).click();

@@ -97,7 +97,8 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
                 Version {selected.version} by {selected.after.updatedBy.displayName}, {exactTime(selected.after.updatedAt)}
               </h3>
               <DiffView before={selected.before} after={selected.after.content} />
-              {canRestore && selected.version !== latest && (
+              {selected.version === latest && <p className="hint">This is the current version.</p>}
+              {canRestore && (
                 <button type="button" className="primary" disabled={busy} onClick={() => void restore()}>
                   Restore this version
                 </button>
