@@ -5,6 +5,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import { catchPublishFailures } from './redis-publish-guard';
 
 export interface ConcordIoAdapterOptions {
   /** The largest document; a socket message may carry a patch replacing all of it. */
@@ -71,6 +72,7 @@ export class ConcordIoAdapter extends IoAdapter {
       for (const client of [pub, sub]) {
         client.on('error', (error: Error) => this.logger.warn(`redis adapter connection: ${error.message}`));
       }
+      catchPublishFailures(pub, (error) => this.logger.warn(`redis publish failed (cross-instance delivery paused): ${String(error)}`));
       this.redisClients = [pub, sub];
       server.adapter(createAdapter(pub, sub));
       this.logger.log('socket.io Redis adapter on');

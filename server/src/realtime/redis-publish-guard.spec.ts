@@ -1,0 +1,45 @@
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { catchPublishFailures } from './redis-publish-guard';
+
+/** A port nothing listens on: Redis is "down". */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('catchPublishFailures', () => {
+  it('turns the publishes a Redis outage rejects into reported failures, not unhandled rejections', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    const client = new Redis(await closedPort(), '127.0.0.1', {
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      lazyConnect: false,
+    });
+    client.on('error', () => undefined);
+    const failures: unknown[] = [];
+    try {
+      catchPublishFailures(client, (error) => failures.push(error));
+      // As the socket.io Redis adapter does it: fire and forget.
+      void client.publish('channel', 'one');
+      void client.publish('channel', 'two');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(unhandled).toEqual([]);
+      // Reported once per interval, not once per broadcast.
+      expect(failures).toHaveLength(1);
+      expect(String(failures[0])).toMatch(/connection|closed|retries|writeable/i);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      client.disconnect();
+    }
+  });
+});
