@@ -21,6 +21,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './database/embedde
 import { MetricsService } from './observability/metrics.service';
 import { setupOpenApi } from './observability/openapi.setup';
 import { ConcordIoAdapter } from './realtime/concord-io.adapter';
+import { loadRealtimeConfig } from './realtime/realtime.config';
 
 export interface CreateAppOverrides {
   /** Merged over process.env (tests run several apps in one process, each with its own settings). */
@@ -139,6 +140,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
         maxDocumentBytes: appSettings.maxDocumentBytes,
         corsOrigins: appSettings.corsOrigins,
         redisUrl: redisSettings.url,
+        redisKey: loadRealtimeConfig(env).redisKey,
       }),
     );
     await nest.init();

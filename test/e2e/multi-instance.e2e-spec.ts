@@ -2,6 +2,7 @@
 // other's edits and presence through the socket.io Redis adapter. PostgreSQL project only
 // (PGlite cannot be shared by two servers); Redis missing → loud skip, or a failure under CI.
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { AuthResponse, ConcordDocument } from '@concord/shared';
 import {
   createTestDatabase,
@@ -54,9 +55,11 @@ if (testDatabaseKind() === 'postgres') {
 
     beforeAll(async () => {
       database = await createTestDatabase('postgres');
+      // A channel prefix of their own: other suites' servers on the same Redis stay out of it.
+      const env = { REDIS_URL, REALTIME_REDIS_KEY: `concord-test-${randomUUID()}` };
       // One after the other: the first runs the migrations.
-      one = await startTestServer({ database, env: { REDIS_URL } });
-      two = await startTestServer({ database, env: { REDIS_URL } });
+      one = await startTestServer({ database, env });
+      two = await startTestServer({ database, env });
       [alice, bob] = await Promise.all([registerUser(one.url), registerUser(two.url)]);
     });
     afterAll(async () => {

@@ -14,6 +14,8 @@ export interface ConcordIoAdapterOptions {
   corsOrigins: readonly string[];
   /** Set → the socket.io Redis adapter, so rooms span every instance. */
   redisUrl?: string;
+  /** The adapter's channel prefix (REALTIME_REDIS_KEY). */
+  redisKey?: string;
 }
 
 /**
@@ -74,7 +76,7 @@ export class ConcordIoAdapter extends IoAdapter {
       }
       catchPublishFailures(pub, (error) => this.logger.warn(`redis publish failed (cross-instance delivery paused): ${String(error)}`));
       this.redisClients = [pub, sub];
-      server.adapter(createAdapter(pub, sub));
+      server.adapter(createAdapter(pub, sub, { key: this.options.redisKey ?? 'socket.io' }));
       this.logger.log('socket.io Redis adapter on');
     }
     return server;

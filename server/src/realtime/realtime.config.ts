@@ -8,13 +8,22 @@ const RealtimeConfigSchema = z
     REALTIME_EDIT_RATE: intFromEnv(1, 10_000).default(40),
     /** Edits a socket may send at once before the sustained rate applies. */
     REALTIME_EDIT_BURST: intFromEnv(1, 100_000).default(80),
+    /** How long an edit that overtook its predecessor waits for it before being broadcast anyway. */
+    REALTIME_REORDER_HOLD_MS: intFromEnv(0, 5_000).default(25),
+    /** The Redis adapter's channel prefix: deployments (or test runs) sharing one Redis stay apart. */
+    REALTIME_REDIS_KEY: z.string().regex(/^[\w.:-]{1,100}$/).default('socket.io'),
   })
-  .transform((raw) => ({ editRatePerSecond: raw.REALTIME_EDIT_RATE, editBurst: raw.REALTIME_EDIT_BURST }));
+  .transform((raw) => ({
+    editRatePerSecond: raw.REALTIME_EDIT_RATE,
+    editBurst: raw.REALTIME_EDIT_BURST,
+    reorderHoldMs: raw.REALTIME_REORDER_HOLD_MS,
+    redisKey: raw.REALTIME_REDIS_KEY,
+  }));
 
 export type RealtimeConfig = z.infer<typeof RealtimeConfigSchema>;
 
 export function loadRealtimeConfig(env: Env): RealtimeConfig {
-  return parseEnv('realtime', RealtimeConfigSchema, env, ['REALTIME_EDIT_RATE', 'REALTIME_EDIT_BURST']);
+  return parseEnv('realtime', RealtimeConfigSchema, env, ['REALTIME_EDIT_RATE', 'REALTIME_EDIT_BURST', 'REALTIME_REORDER_HOLD_MS', 'REALTIME_REDIS_KEY']);
 }
 
 /** Inject with `@Inject(realtimeConfig.KEY) config: RealtimeConfig`. */

@@ -10,7 +10,7 @@ import {
   LeavePayloadSchema,
   type UserSummary,
 } from '@concord/shared';
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { ZodType } from 'zod';
@@ -27,6 +27,7 @@ import {
 import { ackFailure, toAckFailure, validationFailure } from './ack-error.mapper';
 import { DocumentSessionService } from './document-session.service';
 import { TokenBucket } from './edit-rate-limiter';
+import { EditSequencer } from './edit-sequencer';
 import { type RealtimeConfig, realtimeConfig } from './realtime.config';
 import { type ConcordServer, type ConcordSocket, documentIdOfRoom, roomFor } from './realtime.types';
 
@@ -39,8 +40,10 @@ type AckCallback<T> = (response: T) => void;
  * state (the session service and the rooms do).
  */
 @WebSocketGateway({ serveClient: false })
-export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayConnection<ConcordSocket> {
+export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayConnection<ConcordSocket>, OnModuleDestroy {
   private readonly logger = new Logger(RealtimeGateway.name);
+  /** Broadcasts each document's edits in version order (see EditSequencer for why they can swap). */
+  private readonly sequencer: EditSequencer<DocumentChangedEvent>;
 
   @WebSocketServer()
   private server!: ConcordServer;
@@ -51,7 +54,13 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
     private readonly sessions: DocumentSessionService,
     @Inject(realtimeConfig.KEY) private readonly config: RealtimeConfig,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.sequencer = new EditSequencer((event) => this.broadcastEdit(event), config.reorderHoldMs);
+  }
+
+  onModuleDestroy(): void {
+    this.sequencer.flushAll();
+  }
 
   afterInit(server: ConcordServer): void {
     // Open sockets and rooms are read from the server at scrape time (observability/).
@@ -136,6 +145,10 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
   /** Every accepted write, from HTTP or a socket, goes to the room once, never back to its sender. */
   @OnEvent(DOCUMENT_CHANGED)
   onDocumentChanged(event: DocumentChangedEvent): void {
+    this.sequencer.push(event);
+  }
+
+  private broadcastEdit(event: DocumentChangedEvent): void {
     const broadcast: EditBroadcast = {
       documentId: event.documentId,
       baseVersion: event.baseVersion,

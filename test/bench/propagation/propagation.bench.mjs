@@ -39,6 +39,7 @@ export const SCENARIOS = {
 };
 
 const WARMUP_MS = 1000;
+const DEBUG = process.env.BENCH_DEBUG === '1';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function freePort() {
@@ -118,7 +119,7 @@ async function benchDatabase() {
   return { kind: 'embedded PGlite', env: { DATA_DIR: dataDir }, async drop() { rmSync(dataDir, { recursive: true, force: true }); } };
 }
 
-async function startConcord() {
+export async function startConcord() {
   if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run \`npm run build\` first`);
   const database = await benchDatabase();
   const port = await freePort();
@@ -233,6 +234,9 @@ class Client {
     const now = performance.now();
     const sent = this.sentAt.get(edit.clientEditId);
     if (sent !== undefined && sent >= this.latencies.measureFrom) this.latencies.push(now - sent);
+    if (DEBUG && this.received.length > 0 && edit.version <= this.received.at(-1)) {
+      console.error(`reordered: ${this.received.at(-1)} then ${edit.version} (base ${edit.baseVersion}, at ${edit.at}, ${edit.clientEditId})`);
+    }
     this.received.push(edit.version);
     if (!this.tracksText) return;
     if (edit.version <= this.version) return;
@@ -332,7 +336,7 @@ async function inBatches(items, size, fn) {
   return out;
 }
 
-async function runScenario(target, scenario) {
+export async function runScenario(target, scenario) {
   const sentAt = new Map();
   // Edits sent in the first second warm up both servers (JIT, pools) and are checked but not timed.
   const latencies = Object.assign([], { measureFrom: Number.POSITIVE_INFINITY });
