@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../server/src/database/embedded-postgres';
-import { createTestDatabase, describeE2E, type TestDatabase, testDatabaseKind } from '../support';
+// Only the database helpers: this suite needs no app, so it keeps running while a feature module is broken.
+import { createTestDatabase, describeE2E, type TestDatabase, testDatabaseKind } from '../support/test-database';
 
 async function userTables(dataSource: DataSource): Promise<string[]> {
   const rows = await dataSource.query<{ table_name: string }[]>(
