@@ -236,8 +236,10 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(applyPatchExactly(applyPatchExactly('hello world\n', edits[0].patch), edits[1].patch)).toBe('patched over http\n');
     });
 
-    it('limits edits per socket with a 429 rate_limited ack, and message size by MAX_DOCUMENT_BYTES', async () => {
-      const limited = await startTestServer({ env: { REALTIME_EDIT_RATE: '1', REALTIME_EDIT_BURST: '3', MAX_DOCUMENT_BYTES: '1000' } });
+    it('limits edits per socket with a 429 rate_limited ack, message size by MAX_DOCUMENT_BYTES; catch-up past pruned history sends the document only', async () => {
+      const limited = await startTestServer({
+        env: { REALTIME_EDIT_RATE: '1', REALTIME_EDIT_BURST: '3', MAX_DOCUMENT_BYTES: '1000', HISTORY_LIMIT: '2' },
+      });
       try {
         const owner = await registerUser(limited.url);
         const created = await http(limited.url)<ConcordDocument>('/api/documents', { method: 'POST', token: owner.token, body: { title: 'rl', content: '' } });
@@ -258,6 +260,14 @@ describeE2E('live channel (CONTRACT §3)', () => {
         const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
         socket.emit('edit', { documentId: created.body.id, baseVersion: version, patch: 'x'.repeat(200_000) }, () => undefined);
         expect(await closed).toMatch(/transport/);
+
+        // HISTORY_LIMIT 2: after v4 and v5 only their patches remain, so v1 cannot be caught up from.
+        const again = await connectClient(limited.url, owner.token);
+        const pruned = await send(again, 'join', { documentId: created.body.id, sinceVersion: 1 });
+        expect(pruned).toMatchObject({ ok: true, document: { version, content: text } });
+        expect(pruned).not.toHaveProperty('missed');
+        const covered = await send(again, 'join', { documentId: created.body.id, sinceVersion: version - 1 });
+        expect(covered).toMatchObject({ ok: true, missed: [{ baseVersion: version - 1, version }] });
       } finally {
         closeAllClients();
         await limited.close();
