@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   type AuthResponse,
@@ -37,5 +37,12 @@ export class AuthController {
   @Get('me')
   me(@CurrentUser() user: UserSummary): UserSummary {
     return user;
+  }
+
+  /** Deletes the signed-in account and the documents it owns; its tokens stop working (401). */
+  @Delete('me')
+  @HttpCode(204)
+  deleteMe(@CurrentUser() user: UserSummary): Promise<void> {
+    return this.auth.deleteAccount(user);
   }
 }

@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './jwt-auth.guard';
 import { UserEntity } from './user.entity';
+import { WriteThrottleGuard } from './write-throttle.guard';
 
 @Module({
   imports: [
@@ -29,7 +30,7 @@ import { UserEntity } from './user.entity';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, { provide: APP_GUARD, useClass: JwtAuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, WriteThrottleGuard, { provide: APP_GUARD, useClass: JwtAuthGuard }],
+  exports: [AuthService, WriteThrottleGuard],
 })
 export class AuthModule {}

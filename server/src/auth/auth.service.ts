@@ -6,7 +6,7 @@ import type { AuthResponse, LoginRequest, RegisterRequest, UserSummary } from '@
 import type { Repository } from 'typeorm';
 import { ProblemError } from '../common/problem.error';
 import { authConfig, type AuthConfig } from '../config/auth.config';
-import { isUniqueViolation } from '../database/database-errors';
+import { isForeignKeyViolation, isUniqueViolation } from '../database/database-errors';
 import { toUserSummary, UserEntity } from './user.entity';
 
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): slow for guessing, quick enough for a 2-core box. */
@@ -89,6 +89,30 @@ export class AuthService {
     const user = await this.users.findOne({ where: { id: claims.sub } });
     if (user === null) throw ProblemError.unauthorized('The user of this token no longer exists.');
     return toUserSummary(user);
+  }
+
+  /**
+   * Deletes the signed-in account and the documents it owns (their history, members and drafts
+   * cascade). Its tokens stop working at once: verifyToken looks the user up on every request.
+   * An account that wrote versions of other people's documents is kept (409): history names
+   * its authors and is never rewritten.
+   */
+  async deleteAccount(user: UserSummary): Promise<void> {
+    try {
+      await this.users.manager.transaction(async (manager) => {
+        await manager.query('DELETE FROM documents WHERE owner_id = $1', [user.id]);
+        await manager.query('DELETE FROM users WHERE id = $1', [user.id]);
+      });
+    } catch (error) {
+      if (isForeignKeyViolation(error)) {
+        throw new ProblemError(
+          'account_in_use',
+          409,
+          "This account wrote versions of other people's documents; their history still names it, so it cannot be deleted.",
+        );
+      }
+      throw error;
+    }
   }
 
   async findByUsername(username: string): Promise<UserSummary | null> {

@@ -18,6 +18,7 @@ export const PROBLEM_TITLES: Record<ErrorCode, string> = {
   not_archived: 'Not archived',
   slug_taken: 'Slug taken',
   username_taken: 'Username taken',
+  account_in_use: 'Account still referenced',
   member_exists: 'Member exists',
   idempotency_in_flight: 'Idempotent request in flight',
   idempotency_key_mismatch: 'Idempotency key reused with another body',

@@ -13,6 +13,11 @@ const AuthConfigSchema = z.object({
   /** Login + register attempts per client IP per window (@nestjs/throttler). */
   AUTH_RATE_LIMIT: intFromEnv(1, 1_000_000).default(20),
   AUTH_RATE_WINDOW: durationSeconds.default(60),
+  /** Document writes (POST/PUT/PATCH/DELETE under /api/documents) per user per window. */
+  WRITE_RATE_LIMIT: intFromEnv(1, 100_000_000).default(600),
+  /** The same per client IP (many accounts behind one address). */
+  WRITE_RATE_LIMIT_PER_IP: intFromEnv(1, 100_000_000).default(3000),
+  WRITE_RATE_WINDOW: durationSeconds.default(60),
 });
 
 export interface AuthConfig {
@@ -22,6 +27,7 @@ export interface AuthConfig {
   jwtTtlSeconds: number;
   rateLimit: number;
   rateWindowMs: number;
+  writeRateLimit: { perUser: number; perIp: number; windowMs: number };
 }
 
 export const JWT_SECRET_FILE = 'jwt-secret';
@@ -44,7 +50,15 @@ function secretFromDataDir(dataDir: string): string {
 }
 
 export function loadAuthConfig(env: Env): AuthConfig {
-  const raw = parseEnv('auth', AuthConfigSchema, env, ['JWT_SECRET', 'JWT_TTL', 'AUTH_RATE_LIMIT', 'AUTH_RATE_WINDOW']);
+  const raw = parseEnv('auth', AuthConfigSchema, env, [
+    'JWT_SECRET',
+    'JWT_TTL',
+    'AUTH_RATE_LIMIT',
+    'AUTH_RATE_WINDOW',
+    'WRITE_RATE_LIMIT',
+    'WRITE_RATE_LIMIT_PER_IP',
+    'WRITE_RATE_WINDOW',
+  ]);
   const app = loadAppConfig(env);
   const database = loadDatabaseConfig(env);
   let jwtSecret = raw.JWT_SECRET;
@@ -69,6 +83,11 @@ export function loadAuthConfig(env: Env): AuthConfig {
     jwtTtlSeconds: raw.JWT_TTL,
     rateLimit: raw.AUTH_RATE_LIMIT,
     rateWindowMs: raw.AUTH_RATE_WINDOW * 1000,
+    writeRateLimit: {
+      perUser: raw.WRITE_RATE_LIMIT,
+      perIp: raw.WRITE_RATE_LIMIT_PER_IP,
+      windowMs: raw.WRITE_RATE_WINDOW * 1000,
+    },
   };
 }
 

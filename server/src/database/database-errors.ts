@@ -54,3 +54,8 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
 export function isUnstorableTextError(error: unknown): boolean {
   return chain(error).some((item) => item.code === '22021' || item.code === '22P05');
 }
+
+/** A foreign key still points at the row (SQLSTATE 23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return chain(error).some((item) => item.code === '23503');
+}

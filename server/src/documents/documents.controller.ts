@@ -30,9 +30,11 @@ import {
   Put,
   Query,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/current-user.decorator';
+import { WriteThrottleGuard } from '../auth/write-throttle.guard';
 import { ProblemError } from '../common/problem.error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { DocumentsService, type WriteResult } from './documents.service';
@@ -51,6 +53,8 @@ function setHeaders(res: Response, headers: Record<string, string>): void {
 }
 
 /** HTTP translation of CONTRACT §1 over DocumentsService; no decisions are made here. */
+// Writes are rate-limited per user and per IP (429 + Retry-After); reads are not.
+@UseGuards(WriteThrottleGuard)
 @Controller('api/documents')
 export class DocumentsController {
   constructor(

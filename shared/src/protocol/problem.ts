@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'not_archived',
   'slug_taken',
   'username_taken',
+  'account_in_use',
   'member_exists',
   'idempotency_in_flight',
   'idempotency_key_mismatch',
