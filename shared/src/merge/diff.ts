@@ -57,23 +57,21 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
   if (a.length === 0 || b.length === 0) return a.length === 0 ? [[1, b]] : [[-1, a]];
   const hasLines = a.includes('\n') || b.includes('\n');
   if (!hasLines) return diffBlock(a, b, budget);
-  const linesA = splitLines(a);
-  const linesB = splitLines(b);
-  const ids = new Map<string, number>();
-  const idOf = (line: string): number => {
-    let id = ids.get(line);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(line, id);
-    }
-    return id;
-  };
-  const lineRuns = myersRuns(Int32Array.from(linesA, idOf), Int32Array.from(linesB, idOf), budget);
-  if (lineRuns === null)
-    return [
-      [-1, a],
-      [1, b],
-    ];
+  // Lines compare as strings (no hashing: V8 compares equal-length strings natively and
+  // unequal lengths at once); a text's unterminated last line never equals a terminated one.
+  const linesA = a.split('\n');
+  const linesB = b.split('\n');
+  const lastA = linesA.length - 1;
+  const lastB = linesB.length - 1;
+  const startsA = lineStarts(linesA);
+  const startsB = lineStarts(linesB);
+  const lineRuns = myersRuns(
+    a.endsWith('\n') ? lastA : lastA + 1,
+    b.endsWith('\n') ? lastB : lastB + 1,
+    (x, y) => linesA[x] === linesB[y] && (x === lastA) === (y === lastB),
+    budget,
+  );
+  if (lineRuns === null) return [[-1, a], [1, b]];
   const out: Diff[] = [];
   let deleted = '';
   let inserted = '';
@@ -83,7 +81,7 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
     inserted = '';
   };
   for (const { op, from, to } of lineRuns) {
-    const text = (op === 1 ? linesB : linesA).slice(from, to).join('');
+    const text = op === 1 ? b.slice(startsB[from], startsB[to]) : a.slice(startsA[from], startsA[to]);
     if (op === 0) {
       flush();
       out.push([0, text]);
@@ -94,13 +92,16 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
   return out;
 }
 
-/** Lines with their line breaks; the last may lack one. */
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  const out: string[] = [];
-  for (let i = 0; i < lines.length - 1; i++) out.push(`${lines[i]}\n`);
-  if (lines[lines.length - 1] !== '') out.push(lines[lines.length - 1]);
-  return out;
+/** Offset of each line of the text `lines` came from, plus one past the end. */
+function lineStarts(lines: string[]): number[] {
+  const starts = new Array<number>(lines.length + 1);
+  let pos = 0;
+  for (let i = 0; i < lines.length; i++) {
+    starts[i] = pos;
+    pos += lines[i].length + 1;
+  }
+  starts[lines.length] = pos - 1;
+  return starts;
 }
 
 function diffBlock(a: string, b: string, budget: Budget): Diff[] {

@@ -23,9 +23,7 @@ export interface Run {
  * same answer on every machine; when the budget runs out we return `null` and the caller
  * falls back to a coarser but still exact answer (one replace run).
  */
-export function myersRuns(a: ArrayLike<number>, b: ArrayLike<number>, budget: Budget): Run[] | null {
-  const n = a.length;
-  const m = b.length;
+export function myersRuns(n: number, m: number, equal: (x: number, y: number) => boolean, budget: Budget): Run[] | null {
   if (n === 0) return m === 0 ? [] : [{ op: 1, from: 0, to: m }];
   if (m === 0) return [{ op: -1, from: 0, to: n }];
   const max = n + m;
@@ -41,7 +39,7 @@ export function myersRuns(a: ArrayLike<number>, b: ArrayLike<number>, budget: Bu
       else x = v[offset + k - 1] + 1;
       let y = x - k;
       const startX = x;
-      while (x < n && y < m && a[x] === b[y]) {
+      while (x < n && y < m && equal(x, y)) {
         x++;
         y++;
       }
@@ -84,16 +82,9 @@ function backtrack(trace: Int32Array[], n: number, m: number): Run[] {
   return reversed.reverse();
 }
 
-/** Code units of a string, for `myersRuns`. */
-export function codeUnits(text: string): Uint16Array {
-  const out = new Uint16Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
-
 /** Character-level Myers diff of two strings in diff-match-patch's shape, or null over budget. */
 export function myersDiff(a: string, b: string, budget: Budget): Diff[] | null {
-  const runs = myersRuns(codeUnits(a), codeUnits(b), budget);
+  const runs = myersRuns(a.length, b.length, (x, y) => a.charCodeAt(x) === b.charCodeAt(y), budget);
   if (runs === null) return null;
   return runs.map(({ op, from, to }): Diff => [op, (op === 1 ? b : a).slice(from, to)]);
 }
