@@ -281,4 +281,41 @@ describeBrowser('two people editing one document in the browser', () => {
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(c)).toEqual([]);
   });
+
+  it('edits made offline survive closing the tab: reopened, they are merged with what others wrote meanwhile', async () => {
+    const { doc, a, b } = await pair('Kept locally', 'Intro.\n\nBody.');
+    await a.context.setOffline(true);
+    await waitForStatus(a.page, /Offline/);
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+End');
+    await a.page.keyboard.type(' Written on a train.');
+    await waitForStatus(a.page, /Offline · your changes are kept/);
+    // The draft is in localStorage as typed: the tab is closed without any chance to save.
+    expect(
+      await a.page.evaluate(() =>
+        Object.keys(localStorage)
+          .filter((key) => key.startsWith('concord:draft:'))
+          .map((key) => localStorage.getItem(key) ?? ''),
+      ),
+    ).toEqual([expect.stringContaining('Written on a train.')]);
+    await a.page.close();
+
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+Home');
+    await b.page.keyboard.type('Bob: ');
+    await waitForStatus(b.page, /Saved · version 2/);
+
+    await a.context.setOffline(false);
+    const reopened = await a.context.newPage();
+    a.page = reopened;
+    await reopened.goto(`${server.url}/d/${doc.id}`);
+    const expected = 'Bob: Intro.\n\nBody. Written on a train.';
+    await waitForText(reopened, expected);
+    await waitForStatus(reopened, /Saved · version 3/);
+    await waitForText(b.page, expected);
+    expect(await reopened.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('concord:draft:')))).toEqual([]);
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    expect(stored.body.content).toBe(expected);
+    expect(appErrors(b)).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ const DEBOUNCE_MS = 250;
 const MAX_WAIT_MS = 1000;
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 3000;
+const EAGER_DRAFT_CHARS = 64 * 1024;
 
 export interface RemoteCursor {
   user: UserSummary;
@@ -33,6 +34,11 @@ export interface EditorBridge {
 
 type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** One entry per person, however many tabs they have open. */
+function uniqueUsers(users: UserSummary[]): UserSummary[] {
+  return users.filter((user, index) => users.findIndex((other) => other.id === user.id) === index);
+}
+
 /**
  * One open document's live connection: the socket, the save state machine, the timers and
  * the local draft. The React page subscribes to snapshots; the editor feeds local changes in
@@ -55,6 +61,7 @@ export class LiveSession {
   private snapshot: SessionSnapshot;
   private readonly onOffline = () => this.socket?.disconnect();
   private readonly onOnline = () => this.socket?.connect();
+  private readonly onPageHide = () => this.writeDraft();
 
   constructor(
     private readonly documentId: string,
@@ -95,7 +102,7 @@ export class LiveSession {
     });
     socket.on('presence', (payload) => {
       if (payload.documentId !== this.documentId) return;
-      this.presence = payload.users;
+      this.presence = uniqueUsers(payload.users);
       for (const id of [...this.cursors.keys()]) if (!payload.users.some((user) => user.id === id)) this.cursors.delete(id);
       this.pushCursors();
       this.emit();
@@ -114,11 +121,13 @@ export class LiveSession {
     // The browser knows before socket.io's heartbeat does that the network is gone.
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('online', this.onOnline);
+    window.addEventListener('pagehide', this.onPageHide);
   }
 
   stop(): void {
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
+    window.removeEventListener('pagehide', this.onPageHide);
     this.clearTimers();
     if (this.draftTimer) clearTimeout(this.draftTimer);
     this.draftTimer = null;
@@ -187,7 +196,7 @@ export class LiveSession {
         this.dispatch({ type: 'joinFailed', code: ack.error.code, detail: ack.error.detail });
         return;
       }
-      this.presence = ack.presence;
+      this.presence = uniqueUsers(ack.presence);
       this.title = ack.document.title;
       this.dispatch({ type: 'joined', document: ack.document });
       if (ack.document.state === 'archived') this.dispatch({ type: 'stateChanged', state: 'archived' });
@@ -237,7 +246,12 @@ export class LiveSession {
   }
 
   private persistDraft(): void {
-    // Throttled: serialising a large document on every keystroke would make typing lag.
+    // Small documents are written at once, so even a crash a moment after a keystroke loses
+    // nothing; large ones are throttled, as serialising a megabyte per keystroke makes typing lag.
+    if (this.sync.doc.length <= EAGER_DRAFT_CHARS) {
+      this.writeDraft();
+      return;
+    }
     this.draftTimer ??= setTimeout(() => {
       this.draftTimer = null;
       this.writeDraft();
