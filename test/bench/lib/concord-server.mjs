@@ -134,7 +134,7 @@ export function spawnNode(args, env, { pin = true } = {}) {
  * The built server on a fresh port. `database` is a createBenchDatabase() result (shared by
  * several instances in the two-instance benchmark); `env` adds settings (REDIS_URL, …).
  */
-export async function startConcord({ database, env = {}, jwtSecret = `${randomUUID()}${randomUUID()}` } = {}) {
+export async function startConcord({ database, env = {}, jwtSecret = `${randomUUID()}${randomUUID()}`, pin = true } = {}) {
   if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npx nx run-many -t build\` first`);
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-data-'));
@@ -155,7 +155,7 @@ export async function startConcord({ database, env = {}, jwtSecret = `${randomUU
     REALTIME_EDIT_BURST: '10000',
     CONCORD_BENCH_ROUTES: '1',
     ...env,
-  });
+  }, { pin });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(async () => (await fetch(`${url}/api/health`)).ok, 90_000, `Concord at ${url}`);

@@ -8,7 +8,7 @@
 //
 //   node test/bench/save/save.bench.mjs [--quick]     (exported: run({ quick }))
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ import {
   registerBenchUser,
   startConcord,
 } from '../lib/concord-server.mjs';
-import { median, medianRun, ratio } from '../lib/stats.mjs';
+import { median, ratio, summarize } from '../lib/stats.mjs';
 
 const CONNECTIONS = 100;
 /** pgbench clients: max_connections is 100 here and shared with Concord's pool and other users. */
@@ -55,14 +55,14 @@ function headerOf(headers, name) {
  * One autocannon run of `amount` PUTs. `pick()` chooses the document; the If-Match sent is the
  * latest ETag any response showed for it (a 409 carries the current one in its ETag header).
  */
-async function concordRun({ url, token, documents, pick, amount }) {
+async function concordRun({ url, token, documents, pick, amount, connections }) {
   const contents = bodies(8);
   const okByDocument = new Map();
   let sequence = 0;
   const statuses = new Map();
   const result = await autocannon({
     url,
-    connections: CONNECTIONS,
+    connections,
     amount,
     timeout: 30,
     requests: [
@@ -109,7 +109,7 @@ async function concordRun({ url, token, documents, pick, amount }) {
 }
 
 /** pgbench: the same conditional UPDATE on a table of the same shape (id, version, 2 KB content). */
-async function pgbenchRun({ pgbench, database, hot, seconds, rows }) {
+async function pgbenchRun({ pgbench, database, hot, seconds, rows, clients }) {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
@@ -127,13 +127,21 @@ async function pgbenchRun({ pgbench, database, hot, seconds, rows }) {
       ].join('\n'),
     );
     const url = new URL(database.url);
-    const args = ['-n', '-M', 'prepared', '-c', String(PGBENCH_CLIENTS), '-j', '2', '-T', String(seconds), '-D', `body=${bodies(1)[0]}`, '-f', script];
+    const args = ['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds), '-D', `body=${bodies(1)[0]}`, '-f', script];
+    // Per-transaction log (latency in µs, 3rd column) for p50/p99, like autocannon's.
+    args.push('-l', `--log-prefix=${join(dir, 'log')}`);
     args.push('-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres'), url.pathname.slice(1));
     const command = CAN_PIN ? 'taskset' : pgbench;
     const argv = CAN_PIN ? ['-c', LOAD_CPUS, pgbench, ...args] : args;
     const out = spawnSync(command, argv, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+    const latenciesMs = readdirSync(dir)
+      .filter((file) => file.startsWith('log'))
+      .flatMap((file) => readFileSync(join(dir, file), 'utf8').split('\n'))
+      .filter((line) => line.length > 0)
+      .map((line) => Number(line.split(' ')[2]) / 1000);
     rmSync(dir, { recursive: true, force: true });
     if (out.status !== 0) throw new Error(`pgbench failed: ${out.stderr || out.stdout}`);
+    const { p50, p99 } = summarize(latenciesMs);
     const tps = Number(/tps = ([\d.]+) \(without initial connection time\)/.exec(out.stdout)?.[1]);
     const latencyMs = Number(/latency average = ([\d.]+) ms/.exec(out.stdout)?.[1]);
     const transactions = Number(/number of transactions actually processed: (\d+)/.exec(out.stdout)?.[1]);
@@ -144,6 +152,8 @@ async function pgbenchRun({ pgbench, database, hot, seconds, rows }) {
       savesPerSecond: (updated / transactions) * tps,
       conflictShare: transactions === 0 ? Number.NaN : 1 - updated / transactions,
       latencyAvgMs: latencyMs,
+      p50Ms: p50,
+      p99Ms: p99,
     };
   } finally {
     await client.end();
@@ -180,7 +190,7 @@ export const METHOD =
   `database; each request's If-Match is the latest ETag seen for that document (a 409's ETag header is the current one). ` +
   `A fixed number of requests per run (no request is cut by a deadline), so after all runs every document's version ` +
   `must equal 1 + its 200s exactly. Baseline: pgbench (${PGBENCH_CLIENTS} clients — max_connections is 100 and shared — ` +
-  `-M prepared) running SELECT version … then UPDATE … SET content = $body, version = version + 1 WHERE id = $1 AND ` +
+  `-M prepared, clients = min(N, 50)) running SELECT version … then UPDATE … SET content = $body, version = version + 1 WHERE id = $1 AND ` +
   `version = $2 on a table of the same shape in the same database; saves/s counts rows actually updated. Medians of 3 runs.`;
 
 export async function run({ quick = false } = {}) {
@@ -188,6 +198,7 @@ export async function run({ quick = false } = {}) {
   const runs = quick ? 1 : 3;
   const documentCount = quick ? 50 : 1000;
   const amounts = quick ? { random: 300, hot: 200 } : { random: 3000, hot: 1000 };
+  const clientCounts = quick ? [CONNECTIONS] : [10, 50, CONNECTIONS];
   const pgbenchSeconds = quick ? 2 : 6;
   const pgbench = pgbenchPath();
   const database = await createBenchDatabase('save');
@@ -212,38 +223,49 @@ export async function run({ quick = false } = {}) {
     ];
     const results = [];
     for (const scenario of scenarios) {
-      const concordRuns = [];
-      const baselineRuns = [];
-      for (let i = 0; i < runs; i += 1) {
-        const one = await concordRun({ url: server.url, token, documents, pick: scenario.pick, amount: scenario.amount });
-        for (const [id, n] of one.okByDocument) okTotals.set(id, (okTotals.get(id) ?? 0) + n);
-        concordRuns.push(one);
-        if (pgbench !== undefined) baselineRuns.push(await pgbenchRun({ pgbench, database, hot: scenario.hot, seconds: pgbenchSeconds, rows: documentCount }));
+      for (const connections of clientCounts) {
+        const concordRuns = [];
+        const baselineRuns = [];
+        // Fewer requests at the lower client counts: they only draw the latency curve.
+        const amount = connections === CONNECTIONS ? scenario.amount : Math.ceil(scenario.amount / 3);
+        const pgbenchClients = Math.min(connections, PGBENCH_CLIENTS);
+        for (let i = 0; i < runs; i += 1) {
+          const one = await concordRun({ url: server.url, token, documents, pick: scenario.pick, amount, connections });
+          for (const [id, n] of one.okByDocument) okTotals.set(id, (okTotals.get(id) ?? 0) + n);
+          concordRuns.push(one);
+          if (pgbench !== undefined) {
+            baselineRuns.push(await pgbenchRun({ pgbench, database, hot: scenario.hot, seconds: pgbenchSeconds, rows: documentCount, clients: pgbenchClients }));
+          }
+        }
+        const m = (list, field) => median(list.map((r) => r[field]));
+        const baseline =
+          baselineRuns.length === 0
+            ? undefined
+            : {
+                clients: pgbenchClients,
+                savesPerSecond: m(baselineRuns, 'savesPerSecond'),
+                requestsPerSecond: m(baselineRuns, 'requestsPerSecond'),
+                conflictShare: m(baselineRuns, 'conflictShare'),
+                p50Ms: m(baselineRuns, 'p50Ms'),
+                p99Ms: m(baselineRuns, 'p99Ms'),
+              };
+        results.push({
+          key: scenario.key,
+          scenario: scenario.name,
+          connections,
+          requestsPerRun: amount,
+          savesPerSecond: m(concordRuns, 'savesPerSecond'),
+          requestsPerSecond: m(concordRuns, 'requestsPerSecond'),
+          p50Ms: m(concordRuns, 'p50Ms'),
+          p99Ms: m(concordRuns, 'p99Ms'),
+          conflictShare: m(concordRuns, 'conflictShare'),
+          otherStatuses: concordRuns.map((r) => r.otherStatuses).filter(Boolean).join(' '),
+          errors: concordRuns.reduce((n, r) => n + r.errors + r.other, 0),
+          baseline,
+          ratio: baseline ? ratio(m(concordRuns, 'savesPerSecond'), baseline.savesPerSecond) : Number.NaN,
+          target: scenario.hot ? 0.8 : 0.4,
+        });
       }
-      const concord = medianRun(concordRuns, 'savesPerSecond');
-      const baseline = baselineRuns.length > 0 ? medianRun(baselineRuns, 'savesPerSecond') : undefined;
-      results.push({
-        key: scenario.key,
-        scenario: scenario.name,
-        connections: CONNECTIONS,
-        requestsPerRun: scenario.amount,
-        savesPerSecond: median(concordRuns.map((r) => r.savesPerSecond)),
-        requestsPerSecond: median(concordRuns.map((r) => r.requestsPerSecond)),
-        p50Ms: median(concordRuns.map((r) => r.p50Ms)),
-        p99Ms: median(concordRuns.map((r) => r.p99Ms)),
-        conflictShare: median(concordRuns.map((r) => r.conflictShare)),
-        otherStatuses: concordRuns.map((r) => r.otherStatuses).filter(Boolean).join(' '),
-        errors: concordRuns.reduce((n, r) => n + r.errors + r.other, 0),
-        example: concord,
-        baseline: baseline && {
-          savesPerSecond: median(baselineRuns.map((r) => r.savesPerSecond)),
-          requestsPerSecond: median(baselineRuns.map((r) => r.requestsPerSecond)),
-          conflictShare: median(baselineRuns.map((r) => r.conflictShare)),
-          latencyAvgMs: median(baselineRuns.map((r) => r.latencyAvgMs)),
-        },
-        ratio: baseline ? ratio(median(concordRuns.map((r) => r.savesPerSecond)), median(baselineRuns.map((r) => r.savesPerSecond))) : Number.NaN,
-        target: scenario.hot ? 0.8 : 0.4,
-      });
     }
 
     // Zero lost updates: version = 1 + acknowledged saves, for every document that was written.
@@ -276,7 +298,7 @@ export async function run({ quick = false } = {}) {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   run({ quick: process.argv.includes('--quick') }).then(
     (summary) => {
-      console.log(JSON.stringify(summary, (key, value) => (key === 'example' ? undefined : value), 2));
+      console.log(JSON.stringify(summary, null, 2));
       process.exit(summary.ok ? 0 : 1);
     },
     (error) => {
