@@ -119,7 +119,7 @@ describeE2E('platform: health, problem+json, request ids, limits, web client', (
     ['GET', '/api/nope'],
     ['GET', '/api'],
     ['POST', '/api/health'],
-    ['DELETE', '/api/auth/me'],
+    ['PUT', '/api/auth/login'],
     ['GET', '/api/..%2f..%2fetc%2fpasswd'],
     ['GET', '/assets/missing-file.js'],
     ['GET', '/api/documents/%E0%A4%A'],
