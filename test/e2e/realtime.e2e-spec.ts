@@ -91,7 +91,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(malformed).toMatchObject({ ok: false, error: { status: 404, code: 'not_found' } });
     });
 
-    it('answers 422 validation_failed for a malformed payload, and for none at all', async () => {
+    it('answers 422 validation_failed for a malformed payload or none at all, 400 for an unknown event', async () => {
       const socket = await connectClient(server.url, alice.token);
       const bad = await send(socket, 'join', { documentId: 42 } as never);
       expect(bad).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
@@ -99,6 +99,12 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(extra).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
       const none = await (socket.timeout(5000).emitWithAck as (event: string) => Promise<unknown>).call(socket.timeout(5000), 'join');
       expect(none).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
+      const unknown = await (socket.timeout(5000).emitWithAck as (event: string, body: unknown) => Promise<unknown>).call(
+        socket.timeout(5000),
+        'subscribe',
+        {},
+      );
+      expect(unknown).toMatchObject({ ok: false, error: { status: 400, code: 'bad_request' } });
     });
 
     it('lets a viewer join and watch edits but answers its edits 403 forbidden', async () => {

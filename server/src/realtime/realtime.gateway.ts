@@ -33,6 +33,8 @@ import { type ConcordServer, type ConcordSocket, documentIdOfRoom, roomFor } fro
 
 type AckCallback<T> = (response: T) => void;
 
+const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cursor']);
+
 /**
  * The socket transport of CONTRACT §3: authenticates the handshake, validates and acks every
  * client event, and turns the documents service's domain events into room broadcasts. It
@@ -128,6 +130,14 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
     this.on(socket, 'cursor', CursorPayloadSchema, (payload): Promise<Ack> => {
       this.sessions.cursor(socket, payload);
       return Promise.resolve({ ok: true });
+    });
+
+    // Every client event is acked, even one the contract does not know (a client bug, or an
+    // older/newer client): a clear 400 beats a callback that never fires.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (CLIENT_EVENTS.has(event)) return;
+      const ack = args.at(-1);
+      if (typeof ack === 'function') (ack as AckCallback<AckFailure>)(ackFailure(400, 'bad_request', `Unknown event "${event}".`));
     });
 
     // Rooms are gone by the time `disconnect` fires, so remember them one step earlier.

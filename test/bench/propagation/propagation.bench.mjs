@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -425,6 +425,7 @@ export const METHOD =
 export async function run({ quick = false } = {}) {
   const scenarios = quick ? SCENARIOS.quick : SCENARIOS.full;
   const results = [];
+  const loadAverageAtStart = loadavg().map((n) => Math.round(n * 10) / 10);
   for (const start of [startBare, startConcord]) {
     const target = await start();
     try {
@@ -434,11 +435,14 @@ export async function run({ quick = false } = {}) {
     }
   }
   const ok = results.every((r) => r.lost === 0 && r.reordered === 0 && r.duplicated === 0 && r.errors === 0);
-  return { name: 'propagation', quick, ok, method: METHOD, results };
+  // The machine's load says how much of the figures is contention from other work.
+  const machine = { cpus: cpus().length, loadAverageAtStart, loadAverageAtEnd: loadavg().map((n) => Math.round(n * 10) / 10) };
+  return { name: 'propagation', quick, ok, method: METHOD, machine, results };
 }
 
 function printTable(summary) {
   console.log(`\nEdit propagation${summary.quick ? ' (quick)' : ''}: ${summary.ok ? 'no loss, no reordering' : 'FAILED'}`);
+  console.log(`${summary.machine.cpus} CPUs, load average ${summary.machine.loadAverageAtStart.join(' ')} → ${summary.machine.loadAverageAtEnd.join(' ')}`);
   console.table(
     summary.results.map((r) => ({
       scenario: r.key,
