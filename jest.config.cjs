@@ -7,6 +7,7 @@ module.exports = {
     '<rootDir>/web/jest.config.cjs',
     '<rootDir>/test/jest.e2e-postgres.cjs',
     '<rootDir>/test/jest.e2e-embedded.cjs',
+    '<rootDir>/test/jest.merge.cjs',
     '<rootDir>/test/jest.browser.cjs',
     '<rootDir>/test/jest.reliability.cjs',
   ],

@@ -36,7 +36,10 @@ function rng(seed) {
   };
 }
 
-const WORDS = 'the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'.split(' ');
+const WORDS =
+  'the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'.split(
+    ' ',
+  );
 
 function markdown(bytes, seed) {
   const r = rng(seed);
@@ -97,7 +100,10 @@ function mutate(text, count, alphabet, seed) {
   let out = text;
   for (let i = 0; i < count; i++) {
     const at = Math.floor(r() * out.length);
-    out = out.slice(0, at) + randomText(1 + Math.floor(r() * 8), alphabet, seed + i) + out.slice(at + Math.floor(r() * 8));
+    out =
+      out.slice(0, at) +
+      randomText(1 + Math.floor(r() * 8), alphabet, seed + i) +
+      out.slice(at + Math.floor(r() * 8));
   }
   return out;
 }
@@ -116,13 +122,31 @@ function cases() {
     const base = markdown(bytes, bytes);
     for (const edits of [20, 200]) {
       const { mine, theirs } = scatteredEdits(base, edits, edits + bytes);
-      list.push({ name: `Markdown ${label}, ${edits} edits/side`, base, mine, theirs, gitClean: true, diff3: bytes <= 64 * 1024, big: bytes >= 640 * 1024 && edits === 200 });
+      list.push({
+        name: `Markdown ${label}, ${edits} edits/side`,
+        base,
+        mine,
+        theirs,
+        gitClean: true,
+        diff3: bytes <= 64 * 1024,
+        big: bytes >= 640 * 1024 && edits === 200,
+      });
     }
   }
   const random = randomText(256 * 1024, ANY, 7);
-  list.push({ name: 'adversarial: random chars 256 KB, 50 edits/side', base: random, mine: mutate(random, 50, ANY, 1), theirs: mutate(random, 50, ANY, 2) });
+  list.push({
+    name: 'adversarial: random chars 256 KB, 50 edits/side',
+    base: random,
+    mine: mutate(random, 50, ANY, 1),
+    theirs: mutate(random, 50, ANY, 2),
+  });
   const letters = randomText(256 * 1024, AZ, 3);
-  list.push({ name: 'adversarial: a–z replaced by 0–9 vs a–z (256 KB)', base: letters, mine: randomText(256 * 1024, DIGITS, 4), theirs: mutate(letters, 20, AZ, 5) });
+  list.push({
+    name: 'adversarial: a–z replaced by 0–9 vs a–z (256 KB)',
+    base: letters,
+    mine: randomText(256 * 1024, DIGITS, 4),
+    theirs: mutate(letters, 20, AZ, 5),
+  });
   const blank = '\n'.repeat(20000);
   list.push({
     name: 'adversarial: 20,000 blank lines, lines added by both',
@@ -131,7 +155,12 @@ function cases() {
     theirs: `${'\n'.repeat(15000)}theirs\n${'\n'.repeat(5000)}`,
   });
   const oneLine = randomText(1024 * 1024, AZ, 9);
-  list.push({ name: 'adversarial: 1 MB single line of a–z, 20 edits/side', base: oneLine, mine: mutate(oneLine, 20, DIGITS, 10), theirs: mutate(oneLine, 20, DIGITS, 11) });
+  list.push({
+    name: 'adversarial: 1 MB single line of a–z, 20 edits/side',
+    base: oneLine,
+    mine: mutate(oneLine, 20, DIGITS, 10),
+    theirs: mutate(oneLine, 20, DIGITS, 11),
+  });
   return list;
 }
 
@@ -146,10 +175,14 @@ function gitMerge(dir, c) {
   writeFileSync(files[1], c.base);
   writeFileSync(files[2], c.theirs);
   const started = performance.now();
-  const result = spawnSync('git', ['merge-file', '-p', '-L', 'mine', '-L', 'base', '-L', 'theirs', ...files], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const result = spawnSync(
+    'git',
+    ['merge-file', '-p', '-L', 'mine', '-L', 'base', '-L', 'theirs', ...files],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   const ms = performance.now() - started;
   return { ms, text: result.stdout, conflicts: result.status };
 }
@@ -202,13 +235,19 @@ async function main() {
         gitConflicts: gitResult.conflicts,
       };
       rows.push(row);
-      if (c.gitClean && gitResult.conflicts !== 0) failures.push(`${c.name}: the generator meant git to merge cleanly`);
+      if (c.gitClean && gitResult.conflicts !== 0)
+        failures.push(`${c.name}: the generator meant git to merge cleanly`);
       if (gitResult.conflicts === 0 && (!result.clean || result.text !== gitResult.text)) {
-        failures.push(`${c.name}: git merges cleanly but Concord ${result.clean ? 'gives different text' : 'conflicts'}`);
+        failures.push(
+          `${c.name}: git merges cleanly but Concord ${result.clean ? 'gives different text' : 'conflicts'}`,
+        );
       }
-      if (row.block > BLOCK_LIMIT_MS) failures.push(`${c.name}: blocked the event loop ${row.block.toFixed(0)} ms`);
+      if (row.block > BLOCK_LIMIT_MS)
+        failures.push(`${c.name}: blocked the event loop ${row.block.toFixed(0)} ms`);
       if (!quick && c.big && row.concord > RATIO_TARGET * row.git) {
-        failures.push(`${c.name}: ${(row.concord / row.git).toFixed(2)}x git merge-file (target ≤ ${RATIO_TARGET}x)`);
+        failures.push(
+          `${c.name}: ${(row.concord / row.git).toFixed(2)}x git merge-file (target ≤ ${RATIO_TARGET}x)`,
+        );
       }
       const fmt = (v) => (v === null ? '–' : v.toFixed(1));
       console.log(
@@ -227,6 +266,8 @@ async function main() {
   console.log('merge bench: all checks passed');
 }
 
-console.log('| case | Concord ms | git merge-file ms | ratio | node-diff3 ms | longest merge call ms | max loop delay ms | Concord conflicts | git conflicts |');
+console.log(
+  '| case | Concord ms | git merge-file ms | ratio | node-diff3 ms | longest merge call ms | max loop delay ms | Concord conflicts | git conflicts |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|');
 await main();
