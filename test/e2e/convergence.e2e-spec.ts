@@ -37,14 +37,24 @@ describeE2E('convergence of concurrent live editors', () => {
 
   it(`${CLIENTS} clients typing at once for ${TYPING_MS / 1000}s end identical to the server, losing no acknowledged edit`, async () => {
     const api = http(server.url);
-    const users: AuthResponse[] = await Promise.all([...Array(CLIENTS).keys()].map(() => registerUser(server.url)));
+    const users: AuthResponse[] = await Promise.all(
+      [...Array(CLIENTS).keys()].map(() => registerUser(server.url)),
+    );
     const owner = users[0];
     const initial = [...Array(30).keys()].map((i) => `line ${i}`).join('\n') + '\n';
-    const created = await api<ConcordDocument>('/api/documents', { method: 'POST', token: owner.token, body: { title: 'Converge', content: initial } });
+    const created = await api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: owner.token,
+      body: { title: 'Converge', content: initial },
+    });
     expect(created.status).toBe(201);
     const documentId = created.body.id;
     for (const user of users.slice(1)) {
-      const added = await api(`/api/documents/${documentId}/members`, { method: 'POST', token: owner.token, body: { username: user.user.username, role: 'editor' } });
+      const added = await api(`/api/documents/${documentId}/members`, {
+        method: 'POST',
+        token: owner.token,
+        body: { username: user.user.username, role: 'editor' },
+      });
       expect([200, 201]).toContain(added.status);
     }
 
@@ -52,7 +62,12 @@ describeE2E('convergence of concurrent live editors', () => {
     const random = mulberry32(seed);
     const clients = await Promise.all(
       users.map(async (user, i) => {
-        const client = new LiveDocumentClient(await connectClient(server.url, user.token), documentId, `c${i}`, mulberry32(seed + i + 1));
+        const client = new LiveDocumentClient(
+          await connectClient(server.url, user.token),
+          documentId,
+          `c${i}`,
+          mulberry32(seed + i + 1),
+        );
         await client.join();
         return client;
       }),
@@ -69,7 +84,11 @@ describeE2E('convergence of concurrent live editors', () => {
     );
 
     const final = await api<ConcordDocument>(`/api/documents/${documentId}`, { token: owner.token });
-    await waitUntil(() => clients.every((c) => c.version === final.body.version), 'every client to reach the final version', 10_000);
+    await waitUntil(
+      () => clients.every((c) => c.version === final.body.version),
+      'every client to reach the final version',
+      10_000,
+    );
 
     const sent = clients.reduce((n, c) => n + c.stats.sent, 0);
     const stale = clients.reduce((n, c) => n + c.stats.stale, 0);

@@ -41,7 +41,9 @@ function describeWithRedis(name: string, body: () => void): void {
     });
     return;
   }
-  console.warn(`\n!!! SKIPPING the multi-instance suite: ${reason}. Start Redis, or run with CI=true to fail instead. !!!\n`);
+  console.warn(
+    `\n!!! SKIPPING the multi-instance suite: ${reason}. Start Redis, or run with CI=true to fail instead. !!!\n`,
+  );
   describe.skip(name, body);
 }
 
@@ -99,15 +101,26 @@ if (testDatabaseKind() === 'postgres') {
       const echoTwo = record(onTwo, 'edit');
 
       // A socket edit on instance one reaches the client on instance two…
-      const first = await send(onOne, 'edit', { documentId, baseVersion: 1, patch: makePatchText('one\n', 'one\ntwo\n'), clientEditId: 'from-one' });
+      const first = await send(onOne, 'edit', {
+        documentId,
+        baseVersion: 1,
+        patch: makePatchText('one\n', 'one\ntwo\n'),
+        clientEditId: 'from-one',
+      });
       expect(first).toMatchObject({ ok: true, version: 2 });
       await nextEvent(onTwo, 'edit', (e) => e.version === 2).catch(() => undefined);
       expect(echoTwo.map((e) => [e.version, e.clientEditId])).toEqual([[2, 'from-one']]);
 
       // …and one on instance two reaches instance one.
-      const second = await send(onTwo, 'edit', { documentId, baseVersion: 2, patch: makePatchText('one\ntwo\n', 'one\ntwo\nthree\n'), clientEditId: 'from-two' });
+      const second = await send(onTwo, 'edit', {
+        documentId,
+        baseVersion: 2,
+        patch: makePatchText('one\ntwo\n', 'one\ntwo\nthree\n'),
+        clientEditId: 'from-two',
+      });
       expect(second).toMatchObject({ ok: true, version: 3 });
-      const seenOnOne = echoOne.find((e) => e.version === 3) ?? (await nextEvent(onOne, 'edit', (e) => e.version === 3));
+      const seenOnOne =
+        echoOne.find((e) => e.version === 3) ?? (await nextEvent(onOne, 'edit', (e) => e.version === 3));
       expect(applyPatchExactly('one\ntwo\n', seenOnOne.patch)).toBe('one\ntwo\nthree\n');
 
       // An HTTP write handled by instance two reaches the socket on instance one.
@@ -118,7 +131,8 @@ if (testDatabaseKind() === 'postgres') {
         body: { content: 'over http\n' },
       });
       expect(put.status).toBe(200);
-      const httpEdit = echoOne.find((e) => e.version === 4) ?? (await nextEvent(onOne, 'edit', (e) => e.version === 4));
+      const httpEdit =
+        echoOne.find((e) => e.version === 4) ?? (await nextEvent(onOne, 'edit', (e) => e.version === 4));
       expect(httpEdit.author.id).toBe(bob.user.id);
 
       // Never echoed to the sender, on either instance; and each edit arrived exactly once.

@@ -39,7 +39,14 @@ export class LiveDocumentClient {
   text = '';
   version = 0;
   readonly ackedTokens: string[] = [];
-  readonly stats: LiveClientStats = { sent: 0, acked: 0, merged: 0, stale: 0, rebasedClean: 0, reinserted: 0 };
+  readonly stats: LiveClientStats = {
+    sent: 0,
+    acked: 0,
+    merged: 0,
+    stale: 0,
+    rebasedClean: 0,
+    reinserted: 0,
+  };
   private readonly pending = new Map<number, EditBroadcast>();
   private inFlight = false;
   private sequence = 0;
@@ -72,7 +79,12 @@ export class LiveDocumentClient {
     const token = `[${this.name}#${this.sequence}]`;
     this.inFlight = true;
     try {
-      let edit: InFlight = { baseVersion: this.version, baseText: this.text, mine: insertLine(this.text, token, this.random), token };
+      let edit: InFlight = {
+        baseVersion: this.version,
+        baseText: this.text,
+        mine: insertLine(this.text, token, this.random),
+        token,
+      };
       for (;;) {
         this.stats.sent += 1;
         const ack = await send(this.socket, 'edit', {
@@ -85,7 +97,8 @@ export class LiveDocumentClient {
         if (ack.ok) {
           this.stats.acked += 1;
           if (ack.merged) this.stats.merged += 1;
-          const serverText = ack.merged && ack.patch !== undefined ? applyPatchExactly(edit.mine, ack.patch) : edit.mine;
+          const serverText =
+            ack.merged && ack.patch !== undefined ? applyPatchExactly(edit.mine, ack.patch) : edit.mine;
           this.adopt(serverText, ack.version);
           this.ackedTokens.push(token);
           return;
@@ -107,7 +120,12 @@ export class LiveDocumentClient {
     const merged = threeWayMerge(edit.baseText, edit.mine, current.content);
     if (merged.clean) {
       this.stats.rebasedClean += 1;
-      return { baseVersion: current.version, baseText: current.content, mine: merged.text, token: edit.token };
+      return {
+        baseVersion: current.version,
+        baseText: current.content,
+        mine: merged.text,
+        token: edit.token,
+      };
     }
     // Truly overlapping (two lines typed at the same spot): type ours again elsewhere.
     this.stats.reinserted += 1;

@@ -1,8 +1,23 @@
 // CONTRACT §3, row by row, with real socket.io clients against an in-process server.
 import type { AuthResponse, ConcordDocument, EditBroadcast } from '@concord/shared';
-import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer } from '../support';
+import {
+  describeE2E,
+  http,
+  type HttpClient,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from '../support';
 import { applyPatchExactly, makePatchText } from './realtime-live-client';
-import { closeAllClients, connectClient, nextEvent, quietFor, record, send, waitUntil } from './realtime.helpers';
+import {
+  closeAllClients,
+  connectClient,
+  nextEvent,
+  quietFor,
+  record,
+  send,
+  waitUntil,
+} from './realtime.helpers';
 
 // testTimeout is a global Jest option (the e2e project's setting does not reach here): set it per file.
 jest.setTimeout(60_000);
@@ -17,7 +32,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
   beforeAll(async () => {
     server = await startTestServer();
     api = http(server.url);
-    [alice, bob, carol] = await Promise.all([registerUser(server.url), registerUser(server.url), registerUser(server.url)]);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(server.url),
+      registerUser(server.url),
+      registerUser(server.url),
+    ]);
   });
   afterEach(() => closeAllClients());
   afterAll(async () => {
@@ -26,12 +45,20 @@ describeE2E('live channel (CONTRACT §3)', () => {
   });
 
   async function createDocument(content = 'hello world\n', owner = alice): Promise<ConcordDocument> {
-    const response = await api<ConcordDocument>('/api/documents', { method: 'POST', token: owner.token, body: { title: 'Live', content } });
+    const response = await api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: owner.token,
+      body: { title: 'Live', content },
+    });
     expect(response.status).toBe(201);
     return response.body;
   }
 
-  async function share(document: ConcordDocument, who: AuthResponse, role: 'editor' | 'viewer'): Promise<void> {
+  async function share(
+    document: ConcordDocument,
+    who: AuthResponse,
+    role: 'editor' | 'viewer',
+  ): Promise<void> {
     const response = await api(`/api/documents/${document.id}/members`, {
       method: 'POST',
       token: alice.token,
@@ -63,7 +90,9 @@ describeE2E('live channel (CONTRACT §3)', () => {
     });
 
     it('refuses a browser origin outside the allow-list, accepts the same origin', async () => {
-      await expect(connectClient(server.url, alice.token, { origin: 'https://evil.example' })).rejects.toThrow();
+      await expect(
+        connectClient(server.url, alice.token, { origin: 'https://evil.example' }),
+      ).rejects.toThrow();
       const sameOrigin = await connectClient(server.url, alice.token, { origin: server.url });
       expect(sameOrigin.connected).toBe(true);
     });
@@ -75,7 +104,12 @@ describeE2E('live channel (CONTRACT §3)', () => {
       const { ack } = await joined(alice.token, document.id);
       expect(ack.ok).toBe(true);
       if (!ack.ok) return;
-      expect(ack.document).toMatchObject({ id: document.id, content: 'hello world\n', version: 1, etag: document.etag });
+      expect(ack.document).toMatchObject({
+        id: document.id,
+        content: 'hello world\n',
+        version: 1,
+        etag: document.etag,
+      });
       expect(ack.presence).toEqual([alice.user]);
       expect(ack).not.toHaveProperty('missed');
     });
@@ -97,13 +131,14 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(bad).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
       const extra = await send(socket, 'join', { documentId: 'x', evil: true } as never);
       expect(extra).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
-      const none = await (socket.timeout(5000).emitWithAck as (event: string) => Promise<unknown>).call(socket.timeout(5000), 'join');
-      expect(none).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
-      const unknown = await (socket.timeout(5000).emitWithAck as (event: string, body: unknown) => Promise<unknown>).call(
+      const none = await (socket.timeout(5000).emitWithAck as (event: string) => Promise<unknown>).call(
         socket.timeout(5000),
-        'subscribe',
-        {},
+        'join',
       );
+      expect(none).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
+      const unknown = await (
+        socket.timeout(5000).emitWithAck as (event: string, body: unknown) => Promise<unknown>
+      ).call(socket.timeout(5000), 'subscribe', {});
       expect(unknown).toMatchObject({ ok: false, error: { status: 400, code: 'bad_request' } });
     });
 
@@ -113,7 +148,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
       const viewer = await joined(carol.token, document.id);
       const owner = await joined(alice.token, document.id);
       const seen = nextEvent(viewer.socket, 'edit');
-      const ok = await send(owner.socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('hello world\n', 'hello there\n') });
+      const ok = await send(owner.socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('hello world\n', 'hello there\n'),
+      });
       expect(ok).toMatchObject({ ok: true, version: 2 });
       expect(await seen).toMatchObject({ documentId: document.id, version: 2 });
       const refused = await send(viewer.socket, 'edit', {
@@ -134,7 +173,12 @@ describeE2E('live channel (CONTRACT §3)', () => {
       const echoed = record(sender.socket, 'edit');
       const received = nextEvent(receiver.socket, 'edit');
       const patch = makePatchText('hello world\n', 'hello brave world\n');
-      const ack = await send(sender.socket, 'edit', { documentId: document.id, baseVersion: 1, patch, clientEditId: 'e-1' });
+      const ack = await send(sender.socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch,
+        clientEditId: 'e-1',
+      });
       expect(ack).toEqual({ ok: true, version: 2, etag: expect.any(String) });
       if (!ack.ok) return;
       expect(ack.etag).not.toBe(document.etag);
@@ -157,11 +201,24 @@ describeE2E('live channel (CONTRACT §3)', () => {
     it('answers a stale baseVersion with 409 stale_version and the current document', async () => {
       const document = await createDocument();
       const { socket } = await joined(alice.token, document.id);
-      await send(socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('hello world\n', 'hello world!\n') });
-      const stale = await send(socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('hello world\n', 'Hello world\n') });
+      await send(socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('hello world\n', 'hello world!\n'),
+      });
+      const stale = await send(socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('hello world\n', 'Hello world\n'),
+      });
       expect(stale).toMatchObject({
         ok: false,
-        error: { status: 409, code: 'stale_version', detail: expect.any(String), current: { id: document.id, version: 2, content: 'hello world!\n' } },
+        error: {
+          status: 409,
+          code: 'stale_version',
+          detail: expect.any(String),
+          current: { id: document.id, version: 2, content: 'hello world!\n' },
+        },
       });
     });
 
@@ -170,7 +227,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
       await share(document, bob, 'editor');
       const a = await joined(alice.token, document.id);
       const b = await joined(bob.token, document.id);
-      const first = await send(a.socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('one\ntwo\nthree\n', 'ONE\ntwo\nthree\n') });
+      const first = await send(a.socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('one\ntwo\nthree\n', 'ONE\ntwo\nthree\n'),
+      });
       expect(first).toMatchObject({ ok: true, version: 2 });
       const bobMine = 'one\ntwo\nTHREE\n';
       const merged = await send(b.socket, 'edit', {
@@ -189,7 +250,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
     it('answers an overlapping merge: true edit with 409, current and the server merge attempt', async () => {
       const document = await createDocument('one\ntwo\nthree\n');
       const { socket } = await joined(alice.token, document.id);
-      await send(socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('one\ntwo\nthree\n', 'one\nTWO\nthree\n') });
+      await send(socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('one\ntwo\nthree\n', 'one\nTWO\nthree\n'),
+      });
       const conflict = await send(socket, 'edit', {
         documentId: document.id,
         baseVersion: 1,
@@ -202,7 +267,10 @@ describeE2E('live channel (CONTRACT §3)', () => {
           status: 409,
           code: 'stale_version',
           current: { version: 2, content: 'one\nTWO\nthree\n' },
-          merge: { text: expect.stringContaining('<<<<<<< mine'), conflicts: [expect.objectContaining({ mine: expect.any(String) })] },
+          merge: {
+            text: expect.stringContaining('<<<<<<< mine'),
+            conflicts: [expect.objectContaining({ mine: expect.any(String) })],
+          },
         },
       });
     });
@@ -210,7 +278,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
     it('answers a patch that does not apply with 422, a malformed payload with 422 validation_failed', async () => {
       const document = await createDocument();
       const { socket } = await joined(alice.token, document.id);
-      const wrong = await send(socket, 'edit', { documentId: document.id, baseVersion: 1, patch: makePatchText('nothing like it', 'else') });
+      const wrong = await send(socket, 'edit', {
+        documentId: document.id,
+        baseVersion: 1,
+        patch: makePatchText('nothing like it', 'else'),
+      });
       expect(wrong).toMatchObject({ ok: false, error: { status: 422, code: 'patch_does_not_apply' } });
       const invalid = await send(socket, 'edit', { documentId: document.id, baseVersion: 0, patch: 'x' });
       expect(invalid).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
@@ -239,32 +311,54 @@ describeE2E('live channel (CONTRACT §3)', () => {
         [1, 2, alice.user.id],
         [2, 3, alice.user.id],
       ]);
-      expect(applyPatchExactly(applyPatchExactly('hello world\n', edits[0].patch), edits[1].patch)).toBe('patched over http\n');
+      expect(applyPatchExactly(applyPatchExactly('hello world\n', edits[0].patch), edits[1].patch)).toBe(
+        'patched over http\n',
+      );
     });
 
     it('limits edits per socket with a 429 rate_limited ack, message size by MAX_DOCUMENT_BYTES; catch-up past pruned history sends the document only', async () => {
       const limited = await startTestServer({
-        env: { REALTIME_EDIT_RATE: '1', REALTIME_EDIT_BURST: '3', MAX_DOCUMENT_BYTES: '1000', HISTORY_LIMIT: '2' },
+        env: {
+          REALTIME_EDIT_RATE: '1',
+          REALTIME_EDIT_BURST: '3',
+          MAX_DOCUMENT_BYTES: '1000',
+          HISTORY_LIMIT: '2',
+        },
       });
       try {
         const owner = await registerUser(limited.url);
-        const created = await http(limited.url)<ConcordDocument>('/api/documents', { method: 'POST', token: owner.token, body: { title: 'rl', content: '' } });
+        const created = await http(limited.url)<ConcordDocument>('/api/documents', {
+          method: 'POST',
+          token: owner.token,
+          body: { title: 'rl', content: '' },
+        });
         const socket = await connectClient(limited.url, owner.token);
         const acks = [];
         let text = '';
         let version = created.body.version;
         for (let i = 0; i < 5; i += 1) {
           const next = `${text}${i}\n`;
-          const ack = await send(socket, 'edit', { documentId: created.body.id, baseVersion: version, patch: makePatchText(text, next) });
+          const ack = await send(socket, 'edit', {
+            documentId: created.body.id,
+            baseVersion: version,
+            patch: makePatchText(text, next),
+          });
           acks.push(ack);
           if (ack.ok) [text, version] = [next, ack.version];
         }
         expect(acks.slice(0, 3).every((a) => a.ok)).toBe(true);
-        expect(acks[3]).toMatchObject({ ok: false, error: { status: 429, code: 'rate_limited', retryAfterMs: expect.any(Number) } });
+        expect(acks[3]).toMatchObject({
+          ok: false,
+          error: { status: 429, code: 'rate_limited', retryAfterMs: expect.any(Number) },
+        });
 
         // A message far beyond any patch of a MAX_DOCUMENT_BYTES document is cut off by engine.io.
         const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
-        socket.emit('edit', { documentId: created.body.id, baseVersion: version, patch: 'x'.repeat(200_000) }, () => undefined);
+        socket.emit(
+          'edit',
+          { documentId: created.body.id, baseVersion: version, patch: 'x'.repeat(200_000) },
+          () => undefined,
+        );
         expect(await closed).toMatch(/transport/);
 
         // HISTORY_LIMIT 2: after v4 and v5 only their patches remain, so v1 cannot be caught up from.
@@ -309,7 +403,12 @@ describeE2E('live channel (CONTRACT §3)', () => {
       await send(left.socket, 'leave', { documentId: document.id });
       const after = record(left.socket, 'edit');
       const reachesA = nextEvent(a.socket, 'edit');
-      const http1 = await api(`/api/documents/${document.id}`, { method: 'PUT', token: alice.token, headers: { 'if-match': document.etag }, body: { content: 'x' } });
+      const http1 = await api(`/api/documents/${document.id}`, {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: { content: 'x' },
+      });
       expect(http1.status).toBe(200);
       await reachesA;
       await quietFor(200);
@@ -323,7 +422,9 @@ describeE2E('live channel (CONTRACT §3)', () => {
       const b = await joined(bob.token, document.id);
       const own = record(b.socket, 'cursor');
       const seen = nextEvent(a.socket, 'cursor');
-      expect(await send(b.socket, 'cursor', { documentId: document.id, anchor: 3, head: 5 })).toEqual({ ok: true });
+      expect(await send(b.socket, 'cursor', { documentId: document.id, anchor: 3, head: 5 })).toEqual({
+        ok: true,
+      });
       expect(await seen).toEqual({ documentId: document.id, user: bob.user, anchor: 3, head: 5 });
       const outsider = await connectClient(server.url, alice.token);
       expect(await send(outsider, 'cursor', { documentId: document.id, anchor: 0, head: 0 })).toMatchObject({
@@ -374,7 +475,13 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(deleted.status).toBe(204);
       await waitUntil(() => events.some((e) => e.state === 'deleted'), 'the delete event');
       expect(events.map((e) => e.state)).toEqual(['archived', 'active', 'active', 'deleted']);
-      expect(events[0]).toEqual({ documentId: document.id, state: 'archived', title: 'Live', version: archived.body.version, etag: archived.body.etag });
+      expect(events[0]).toEqual({
+        documentId: document.id,
+        state: 'archived',
+        title: 'Live',
+        version: archived.body.version,
+        etag: archived.body.etag,
+      });
     });
   });
 
@@ -386,7 +493,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
       let text = 'a\n';
       let version = 1;
       const edit = async (next: string) => {
-        const ack = await send(writer.socket, 'edit', { documentId: document.id, baseVersion: version, patch: makePatchText(text, next) });
+        const ack = await send(writer.socket, 'edit', {
+          documentId: document.id,
+          baseVersion: version,
+          patch: makePatchText(text, next),
+        });
         if (!ack.ok) throw new Error(ack.error.code);
         [text, version] = [next, ack.version];
       };

@@ -12,7 +12,11 @@ export type AckOf<E extends ClientEvent> = Parameters<Parameters<ClientToServerE
 const sockets = new Set<ClientSocket>();
 
 /** Connects (websocket only, no reconnection: tests reconnect explicitly) and resolves once in. */
-export function connectClient(url: string, token: string | undefined, extra: { origin?: string } = {}): Promise<ClientSocket> {
+export function connectClient(
+  url: string,
+  token: string | undefined,
+  extra: { origin?: string } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = io(url, {
     auth: token === undefined ? {} : { token },
     transports: ['websocket'],
@@ -36,8 +40,16 @@ export function closeAllClients(): void {
   sockets.clear();
 }
 
-export function send<E extends ClientEvent>(socket: ClientSocket, event: E, payload: ClientPayload<E>, timeoutMs = 10_000): Promise<AckOf<E>> {
-  const emit = socket.timeout(timeoutMs).emitWithAck as (event: E, payload: ClientPayload<E>) => Promise<AckOf<E>>;
+export function send<E extends ClientEvent>(
+  socket: ClientSocket,
+  event: E,
+  payload: ClientPayload<E>,
+  timeoutMs = 10_000,
+): Promise<AckOf<E>> {
+  const emit = socket.timeout(timeoutMs).emitWithAck as (
+    event: E,
+    payload: ClientPayload<E>,
+  ) => Promise<AckOf<E>>;
   return emit.call(socket.timeout(timeoutMs), event, payload);
 }
 
@@ -47,7 +59,11 @@ export function record<E extends ServerEvent>(socket: ClientSocket, event: E): S
   const listener = (payload: ServerPayload<E>): void => {
     seen.push(payload);
   };
-  (socket.on as (event: E, listener: (payload: ServerPayload<E>) => void) => void).call(socket, event, listener);
+  (socket.on as (event: E, listener: (payload: ServerPayload<E>) => void) => void).call(
+    socket,
+    event,
+    listener,
+  );
   return seen;
 }
 

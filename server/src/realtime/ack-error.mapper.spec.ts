@@ -20,8 +20,13 @@ describe('toAckFailure', () => {
   const logger = new Logger('spec');
 
   it('keeps a ProblemError’s status, code and detail, and a stale write’s current and merge', () => {
-    const merge = { text: '<<<<<<< mine\na\n=======\nb\n>>>>>>> theirs\n', conflicts: [{ base: '', mine: 'a', theirs: 'b', start: 0, end: 40 }] };
-    const error = new ProblemError('stale_version', 409, 'Alice changed it.', { extensions: { current, yourVersion: 5, merge } });
+    const merge = {
+      text: '<<<<<<< mine\na\n=======\nb\n>>>>>>> theirs\n',
+      conflicts: [{ base: '', mine: 'a', theirs: 'b', start: 0, end: 40 }],
+    };
+    const error = new ProblemError('stale_version', 409, 'Alice changed it.', {
+      extensions: { current, yourVersion: 5, merge },
+    });
     expect(toAckFailure(error, logger, 'edit')).toEqual({
       ok: false,
       error: { status: 409, code: 'stale_version', detail: 'Alice changed it.', current, merge },
@@ -31,17 +36,26 @@ describe('toAckFailure', () => {
   it('answers anything else 500 internal_error without internals, and logs it', () => {
     const log = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
     const failure = toAckFailure(new TypeError('secret internals'), logger, 'join');
-    expect(failure).toEqual({ ok: false, error: { status: 500, code: 'internal_error', detail: expect.not.stringContaining('secret') } });
+    expect(failure).toEqual({
+      ok: false,
+      error: { status: 500, code: 'internal_error', detail: expect.not.stringContaining('secret') },
+    });
     expect(log).toHaveBeenCalledWith(expect.stringContaining('secret internals'));
   });
 });
 
 describe('validationFailure', () => {
   it('is a 422 validation_failed naming each bad field', () => {
-    const parsed = z.strictObject({ documentId: z.string(), anchor: z.number() }).safeParse({ documentId: 1, anchor: 'x' });
+    const parsed = z
+      .strictObject({ documentId: z.string(), anchor: z.number() })
+      .safeParse({ documentId: 1, anchor: 'x' });
     if (parsed.success) throw new Error('expected a failure');
     const failure = validationFailure(parsed.error);
-    expect(failure.error).toMatchObject({ status: 422, code: 'validation_failed', detail: expect.stringContaining('documentId') });
+    expect(failure.error).toMatchObject({
+      status: 422,
+      code: 'validation_failed',
+      detail: expect.stringContaining('documentId'),
+    });
     expect(failure.error.errors?.map((e) => e.path)).toEqual(['documentId', 'anchor']);
   });
 });

@@ -6,13 +6,21 @@ import { ProblemError } from '../common/problem.error';
 /** Fields an ack error carries beyond status, code and detail (the protocol's optional ones). */
 type AckErrorExtras = Omit<AckError, 'status' | 'code' | 'detail'>;
 
-export function ackFailure(status: number, code: AckError['code'], detail: string, extras: AckErrorExtras = {}): AckFailure {
+export function ackFailure(
+  status: number,
+  code: AckError['code'],
+  detail: string,
+  extras: AckErrorExtras = {},
+): AckFailure {
   return { ok: false, error: { ...extras, status, code, detail } };
 }
 
 /** A payload that does not match its schema: 422 with the same field errors HTTP gives. */
 export function validationFailure(error: ZodError): AckFailure {
-  const errors = error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+  const errors = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
   const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
   return ackFailure(422, 'validation_failed', detail || 'The payload is invalid.', { errors });
 }
@@ -32,6 +40,8 @@ export function toAckFailure(error: unknown, logger: Logger, event: string): Ack
     if (merge.success) failure.error.merge = merge.data;
     return failure;
   }
-  logger.error(`socket ${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  logger.error(
+    `socket ${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   return ackFailure(500, 'internal_error', 'The server failed to handle this event; it has been logged.');
 }

@@ -31,7 +31,11 @@ export function maxMessageBytes(maxDocumentBytes: number): number {
  * Browsers send `Origin`; other clients (CLI, tests, servers) do not, and are not what origin
  * checking protects against. Same-origin pages (the built web client) are always allowed.
  */
-export function isOriginAllowed(origin: string | undefined, host: string | undefined, allowList: readonly string[]): boolean {
+export function isOriginAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowList: readonly string[],
+): boolean {
   if (origin === undefined) return true;
   if (allowList.includes('*') || allowList.includes(origin)) return true;
   try {
@@ -63,7 +67,10 @@ export class ConcordIoAdapter extends IoAdapter {
       ...options,
       maxHttpBufferSize: maxMessageBytes(this.options.maxDocumentBytes),
       cors: corsOrigins.includes('*') ? { origin: true } : { origin: [...corsOrigins] },
-      allowRequest: (req: IncomingMessage, callback: (err: string | null | undefined, success: boolean) => void) => {
+      allowRequest: (
+        req: IncomingMessage,
+        callback: (err: string | null | undefined, success: boolean) => void,
+      ) => {
         const allowed = isOriginAllowed(req.headers.origin, req.headers.host, corsOrigins);
         callback(allowed ? null : 'origin not allowed', allowed);
       },
@@ -74,7 +81,9 @@ export class ConcordIoAdapter extends IoAdapter {
       for (const client of [pub, sub]) {
         client.on('error', (error: Error) => this.logger.warn(`redis adapter connection: ${error.message}`));
       }
-      catchPublishFailures(pub, (error) => this.logger.warn(`redis publish failed (cross-instance delivery paused): ${String(error)}`));
+      catchPublishFailures(pub, (error) =>
+        this.logger.warn(`redis publish failed (cross-instance delivery paused): ${String(error)}`),
+      );
       this.redisClients = [pub, sub];
       server.adapter(createAdapter(pub, sub, { key: this.options.redisKey ?? 'socket.io' }));
       this.logger.log('socket.io Redis adapter on');

@@ -34,7 +34,9 @@ export class DocumentSessionService {
       // between the two. A client drops broadcasts whose version it already has.
       const { document } = await this.documents.getForUser(user, payload.documentId);
       const missed =
-        payload.sinceVersion === undefined ? undefined : await this.catchUp(user, document, payload.sinceVersion);
+        payload.sinceVersion === undefined
+          ? undefined
+          : await this.catchUp(user, document, payload.sinceVersion);
       const presence = await this.broadcastPresence(server, payload.documentId);
       return missed === undefined ? { document, presence } : { document, presence, missed };
     } catch (error) {
@@ -78,7 +80,9 @@ export class DocumentSessionService {
     } catch (error) {
       // An instance that does not answer (restarting, partitioned) must not break joins:
       // fall back to this instance's sockets and say so.
-      this.logger.warn(`presence across instances failed for ${documentId}, using local sockets: ${String(error)}`);
+      this.logger.warn(
+        `presence across instances failed for ${documentId}, using local sockets: ${String(error)}`,
+      );
       sockets = await server.local.in(room).fetchSockets();
     }
     const users = new Map<string, UserSummary>();
@@ -101,7 +105,11 @@ export class DocumentSessionService {
    * The edits after `sinceVersion`, or undefined when history no longer reaches it (or the
    * client claims a version the document never had): the client then takes `document`.
    */
-  private async catchUp(user: UserSummary, document: ConcordDocument, sinceVersion: number): Promise<Change[] | undefined> {
+  private async catchUp(
+    user: UserSummary,
+    document: ConcordDocument,
+    sinceVersion: number,
+  ): Promise<Change[] | undefined> {
     if (sinceVersion > document.version) return undefined;
     if (sinceVersion === document.version) return [];
     try {

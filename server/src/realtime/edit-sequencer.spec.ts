@@ -1,6 +1,10 @@
 import { EditSequencer, type SequencedEdit } from './edit-sequencer';
 
-const edit = (version: number, documentId = 'd'): SequencedEdit => ({ documentId, baseVersion: version - 1, version });
+const edit = (version: number, documentId = 'd'): SequencedEdit => ({
+  documentId,
+  baseVersion: version - 1,
+  version,
+});
 
 describe('EditSequencer', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -8,7 +12,10 @@ describe('EditSequencer', () => {
 
   function harness(holdMs = 25) {
     const sent: string[] = [];
-    const sequencer = new EditSequencer<SequencedEdit>((e) => sent.push(`${e.documentId}:${e.version}`), holdMs);
+    const sequencer = new EditSequencer<SequencedEdit>(
+      (e) => sent.push(`${e.documentId}:${e.version}`),
+      holdMs,
+    );
     return { sent, sequencer };
   }
 

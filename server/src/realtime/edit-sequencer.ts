@@ -92,7 +92,8 @@ export class EditSequencer<E extends SequencedEdit> {
     if (now - this.lastPrune < this.forgetAfterMs / 4) return;
     this.lastPrune = now;
     for (const [documentId, sequence] of this.documents) {
-      if (sequence.held.size === 0 && now - sequence.touched > this.forgetAfterMs) this.documents.delete(documentId);
+      if (sequence.held.size === 0 && now - sequence.touched > this.forgetAfterMs)
+        this.documents.delete(documentId);
     }
   }
 }

@@ -11,7 +11,10 @@ const RealtimeConfigSchema = z
     /** How long an edit that overtook its predecessor waits for it before being broadcast anyway. */
     REALTIME_REORDER_HOLD_MS: intFromEnv(0, 5_000).default(25),
     /** The Redis adapter's channel prefix: deployments (or test runs) sharing one Redis stay apart. */
-    REALTIME_REDIS_KEY: z.string().regex(/^[\w.:-]{1,100}$/).default('socket.io'),
+    REALTIME_REDIS_KEY: z
+      .string()
+      .regex(/^[\w.:-]{1,100}$/)
+      .default('socket.io'),
   })
   .transform((raw) => ({
     editRatePerSecond: raw.REALTIME_EDIT_RATE,
@@ -23,7 +26,12 @@ const RealtimeConfigSchema = z
 export type RealtimeConfig = z.infer<typeof RealtimeConfigSchema>;
 
 export function loadRealtimeConfig(env: Env): RealtimeConfig {
-  return parseEnv('realtime', RealtimeConfigSchema, env, ['REALTIME_EDIT_RATE', 'REALTIME_EDIT_BURST', 'REALTIME_REORDER_HOLD_MS', 'REALTIME_REDIS_KEY']);
+  return parseEnv('realtime', RealtimeConfigSchema, env, [
+    'REALTIME_EDIT_RATE',
+    'REALTIME_EDIT_BURST',
+    'REALTIME_REORDER_HOLD_MS',
+    'REALTIME_REDIS_KEY',
+  ]);
 }
 
 /** Inject with `@Inject(realtimeConfig.KEY) config: RealtimeConfig`. */

@@ -12,7 +12,12 @@ import {
 } from '@concord/shared';
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import {
+  type OnGatewayConnection,
+  type OnGatewayInit,
+  WebSocketGateway,
+  WebSocketServer,
+} from '@nestjs/websockets';
 import type { ZodType } from 'zod';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
@@ -42,7 +47,9 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cu
  * state (the session service and the rooms do).
  */
 @WebSocketGateway({ serveClient: false })
-export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayConnection<ConcordSocket>, OnModuleDestroy {
+export class RealtimeGateway
+  implements OnGatewayInit<ConcordServer>, OnGatewayConnection<ConcordSocket>, OnModuleDestroy
+{
   private readonly logger = new Logger(RealtimeGateway.name);
   /** Broadcasts each document's edits in version order (see EditSequencer for why they can swap). */
   private readonly sequencer: EditSequencer<DocumentChangedEvent>;
@@ -82,7 +89,10 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
 
   handleConnection(socket: ConcordSocket): void {
     this.metrics.socketConnected();
-    const edits = new TokenBucket({ ratePerSecond: this.config.editRatePerSecond, burst: this.config.editBurst });
+    const edits = new TokenBucket({
+      ratePerSecond: this.config.editRatePerSecond,
+      burst: this.config.editBurst,
+    });
     let joinedBeforeDisconnect: string[] = [];
 
     this.on(socket, 'join', JoinPayloadSchema, async (payload): Promise<JoinAck> => ({
@@ -112,7 +122,9 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
           });
           accepted = true;
           const { version, etag } = result.document;
-          return result.merged ? { ok: true, version, etag, merged: true, patch: result.patch } : { ok: true, version, etag };
+          return result.merged
+            ? { ok: true, version, etag, merged: true, patch: result.patch }
+            : { ok: true, version, etag };
         } finally {
           this.metrics.observeSocketWrite(performance.now() - started, accepted);
         }
@@ -137,7 +149,8 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
     socket.onAny((event: string, ...args: unknown[]) => {
       if (CLIENT_EVENTS.has(event)) return;
       const ack = args.at(-1);
-      if (typeof ack === 'function') (ack as AckCallback<AckFailure>)(ackFailure(400, 'bad_request', `Unknown event "${event}".`));
+      if (typeof ack === 'function')
+        (ack as AckCallback<AckFailure>)(ackFailure(400, 'bad_request', `Unknown event "${event}".`));
     });
 
     // Rooms are gone by the time `disconnect` fires, so remember them one step earlier.
@@ -199,8 +212,12 @@ export class RealtimeGateway implements OnGatewayInit<ConcordServer>, OnGatewayC
       // A bad token is the client's problem; a failing database is ours and must not be
       // reported as "unauthorized" (the client would drop a perfectly good token).
       if (error instanceof ProblemError && error.status === 401) throw new Error('unauthorized');
-      this.logger.error(`socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      throw new Error(error instanceof ProblemError && error.status === 503 ? 'service_unavailable' : 'internal_error');
+      this.logger.error(
+        `socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      throw new Error(
+        error instanceof ProblemError && error.status === 503 ? 'service_unavailable' : 'internal_error',
+      );
     }
   }
 

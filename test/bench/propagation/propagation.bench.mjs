@@ -27,14 +27,62 @@ const dmp = new DiffMatchPatch();
 
 export const SCENARIOS = {
   full: [
-    { key: 'a', name: '1 doc × 50 clients, 1 typist at 20 edits/s', docs: 1, clientsPerDoc: 50, typistsPerDoc: 1, editsPerSecond: 20, seconds: 10 },
-    { key: 'b', name: '1 doc × 200 clients, 40 typists (20%) at 5 edits/s', docs: 1, clientsPerDoc: 200, typistsPerDoc: 40, editsPerSecond: 5, seconds: 10 },
-    { key: 'c', name: '100 docs × 10 clients, every client at 2 edits/s', docs: 100, clientsPerDoc: 10, typistsPerDoc: 10, editsPerSecond: 2, seconds: 10 },
+    {
+      key: 'a',
+      name: '1 doc × 50 clients, 1 typist at 20 edits/s',
+      docs: 1,
+      clientsPerDoc: 50,
+      typistsPerDoc: 1,
+      editsPerSecond: 20,
+      seconds: 10,
+    },
+    {
+      key: 'b',
+      name: '1 doc × 200 clients, 40 typists (20%) at 5 edits/s',
+      docs: 1,
+      clientsPerDoc: 200,
+      typistsPerDoc: 40,
+      editsPerSecond: 5,
+      seconds: 10,
+    },
+    {
+      key: 'c',
+      name: '100 docs × 10 clients, every client at 2 edits/s',
+      docs: 100,
+      clientsPerDoc: 10,
+      typistsPerDoc: 10,
+      editsPerSecond: 2,
+      seconds: 10,
+    },
   ],
   quick: [
-    { key: 'a', name: 'quick: 1 doc × 10 clients, 1 typist at 20 edits/s', docs: 1, clientsPerDoc: 10, typistsPerDoc: 1, editsPerSecond: 20, seconds: 2 },
-    { key: 'b', name: 'quick: 1 doc × 20 clients, 4 typists at 5 edits/s', docs: 1, clientsPerDoc: 20, typistsPerDoc: 4, editsPerSecond: 5, seconds: 2 },
-    { key: 'c', name: 'quick: 10 docs × 5 clients, every client at 2 edits/s', docs: 10, clientsPerDoc: 5, typistsPerDoc: 5, editsPerSecond: 2, seconds: 2 },
+    {
+      key: 'a',
+      name: 'quick: 1 doc × 10 clients, 1 typist at 20 edits/s',
+      docs: 1,
+      clientsPerDoc: 10,
+      typistsPerDoc: 1,
+      editsPerSecond: 20,
+      seconds: 2,
+    },
+    {
+      key: 'b',
+      name: 'quick: 1 doc × 20 clients, 4 typists at 5 edits/s',
+      docs: 1,
+      clientsPerDoc: 20,
+      typistsPerDoc: 4,
+      editsPerSecond: 5,
+      seconds: 2,
+    },
+    {
+      key: 'c',
+      name: 'quick: 10 docs × 5 clients, every client at 2 edits/s',
+      docs: 10,
+      clientsPerDoc: 5,
+      typistsPerDoc: 5,
+      editsPerSecond: 2,
+      seconds: 2,
+    },
   ],
 };
 
@@ -54,7 +102,11 @@ function freePort() {
 }
 
 function startProcess(args, env, label) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -116,7 +168,13 @@ async function benchDatabase() {
     }
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
-  return { kind: 'embedded PGlite', env: { DATA_DIR: dataDir }, async drop() { rmSync(dataDir, { recursive: true, force: true }); } };
+  return {
+    kind: 'embedded PGlite',
+    env: { DATA_DIR: dataDir },
+    async drop() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startConcord() {
@@ -152,7 +210,8 @@ export async function startConcord() {
       ...init,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     });
-    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`${init.method ?? 'GET'} ${path} → ${response.status} ${await response.text()}`);
     return response.json();
   };
   const { token } = await api('/api/auth/register', {
@@ -168,7 +227,11 @@ export async function startConcord() {
     async createDocument(index) {
       // Typists insert at line boundaries: 50 lines give them distinct places, as real prose would.
       const content = Array.from({ length: 50 }, (_, line) => `line ${line}`).join('\n') + '\n';
-      const document = await api('/api/documents', { method: 'POST', body: JSON.stringify({ title: `bench ${index}`, content }) }, token);
+      const document = await api(
+        '/api/documents',
+        { method: 'POST', body: JSON.stringify({ title: `bench ${index}`, content }) },
+        token,
+      );
       return document.id;
     },
     async stop() {
@@ -235,7 +298,9 @@ class Client {
     const sent = this.sentAt.get(edit.clientEditId);
     if (sent !== undefined && sent >= this.latencies.measureFrom) this.latencies.push(now - sent);
     if (DEBUG && this.received.length > 0 && edit.version <= this.received.at(-1)) {
-      console.error(`reordered: ${this.received.at(-1)} then ${edit.version} (base ${edit.baseVersion}, at ${edit.at}, ${edit.clientEditId})`);
+      console.error(
+        `reordered: ${this.received.at(-1)} then ${edit.version} (base ${edit.baseVersion}, at ${edit.at}, ${edit.clientEditId})`,
+      );
     }
     this.received.push(edit.version);
     if (!this.tracksText) return;
@@ -293,13 +358,21 @@ class Typist {
     const clientEditId = `${this.id}:${this.sequence}`;
     const line = `[${clientEditId}]`;
     const mine = client.tracksText ? insertLine(client.text, line) : '';
-    const patch = client.tracksText ? dmp.patch_toText(dmp.patch_make(client.text, mine)) : `@@ -0,0 +1,${line.length} @@\n+${line}\n`;
+    const patch = client.tracksText
+      ? dmp.patch_toText(dmp.patch_make(client.text, mine))
+      : `@@ -0,0 +1,${line.length} @@\n+${line}\n`;
     this.stats.sent += 1;
     client.sentAt.set(clientEditId, performance.now());
     try {
       const ack = await client.socket
         .timeout(30_000)
-        .emitWithAck('edit', { documentId: client.documentId, baseVersion: Math.max(1, client.version), patch, clientEditId, merge: true });
+        .emitWithAck('edit', {
+          documentId: client.documentId,
+          baseVersion: Math.max(1, client.version),
+          patch,
+          clientEditId,
+          merge: true,
+        });
       if (ack.ok) {
         this.stats.acked += 1;
         this.ownVersions.add(ack.version);
@@ -332,7 +405,8 @@ function percentile(sorted, p) {
 
 async function inBatches(items, size, fn) {
   const out = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
+  for (let i = 0; i < items.length; i += size)
+    out.push(...(await Promise.all(items.slice(i, i + size).map(fn))));
   return out;
 }
 
@@ -341,12 +415,31 @@ export async function runScenario(target, scenario) {
   // Edits sent in the first second warm up both servers (JIT, pools) and are checked but not timed.
   const latencies = Object.assign([], { measureFrom: Number.POSITIVE_INFINITY });
   const documents = await inBatches([...Array(scenario.docs).keys()], 20, (i) => target.createDocument(i));
-  const stats = { sent: 0, acked: 0, merged: 0, conflicts: 0, errors: [], ackedVersions: new Map(documents.map((d) => [d, new Set()])) };
-  const slots = documents.flatMap((documentId) => [...Array(scenario.clientsPerDoc).keys()].map((i) => ({ documentId, i })));
+  const stats = {
+    sent: 0,
+    acked: 0,
+    merged: 0,
+    conflicts: 0,
+    errors: [],
+    ackedVersions: new Map(documents.map((d) => [d, new Set()])),
+  };
+  const slots = documents.flatMap((documentId) =>
+    [...Array(scenario.clientsPerDoc).keys()].map((i) => ({ documentId, i })),
+  );
   const clients = await inBatches(slots, 50, async ({ documentId, i }) => {
-    const client = new Client(await connect(target.url, target.token), documentId, sentAt, latencies, target.tracksText);
+    const client = new Client(
+      await connect(target.url, target.token),
+      documentId,
+      sentAt,
+      latencies,
+      target.tracksText,
+    );
     await client.join();
-    return { client, typist: i < scenario.typistsPerDoc ? new Typist(client, `${documentId.slice(0, 8)}-${i}`, stats) : undefined };
+    return {
+      client,
+      typist:
+        i < scenario.typistsPerDoc ? new Typist(client, `${documentId.slice(0, 8)}-${i}`, stats) : undefined,
+    };
   });
   const typists = clients.flatMap(({ typist }) => typist ?? []);
 
@@ -370,9 +463,14 @@ export async function runScenario(target, scenario) {
 
   // Let in-flight acks and broadcasts land, then check every receiver.
   await waitFor(() => typists.every((t) => !t.client.busy), 30_000, 'the last acks').catch(() => undefined);
-  const expectedCount = (client, own) => [...stats.ackedVersions.get(client.documentId)].filter((v) => !own.has(v)).length;
+  const expectedCount = (client, own) =>
+    [...stats.ackedVersions.get(client.documentId)].filter((v) => !own.has(v)).length;
   await waitFor(
-    () => clients.every(({ client, typist }) => client.received.length >= expectedCount(client, typist?.ownVersions ?? new Set())),
+    () =>
+      clients.every(
+        ({ client, typist }) =>
+          client.received.length >= expectedCount(client, typist?.ownVersions ?? new Set()),
+      ),
     10_000,
     'the last broadcasts',
   ).catch(() => undefined);
@@ -384,8 +482,10 @@ export async function runScenario(target, scenario) {
     const own = typist?.ownVersions ?? new Set();
     const got = new Set(client.received);
     duplicated += client.received.length - got.size;
-    for (let i = 1; i < client.received.length; i += 1) if (client.received[i] <= client.received[i - 1]) reordered += 1;
-    for (const version of stats.ackedVersions.get(client.documentId)) if (!own.has(version) && !got.has(version)) lost += 1;
+    for (let i = 1; i < client.received.length; i += 1)
+      if (client.received[i] <= client.received[i - 1]) reordered += 1;
+    for (const version of stats.ackedVersions.get(client.documentId))
+      if (!own.has(version) && !got.has(version)) lost += 1;
   }
   for (const { client } of clients) client.socket.close();
 
@@ -436,13 +536,21 @@ export async function run({ quick = false } = {}) {
   }
   const ok = results.every((r) => r.lost === 0 && r.reordered === 0 && r.duplicated === 0 && r.errors === 0);
   // The machine's load says how much of the figures is contention from other work.
-  const machine = { cpus: cpus().length, loadAverageAtStart, loadAverageAtEnd: loadavg().map((n) => Math.round(n * 10) / 10) };
+  const machine = {
+    cpus: cpus().length,
+    loadAverageAtStart,
+    loadAverageAtEnd: loadavg().map((n) => Math.round(n * 10) / 10),
+  };
   return { name: 'propagation', quick, ok, method: METHOD, machine, results };
 }
 
 function printTable(summary) {
-  console.log(`\nEdit propagation${summary.quick ? ' (quick)' : ''}: ${summary.ok ? 'no loss, no reordering' : 'FAILED'}`);
-  console.log(`${summary.machine.cpus} CPUs, load average ${summary.machine.loadAverageAtStart.join(' ')} → ${summary.machine.loadAverageAtEnd.join(' ')}`);
+  console.log(
+    `\nEdit propagation${summary.quick ? ' (quick)' : ''}: ${summary.ok ? 'no loss, no reordering' : 'FAILED'}`,
+  );
+  console.log(
+    `${summary.machine.cpus} CPUs, load average ${summary.machine.loadAverageAtStart.join(' ')} → ${summary.machine.loadAverageAtEnd.join(' ')}`,
+  );
   console.table(
     summary.results.map((r) => ({
       scenario: r.key,
