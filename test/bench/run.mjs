@@ -9,6 +9,7 @@
 //                                      writes nothing; exits 1 on any loss or error
 //   --only=save,read,propagation,merge,two-instances,memory    a subset
 //   --no-build                         don't run the (cached) Nx build first
+//   --json=FILE                        also write the raw results there (any mode)
 //
 // Needs PostgreSQL on 127.0.0.1:5432 (BENCH_ADMIN_DATABASE_URL) and, for two-instances, Redis
 // (BENCH_REDIS_URL). A missing service skips that benchmark with a loud warning, except under
@@ -68,20 +69,27 @@ function runMerge() {
 
 /** The realtime engineer's propagation benchmark: run({quick}) once per run, medians per (target, scenario). */
 async function runPropagation(runs) {
-  const { run, METHOD } = await import('./propagation/propagation.bench.mjs');
+  const { run, METHOD, SCENARIOS } = await import('./propagation/propagation.bench.mjs');
+  const { runHocuspocus } = await import('./lib/hocuspocus-baseline.mjs');
   const all = [];
-  for (let i = 0; i < runs; i += 1) all.push(await run({ quick }));
+  for (let i = 0; i < runs; i += 1) {
+    const summary = await run({ quick });
+    // The Hocuspocus baseline: same scenarios, same client count and rate, in the same run.
+    const hocuspocus = await runHocuspocus(quick ? SCENARIOS.quick : SCENARIOS.full);
+    all.push({ ...summary, ok: summary.ok && hocuspocus.every((r) => r.lost === 0 && r.reordered === 0 && r.duplicated === 0), results: [...summary.results, ...hocuspocus] });
+  }
   const { median } = await import('./lib/stats.mjs');
   const keyOf = (r) => `${r.target}|${r.key}`;
   const groups = new Map();
   for (const summary of all) for (const r of summary.results) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
   const results = [...groups.values()].map((list) => {
-    const numeric = ['editsPerSecond', 'deliveries', 'p50Ms', 'p99Ms', 'maxMs', 'conflicts', 'merged'];
+    const numeric = ['editsPerSecond', 'deliveries', 'p50Ms', 'p99Ms', 'maxMs', 'conflicts', 'merged', 'serverCpuPercent'];
     const medians = Object.fromEntries(numeric.map((field) => [field, median(list.map((r) => r[field]))]));
     const totals = Object.fromEntries(['lost', 'reordered', 'duplicated', 'errors'].map((field) => [field, list.reduce((n, r) => n + r[field], 0)]));
     return { ...list[0], ...medians, ...totals, runs: list.length };
   });
-  return { name: 'propagation', quick, ok: all.every((s) => s.ok), method: METHOD, results, hocuspocus: 'not measured (see docs/benchmarks.md)' };
+  const method = `${METHOD} Hocuspocus baseline (test/bench/lib/hocuspocus-baseline.mjs): @hocuspocus/server 3.4.4 without extensions (in-memory Yjs, no auth, no persistence) in its own pinned process; the same scenarios with Yjs clients (@hocuspocus/provider, one websocket each) inserting a unique line at a random line boundary at the same rate; latency = first appearance of the line in each receiver's Y.Text; every receiver checks it saw each other typist's lines exactly once and in order. Medians of ${runs} run(s).`;
+  return { name: 'propagation', quick, ok: all.every((s) => s.ok), method, results };
 }
 
 async function main() {
@@ -134,6 +142,8 @@ async function main() {
   }
 
   const seconds = Math.round((performance.now() - started) / 1000);
+  const jsonOut = argv.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ meta: { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds }, results }, null, 2)}\n`);
   if (!quick && failures.length === 0 && only === undefined) {
     const outDir = join(ROOT, 'docs/bench');
     mkdirSync(outDir, { recursive: true });

@@ -12,17 +12,46 @@ function met(value, target, higherIsBetter = true) {
   return (higherIsBetter ? value >= target : value <= target) ? 'met' : '**not met**';
 }
 
-function isFloor(result) {
-  return !String(result.target).startsWith('Concord');
+/** 'concord', 'hocuspocus' or 'floor' (the bare socket.io server). */
+function kindOf(result) {
+  const target = String(result.target);
+  if (target.startsWith('Concord')) return 'concord';
+  return target.startsWith('Hocuspocus') ? 'hocuspocus' : 'floor';
 }
 
 function propagationRows(propagation) {
   if (!propagation) return [];
-  const concord = propagation.results.filter((r) => !isFloor(r));
+  const concord = propagation.results.filter((r) => kindOf(r) === 'concord');
   return concord.map((r) => {
-    const floor = propagation.results.find((f) => isFloor(f) && f.key === r.key);
-    return { r, floor, ratioP99: floor ? r.p99Ms / floor.p99Ms : Number.NaN };
+    const floor = propagation.results.find((f) => kindOf(f) === 'floor' && f.key === r.key);
+    const hocuspocus = propagation.results.find((f) => kindOf(f) === 'hocuspocus' && f.key === r.key);
+    return { r, floor, hocuspocus, ratioP99: floor ? r.p99Ms / floor.p99Ms : Number.NaN };
   });
+}
+
+/** Every propagation scenario × target, with the ratios to the floor and to Hocuspocus. */
+function propagationTable(propagation) {
+  if (!propagation) return '';
+  const rows = propagationRows(propagation).flatMap(({ r, floor, hocuspocus }) =>
+    [r, hocuspocus, floor].filter(Boolean).map((x) => [
+      x.scenario,
+      kindOf(x) === 'concord' ? 'Concord' : kindOf(x) === 'hocuspocus' ? 'Hocuspocus' : 'bare socket.io (floor)',
+      x.clients,
+      fmt(x.editsPerSecond),
+      fmt(x.deliveries),
+      fmt(x.p50Ms),
+      fmt(x.p99Ms),
+      floor ? fmtRatio(x.p99Ms / floor.p99Ms) : '–',
+      `${x.lost} / ${x.reordered} / ${x.duplicated}`,
+    ]),
+  );
+  return [
+    '### Edit propagation: every scenario and target',
+    '',
+    propagation.method,
+    '',
+    markdownTable(['scenario', 'target', 'clients', 'edits/s', 'deliveries', 'p50 ms', 'p99 ms', 'p99 ÷ floor', 'lost / reordered / duplicated'], rows),
+  ].join('\n');
 }
 
 function summaryBlock({ meta, results }) {
@@ -40,7 +69,7 @@ function summaryBlock({ meta, results }) {
   for (const r of results.read?.results.filter((x) => x.key !== 'hello') ?? []) {
     rows.push([`Read: ${r.scenario}`, `${fmt(r.requestsPerSecond)} req/s`, `hello-world ${fmt(r.baseline.requestsPerSecond)} req/s`, fmtRatio(r.ratio), '≥ 0.8×', met(r.ratio, 0.8)]);
   }
-  for (const { r, floor, ratioP99 } of propagationRows(results.propagation)) {
+  for (const { r, floor, hocuspocus, ratioP99 } of propagationRows(results.propagation)) {
     rows.push([
       `Propagation: ${r.scenario}`,
       `p99 ${fmt(r.p99Ms)} ms`,
@@ -49,6 +78,10 @@ function summaryBlock({ meta, results }) {
       r.key === 'b' ? '≤ 1.3×, ≤ 50 ms' : '≤ 1.3×',
       [met(ratioP99, 1.3, false), r.key === 'b' ? met(r.p99Ms, 50, false) : ''].filter(Boolean).join(', '),
     ]);
+    if (hocuspocus) {
+      const vs = r.p99Ms / hocuspocus.p99Ms;
+      rows.push([`Propagation: ${r.scenario}`, `p99 ${fmt(r.p99Ms)} ms`, `Hocuspocus p99 ${fmt(hocuspocus.p99Ms)} ms`, fmtRatio(vs), 'ahead (< 1×)', met(vs, 1, false)]);
+    }
   }
   if (results.merge) rows.push(['Merge engine (see its section)', results.merge.ok ? 'all checks passed' : '**checks failed**', 'git merge-file, node-diff3', 'see below', '≤ 1.5× git', results.merge.ok ? 'met' : '**not met**']);
   for (const r of results['two-instances']?.results.filter((x) => x.key === 'split-cross') ?? []) {
@@ -78,7 +111,9 @@ function summaryBlock({ meta, results }) {
     '',
     '![Save throughput, Concord beside pgbench](bench/save-throughput.svg)',
     '',
-    '![Edit propagation: p50/p99 against client count, Concord beside the bare socket.io floor](bench/propagation-latency.svg)',
+    '![Edit propagation: p50/p99 against client count, Concord beside Hocuspocus and the bare socket.io floor](bench/propagation-latency.svg)',
+    '',
+    propagationTable(results.propagation),
   ].join('\n');
 }
 
@@ -167,15 +202,17 @@ function charts({ results }) {
   }
   const propagation = results.propagation;
   if (propagation) {
-    const byTarget = (floor) => propagation.results.filter((r) => isFloor(r) === floor).sort((a, b) => a.clients - b.clients);
+    const byKind = (kind) => propagation.results.filter((r) => kindOf(r) === kind).sort((a, b) => a.clients - b.clients);
     const series = [];
-    for (const [floor, name] of [
-      [false, 'Concord'],
-      [true, 'bare socket.io (floor)'],
+    for (const [kind, name] of [
+      ['concord', 'Concord'],
+      ['hocuspocus', 'Hocuspocus'],
+      ['floor', 'bare socket.io (floor)'],
     ]) {
-      const rows = byTarget(floor);
-      series.push({ name: `${name} p50`, dashed: floor, points: rows.map((r) => [r.clients, r.p50Ms]) });
-      series.push({ name: `${name} p99`, dashed: floor, points: rows.map((r) => [r.clients, r.p99Ms]) });
+      const rows = byKind(kind);
+      if (rows.length === 0) continue;
+      series.push({ name: `${name} p50`, dashed: kind !== 'concord', points: rows.map((r) => [r.clients, r.p50Ms]) });
+      series.push({ name: `${name} p99`, dashed: kind !== 'concord', points: rows.map((r) => [r.clients, r.p99Ms]) });
     }
     out['propagation-latency.svg'] = lineChart({ title: 'Edit propagation: emit → every receiver', xLabel: 'connected clients in the scenario', yLabel: 'ms', series });
   }

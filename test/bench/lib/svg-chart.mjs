@@ -49,8 +49,8 @@ function frame(title, yLabel, xLabel, yTicks, yScale, body, legend) {
     const y = MARGIN.top + 8 + index * 20;
     const x = plotRight + 16;
     parts.push(
-      entry.dashed
-        ? `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${entry.color}" stroke-width="2.5" stroke-dasharray="6 4"/>`
+      entry.line
+        ? `<line x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}" stroke="${entry.color}" stroke-width="2.5"${entry.dashed ? ' stroke-dasharray="6 4"' : ''}/>`
         : `<rect x="${x}" y="${y - 6}" width="22" height="12" fill="${entry.color}"/>`,
       `<text x="${x + 30}" y="${y + 4}">${escapeXml(entry.name)}</text>`,
     );
@@ -77,7 +77,7 @@ export function lineChart({ title, xLabel, yLabel, series }) {
   series.forEach((s, index) => {
     const color = s.color ?? COLORS[index % COLORS.length];
     const points = s.points.filter(([, y]) => Number.isFinite(y));
-    legend.push({ name: s.name, color, dashed: true });
+    legend.push({ name: s.name, color, line: true, dashed: s.dashed === true });
     if (points.length === 0) return;
     const path = points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${xScale(x).toFixed(1)},${yScale(y).toFixed(1)}`).join(' ');
     body.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
