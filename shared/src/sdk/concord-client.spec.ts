@@ -1,0 +1,263 @@
+import type { ConcordDocument } from '../protocol';
+import { problemTypeFor } from '../protocol';
+import { ConcordClient } from './concord-client';
+import {
+  ConcordApiError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PreconditionRequiredError,
+  UnauthorizedError,
+  UnprocessableError,
+} from './concord-errors';
+
+const ID = '0b9f4a52-8f43-4a43-9d4c-2a4f6f1f2b11';
+const USER = { id: '7f1b7c1e-1d3b-4e39-9c53-3a4d29a0c9a1', username: 'alice', displayName: 'Alice' };
+
+function doc(version: number, content: string, title = 'Notes'): ConcordDocument {
+  return {
+    id: ID,
+    title,
+    slug: 'notes',
+    content,
+    version,
+    state: 'active',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+    updatedBy: USER,
+    etag: `"${ID}.v${version}"`,
+  };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  const type = status >= 400 ? 'application/problem+json' : 'application/json';
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type, ...headers } });
+}
+
+function stale(current: ConcordDocument, yourVersion: number): Response {
+  return json(
+    409,
+    {
+      type: problemTypeFor('stale_version'),
+      title: 'Stale version',
+      status: 409,
+      detail: 'Bob changed it.',
+      instance: `/api/documents/${ID}`,
+      code: 'stale_version',
+      yourVersion,
+      current,
+    },
+    { etag: current.etag },
+  );
+}
+
+function problem(status: number, code: string): Response {
+  return json(status, {
+    type: `urn:concord:problem:${code}`,
+    title: code,
+    status,
+    detail: `a ${code}`,
+    instance: '/x',
+    code,
+  });
+}
+
+interface Call {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A fake fetch answering from a script, recording each request. */
+function fakeFetch(answers: Response[]): {
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  calls: Call[];
+} {
+  const calls: Call[] = [];
+  return {
+    calls,
+    fetch: (url, init) => {
+      calls.push({
+        url,
+        method: init.method ?? 'GET',
+        headers: init.headers as Record<string, string>,
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      });
+      const answer = answers.shift();
+      if (answer === undefined) throw new Error(`unexpected request ${init.method} ${url}`);
+      return Promise.resolve(answer);
+    },
+  };
+}
+
+function client(answers: Response[], options: { maxAttempts?: number } = {}) {
+  const fake = fakeFetch(answers);
+  const sleeps: number[] = [];
+  const sdk = new ConcordClient({
+    baseUrl: 'http://concord.test/',
+    token: 'tok',
+    fetch: fake.fetch,
+    random: () => 0.5,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    baseDelayMs: 100,
+    ...options,
+  });
+  return { sdk, calls: fake.calls, sleeps };
+}
+
+const BASE = doc(1, 'alpha\nbeta\ngamma\n');
+
+describe('ConcordClient.saveDocument', () => {
+  it('saves with If-Match and the bearer token when the base is current', async () => {
+    const { sdk, calls } = client([json(200, doc(2, 'alpha\nBETA\ngamma\n'))]);
+    const result = await sdk.saveDocument(ID, { content: 'alpha\nBETA\ngamma\n' }, { base: BASE });
+    expect(result).toEqual({
+      status: 'saved',
+      document: doc(2, 'alpha\nBETA\ngamma\n'),
+      attempts: 1,
+      merged: false,
+    });
+    expect(calls).toEqual([
+      {
+        url: `http://concord.test/api/documents/${ID}`,
+        method: 'PUT',
+        headers: expect.objectContaining({ 'If-Match': BASE.etag, Authorization: 'Bearer tok' }),
+        body: { content: 'alpha\nBETA\ngamma\n' },
+      },
+    ]);
+  });
+
+  it('on a stale 409 merges against its base and retries over current after a jittered backoff', async () => {
+    const current = doc(2, 'ALPHA\nbeta\ngamma\n');
+    const merged = 'ALPHA\nbeta\nGAMMA\n';
+    const { sdk, calls, sleeps } = client([stale(current, 1), json(200, doc(3, merged))]);
+    const result = await sdk.saveDocument(ID, { content: 'alpha\nbeta\nGAMMA\n' }, { base: BASE });
+    expect(result).toEqual({ status: 'saved', document: doc(3, merged), attempts: 2, merged: true });
+    expect(calls[1].headers['If-Match']).toBe(current.etag);
+    expect(calls[1].body).toEqual({ content: merged });
+    expect(sleeps).toEqual([50]); // random 0.5 × min(max, 100 · 2⁰)
+  });
+
+  it('merges each retry against the document it last saw', async () => {
+    const v2 = doc(2, 'ALPHA\nbeta\ngamma\n');
+    const v3 = doc(3, 'ALPHA\nbeta\ngamma\ndelta\n');
+    const { sdk, calls, sleeps } = client([stale(v2, 1), stale(v3, 2), json(200, doc(4, 'x'))]);
+    const result = await sdk.saveDocument(ID, { content: 'alpha\nBETA\ngamma\n' }, { base: BASE });
+    expect(result).toMatchObject({ status: 'saved', attempts: 3 });
+    expect(calls.map((c) => [c.headers['If-Match'], c.body])).toEqual([
+      [BASE.etag, { content: 'alpha\nBETA\ngamma\n' }],
+      [v2.etag, { content: 'ALPHA\nBETA\ngamma\n' }],
+      [v3.etag, { content: 'ALPHA\nBETA\ngamma\ndelta\n' }],
+    ]);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('returns the conflict, and writes nothing more, when the merge is not clean', async () => {
+    const current = doc(2, 'alpha\nBeta by Bob\ngamma\n');
+    const { sdk, calls } = client([stale(current, 1)]);
+    const result = await sdk.saveDocument(ID, { content: 'alpha\nBeta by me\ngamma\n' }, { base: BASE });
+    expect(result).toEqual({
+      status: 'conflict',
+      attempts: 1,
+      current,
+      merge: {
+        clean: false,
+        text: 'alpha\n<<<<<<< mine\nBeta by me\n=======\nBeta by Bob\n>>>>>>> theirs\ngamma\n',
+        conflicts: [
+          expect.objectContaining({ base: 'beta\n', mine: 'Beta by me\n', theirs: 'Beta by Bob\n' }),
+        ],
+      },
+    });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('gives up after maxAttempts clean retries, throwing the last ConflictError', async () => {
+    const answers = [
+      stale(doc(2, 'ALPHA\nbeta\ngamma\n'), 1),
+      stale(doc(3, 'ALPHA\nbeta\ngamma\n!\n'), 2),
+      stale(doc(4, 'ALPHA\nbeta\ngamma\n!!\n'), 3),
+    ];
+    const { sdk, calls, sleeps } = client(answers, { maxAttempts: 3 });
+    await expect(
+      sdk.saveDocument(ID, { content: 'alpha\nBETA\ngamma\n' }, { base: BASE }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(calls).toHaveLength(3);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('sends a changed title, and drops it once the server already has it', async () => {
+    const current = doc(2, 'ALPHA\nbeta\ngamma\n', 'New title');
+    const { sdk, calls } = client([stale(current, 1), json(200, doc(3, 'x', 'New title'))]);
+    await sdk.saveDocument(ID, { content: 'alpha\nbeta\nGAMMA\n', title: 'New title' }, { base: BASE });
+    expect(calls[0].body).toEqual({ content: 'alpha\nbeta\nGAMMA\n', title: 'New title' });
+    expect(calls[1].body).toEqual({ content: 'ALPHA\nbeta\nGAMMA\n' });
+  });
+
+  it('does not retry a 409 that is not a stale version', async () => {
+    const { sdk, calls } = client([problem(409, 'document_archived')]);
+    await expect(sdk.saveDocument(ID, { content: 'x' }, { base: BASE })).rejects.toMatchObject({
+      status: 409,
+      code: 'document_archived',
+    });
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('ConcordClient errors', () => {
+  it.each([
+    [401, 'unauthorized', UnauthorizedError],
+    [403, 'forbidden', ForbiddenError],
+    [404, 'not_found', NotFoundError],
+    [409, 'slug_taken', ConflictError],
+    [413, 'payload_too_large', PayloadTooLargeError],
+    [422, 'validation_failed', UnprocessableError],
+    [428, 'precondition_required', PreconditionRequiredError],
+  ] as const)('%i throws %s as its own class with the problem body', async (status, code, ErrorClass) => {
+    const { sdk } = client([problem(status, code)]);
+    const error: unknown = await sdk.getDocument(ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ErrorClass);
+    expect(error).toBeInstanceOf(ConcordApiError);
+    expect(error).toMatchObject({ status, code, problem: { code, detail: `a ${code}` } });
+  });
+
+  it('a non-problem error body still throws a ConcordApiError', async () => {
+    const { sdk } = client([new Response('Bad Gateway', { status: 502 })]);
+    await expect(sdk.getDocument(ID)).rejects.toMatchObject({
+      status: 502,
+      code: 'internal_error',
+      problem: { detail: 'Bad Gateway' },
+    });
+  });
+});
+
+describe('ConcordClient requests', () => {
+  it('fills a missing etag field from the ETag header', async () => {
+    const { etag, ...withoutEtag } = doc(1, 'x');
+    const { sdk } = client([json(200, withoutEtag, { etag })]);
+    await expect(sdk.getDocument(ID)).resolves.toEqual(doc(1, 'x'));
+  });
+
+  it('login stores the token for later calls', async () => {
+    const { sdk, calls } = client([json(200, { user: USER, token: 'fresh' }), json(200, USER)]);
+    await sdk.login({ username: 'alice', password: 'secret123' });
+    await expect(sdk.me()).resolves.toEqual(USER);
+    expect(calls[1].headers.Authorization).toBe('Bearer fresh');
+  });
+
+  it('patch sends If-Match and Prefer: merge when asked', async () => {
+    const { sdk, calls } = client([json(200, doc(2, 'y'))]);
+    await sdk.patchDocument(ID, { patch: '@@ -1 +1 @@\n-x\n+y\n' }, { ifMatch: BASE.etag, merge: true });
+    expect(calls[0]).toMatchObject({ method: 'PATCH', headers: { 'If-Match': BASE.etag, Prefer: 'merge' } });
+  });
+
+  it('lists documents with a query string', async () => {
+    const { sdk, calls } = client([json(200, { items: [], nextCursor: null })]);
+    await sdk.listDocuments({ q: 'notes', limit: 5 });
+    expect(calls[0].url).toBe('http://concord.test/api/documents?q=notes&limit=5');
+  });
+});
