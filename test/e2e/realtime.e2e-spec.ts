@@ -89,6 +89,20 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(socket.connected).toBe(true);
     });
 
+    it('disconnects a socket when its token expires', async () => {
+      const shortLived = await startTestServer({ env: { JWT_TTL: '2s' } });
+      try {
+        const user = await registerUser(shortLived.url);
+        const socket = await connectClient(shortLived.url, user.token);
+        const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
+        expect(reason).toBe('io server disconnect');
+        await expect(connectClient(shortLived.url, user.token)).rejects.toThrow('unauthorized');
+      } finally {
+        closeAllClients();
+        await shortLived.close();
+      }
+    });
+
     it('refuses a browser origin outside the allow-list, accepts the same origin', async () => {
       await expect(
         connectClient(server.url, alice.token, { origin: 'https://evil.example' }),

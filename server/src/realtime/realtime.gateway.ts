@@ -39,6 +39,20 @@ import { type ConcordServer, type ConcordSocket, documentIdOfRoom, roomFor } fro
 type AckCallback<T> = (response: T) => void;
 
 const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cursor']);
+/** setTimeout's ceiling (~24.8 days); a longer-lived token is cut then and simply reconnects. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The `exp` of an already verified JWT, in epoch milliseconds (undefined when it has none). */
+export function tokenExpiry(token: unknown): number | undefined {
+  if (typeof token !== 'string') return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    const exp = typeof claims === 'object' && claims !== null ? (claims as { exp?: unknown }).exp : undefined;
+    return typeof exp === 'number' ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The socket transport of CONTRACT §3: authenticates the handshake, validates and acks every
@@ -80,6 +94,7 @@ export class RealtimeGateway
       this.authenticate(socket.handshake.auth).then(
         (user) => {
           socket.data.user = user;
+          socket.data.expiresAt = tokenExpiry(socket.handshake.auth.token);
           next();
         },
         (error: unknown) => next(error instanceof Error ? error : new Error('unauthorized')),
@@ -157,7 +172,17 @@ export class RealtimeGateway
     socket.on('disconnecting', () => {
       joinedBeforeDisconnect = [...socket.rooms].flatMap((room) => documentIdOfRoom(room) ?? []);
     });
+    // The token was checked once, at the handshake: a socket must not outlive it. The client
+    // sees a server disconnect and reconnects with a fresh token (or gets `unauthorized`).
+    const expiry =
+      socket.data.expiresAt === undefined
+        ? undefined
+        : setTimeout(
+            () => socket.disconnect(true),
+            Math.min(MAX_TIMER_MS, Math.max(0, socket.data.expiresAt - Date.now())),
+          );
     socket.on('disconnect', () => {
+      if (expiry) clearTimeout(expiry);
       if (joinedBeforeDisconnect.length === 0) return;
       this.sessions.afterDisconnect(this.server, joinedBeforeDisconnect).catch((error: unknown) => {
         this.logger.warn(`presence after disconnect failed: ${String(error)}`);

@@ -4,6 +4,8 @@ import type { Server, Socket } from 'socket.io';
 /** What the handshake middleware stores on each socket (carried to other instances by fetchSockets). */
 export interface SocketData {
   user: UserSummary;
+  /** When the handshake token expires (epoch ms); the socket is disconnected then. */
+  expiresAt?: number;
 }
 
 /** No instance-to-instance events of our own: the Redis adapter carries the broadcasts. */
