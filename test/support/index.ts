@@ -7,6 +7,7 @@ export {
   isPostgresReachable,
   POSTGRES_ADMIN_URL,
   testDatabaseKind,
+  type CreateTestDatabaseOptions,
   type TestDatabase,
   type TestDatabaseKind,
 } from './test-database';

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+// The embedded database helper only (no app): to build the template below.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { PGDATA_SUBDIR, startEmbeddedPostgres } from '../../server/src/database/embedded-postgres';
 
 export type TestDatabaseKind = 'postgres' | 'embedded';
 
@@ -82,12 +85,49 @@ async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A freshly initialised (initdb'd, no migrations) PGlite folder, cached under node_modules/.cache:
+ * copying it takes a fraction of the seconds PGlite's initdb takes, which adds up over every
+ * embedded test server on a 2-core machine. Built once, atomically (rename), shared by workers.
+ */
+const TEMPLATE_DIR = join(__dirname, '..', '..', 'node_modules', '.cache', 'concord', 'pglite-0.5.14-template');
+let template: Promise<string> | undefined;
+
+function pgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    if (existsSync(join(TEMPLATE_DIR, 'PG_VERSION'))) return TEMPLATE_DIR;
+    mkdirSync(join(TEMPLATE_DIR, '..'), { recursive: true });
+    const scratch = mkdtempSync(`${TEMPLATE_DIR}-build-`);
+    const embedded = await startEmbeddedPostgres(scratch);
+    await embedded.stop();
+    try {
+      renameSync(join(scratch, PGDATA_SUBDIR), TEMPLATE_DIR);
+    } catch (error) {
+      // Another worker got there first: theirs is as good as ours.
+      if (!existsSync(join(TEMPLATE_DIR, 'PG_VERSION'))) throw error;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    return TEMPLATE_DIR;
+  })();
+  return template;
+}
+
+export interface CreateTestDatabaseOptions {
+  /** Embedded: run PGlite's own initdb instead of copying the cached template. */
+  fresh?: boolean;
+}
+
 /** A fresh, uniquely named PostgreSQL database, or a fresh temp DATA_DIR, per the project. */
-export async function createTestDatabase(kind: TestDatabaseKind = testDatabaseKind()): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: TestDatabaseKind = testDatabaseKind(),
+  options: CreateTestDatabaseOptions = {},
+): Promise<TestDatabase> {
   if (kind === 'embedded') {
-    // A parent that does not exist yet: the server must create DATA_DIR's parents itself.
     const root = mkdtempSync(join(tmpdir(), 'concord-e2e-'));
+    // Fresh: a parent that does not exist yet, so the server must create DATA_DIR's parents itself.
     const dataDir = join(root, 'nested', 'data');
+    if (options.fresh !== true) cpSync(await pgliteTemplate(), join(dataDir, PGDATA_SUBDIR), { recursive: true });
     return {
       kind,
       env: { DATA_DIR: dataDir },

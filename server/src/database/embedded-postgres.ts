@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { acquireDataDirLock } from './data-dir-lock';
 
+/** PGlite's own folder inside DATA_DIR (the lock and JWT secret files stay beside it, outside PGDATA). */
+export const PGDATA_SUBDIR = 'pgdata';
+
 export interface EmbeddedPostgres {
   /** A `postgres://` URL on 127.0.0.1 and a random port, for `pg` (and so TypeORM). */
   readonly url: string;
@@ -85,7 +88,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
       eval: true,
       workerData: {
         // PostgreSQL's own folder below DATA_DIR, so our lock and secret files stay out of PGDATA.
-        dataDir: join(dataDir, 'pgdata'),
+        dataDir: join(dataDir, PGDATA_SUBDIR),
         pglitePath: require.resolve('@electric-sql/pglite'),
         socketPath: require.resolve('@electric-sql/pglite-socket'),
       },
