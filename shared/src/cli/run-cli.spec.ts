@@ -1,0 +1,182 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConcordDocument } from '../protocol';
+import { baseFileFor, runCli } from './run-cli';
+
+const ID = '0b9f4a52-8f43-4a43-9d4c-2a4f6f1f2b11';
+const USER = { id: '7f1b7c1e-1d3b-4e39-9c53-3a4d29a0c9a1', username: 'bob', displayName: 'Bob' };
+
+function doc(version: number, content: string): ConcordDocument {
+  return {
+    id: ID,
+    title: 'Notes',
+    slug: 'notes',
+    content,
+    version,
+    state: 'active',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:00:00.000Z',
+    updatedBy: USER,
+    etag: `"${ID}.v${version}"`,
+  };
+}
+
+const ok = (body: unknown): Response => new Response(JSON.stringify(body), { status: 200 });
+const stale = (current: ConcordDocument): Response =>
+  new Response(
+    JSON.stringify({
+      type: 'urn:concord:problem:stale-version',
+      title: 'Stale version',
+      status: 409,
+      detail: 'Bob changed it.',
+      instance: '/x',
+      code: 'stale_version',
+      yourVersion: 1,
+      current,
+    }),
+    { status: 409 },
+  );
+
+let dir = '';
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'concord-cli-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(argv: string[], answers: Response[] = []) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const requests: { url: string; init: RequestInit }[] = [];
+  const code = runCli(argv, {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env: { CONCORD_URL: 'http://concord.test', CONCORD_TOKEN: 'tok' },
+    fetch: (url, init) => {
+      requests.push({ url, init });
+      const answer = answers.shift();
+      return answer ? Promise.resolve(answer) : Promise.reject(new Error('unexpected request'));
+    },
+  });
+  return code.then((status) => ({ status, stdout: out.join(''), stderr: err.join(''), requests }));
+}
+
+function files(base: string, mine: string, theirs: string): string[] {
+  return Object.entries({ base, mine, theirs }).map(([name, content]) => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  });
+}
+
+describe('concord merge', () => {
+  it('prints a clean merge and exits 0', async () => {
+    const result = await run(['merge', ...files('a b c\n', 'A b c\n', 'a b C\n')]);
+    expect(result).toMatchObject({ status: 0, stdout: 'A b C\n' });
+  });
+
+  it('exits with the number of conflicts', async () => {
+    const result = await run([
+      'merge',
+      ...files('1\nx\n2\ny\n3\n', '1\nX1\n2\nY1\n3\n', '1\nX2\n2\nY2\n3\n'),
+    ]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe(
+      '1\n<<<<<<< mine\nX1\n=======\nX2\n>>>>>>> theirs\n2\n<<<<<<< mine\nY1\n=======\nY2\n>>>>>>> theirs\n3\n',
+    );
+  });
+
+  it('exits 255 when a file cannot be read, like git merge-file', async () => {
+    const result = await run(['merge', join(dir, 'nope'), join(dir, 'nope'), join(dir, 'nope')]);
+    expect(result.status).toBe(255);
+    expect(result.stderr).toContain('ENOENT');
+  });
+});
+
+describe('concord get and save', () => {
+  it('get prints the content with the bearer token from CONCORD_TOKEN', async () => {
+    const result = await run(['get', ID], [ok(doc(3, 'hello\n'))]);
+    expect(result).toMatchObject({ status: 0, stdout: 'hello\n' });
+    expect(result.requests[0].url).toBe(`http://concord.test/api/documents/${ID}`);
+    expect((result.requests[0].init.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+
+  it('get -o writes the file and its base record; save then saves over that version', async () => {
+    const file = join(dir, 'notes.md');
+    expect((await run(['get', ID, '-o', file], [ok(doc(1, 'a\nb\n'))])).status).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe('a\nb\n');
+    expect(JSON.parse(readFileSync(baseFileFor(file), 'utf8'))).toMatchObject({ id: ID, version: 1 });
+
+    writeFileSync(file, 'a\nB\n');
+    const saved = await run(['save', ID, file], [ok(doc(2, 'a\nB\n'))]);
+    expect(saved.status).toBe(0);
+    expect((saved.requests[0].init.headers as Record<string, string>)['If-Match']).toBe(doc(1, '').etag);
+    expect(JSON.parse(readFileSync(baseFileFor(file), 'utf8'))).toMatchObject({ version: 2 });
+  });
+
+  it('save merges with a concurrent change and updates FILE', async () => {
+    const file = join(dir, 'notes.md');
+    await run(['get', ID, '-o', file], [ok(doc(1, 'a\nb\nc\n'))]);
+    writeFileSync(file, 'A\nb\nc\n');
+    const result = await run(['save', ID, file], [stale(doc(2, 'a\nb\nC\n')), ok(doc(3, 'A\nb\nC\n'))]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.requests[1].init.body as string)).toEqual({ content: 'A\nb\nC\n' });
+    expect(readFileSync(file, 'utf8')).toBe('A\nb\nC\n');
+  });
+
+  it('save exits 1 with markers in FILE when a human must decide, and the next save goes over current', async () => {
+    const file = join(dir, 'notes.md');
+    await run(['get', ID, '-o', file], [ok(doc(1, 'a\nb\nc\n'))]);
+    writeFileSync(file, 'a\nmine\nc\n');
+    const result = await run(['save', ID, file], [stale(doc(2, 'a\ntheirs\nc\n'))]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('1 conflict(s) with version 2 by Bob');
+    expect(readFileSync(file, 'utf8')).toBe('a\n<<<<<<< mine\nmine\n=======\ntheirs\n>>>>>>> theirs\nc\n');
+
+    const refused = await run(['save', ID, file]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('conflict markers');
+
+    writeFileSync(file, 'a\nmine and theirs\nc\n');
+    const resolved = await run(['save', ID, file], [ok(doc(3, 'a\nmine and theirs\nc\n'))]);
+    expect(resolved.status).toBe(0);
+    expect((resolved.requests[0].init.headers as Record<string, string>)['If-Match']).toBe(doc(2, '').etag);
+  });
+
+  it('save without a base record explains how to get one', async () => {
+    const file = join(dir, 'loose.md');
+    writeFileSync(file, 'x');
+    const result = await run(['save', ID, file]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`concord get ${ID} -o`);
+    expect(existsSync(baseFileFor(file))).toBe(false);
+  });
+
+  it('save --base-version N fetches that version as the base', async () => {
+    const file = join(dir, 'loose.md');
+    writeFileSync(file, 'x2');
+    const result = await run(['save', ID, file, '--base-version', '4'], [ok(doc(4, 'x')), ok(doc(5, 'x2'))]);
+    expect(result.status).toBe(0);
+    expect(result.requests[0].url).toBe(`http://concord.test/api/documents/${ID}/versions/4`);
+  });
+
+  it('reports server errors and usage errors with exit 2', async () => {
+    const notFound = new Response(
+      JSON.stringify({
+        type: 't',
+        title: 'Not found',
+        status: 404,
+        detail: 'No such document.',
+        instance: '/x',
+        code: 'not_found',
+      }),
+      { status: 404 },
+    );
+    const missing = await run(['get', ID], [notFound]);
+    expect(missing).toMatchObject({ status: 2 });
+    expect(missing.stderr).toContain('404 not_found: No such document.');
+    expect((await run(['frobnicate'])).status).toBe(2);
+    expect((await run(['get'])).status).toBe(2);
+    expect((await run(['--help'])).status).toBe(0);
+  });
+});
