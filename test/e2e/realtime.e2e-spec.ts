@@ -410,6 +410,29 @@ describeE2E('live channel (CONTRACT §3)', () => {
       expect(await afterDisconnect).toEqual({ documentId: document.id, users: [alice.user] });
     });
 
+    it('ends with the full list everywhere when many join at once', async () => {
+      const document = await createDocument();
+      const people = [alice, bob, carol];
+      await share(document, bob, 'editor');
+      await share(document, carol, 'viewer');
+      const sockets = await Promise.all(people.map((p) => connectClient(server.url, p.token)));
+      const seen = sockets.map((s) => record(s, 'presence'));
+      const acks = await Promise.all(sockets.map((s) => send(s, 'join', { documentId: document.id })));
+      expect(acks.every((a) => a.ok)).toBe(true);
+      await waitUntil(
+        () => seen.every((events) => events.at(-1)?.users.length === 3),
+        'everyone to see all three',
+      );
+      await quietFor(200);
+      for (const events of seen)
+        expect(
+          events
+            .at(-1)
+            ?.users.map((u) => u.id)
+            .sort(),
+        ).toEqual(people.map((p) => p.user.id).sort());
+    });
+
     it('stops broadcasting to a socket that left', async () => {
       const document = await createDocument();
       const a = await joined(alice.token, document.id);

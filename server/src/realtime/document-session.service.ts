@@ -4,6 +4,12 @@ import { ProblemError } from '../common/problem.error';
 import { DocumentsService } from '../documents/documents.service';
 import { type ConcordServer, type ConcordSocket, roomFor } from './realtime.types';
 
+interface PresenceRun {
+  /** Set when membership changed while the run was fetching: fetch and broadcast once more. */
+  again: boolean;
+  done: Promise<void>;
+}
+
 export interface JoinResult {
   document: ConcordDocument;
   presence: UserSummary[];
@@ -18,6 +24,7 @@ export interface JoinResult {
 @Injectable()
 export class DocumentSessionService {
   private readonly logger = new Logger(DocumentSessionService.name);
+  private readonly presenceRuns = new Map<string, PresenceRun>();
 
   constructor(private readonly documents: DocumentsService) {}
 
@@ -37,7 +44,10 @@ export class DocumentSessionService {
         payload.sinceVersion === undefined
           ? undefined
           : await this.catchUp(user, document, payload.sinceVersion);
-      const presence = await this.broadcastPresence(server, payload.documentId);
+      const [presence] = await Promise.all([
+        this.presence(server, payload.documentId),
+        this.broadcastPresence(server, payload.documentId),
+      ]);
       return missed === undefined ? { document, presence } : { document, presence, missed };
     } catch (error) {
       if (!wasInRoom) await socket.leave(room);
@@ -95,10 +105,31 @@ export class DocumentSessionService {
     return [...users.values()].sort((a, b) => a.username.localeCompare(b.username));
   }
 
-  async broadcastPresence(server: ConcordServer, documentId: string): Promise<UserSummary[]> {
-    const users = await this.presence(server, documentId);
-    server.to(roomFor(documentId)).emit('presence', { documentId, users });
-    return users;
+  /**
+   * Tells the room who is present. Runs for one document never overlap: a change during a run
+   * triggers one more run after it, so broadcasts go out in order and the last one is computed
+   * after the last change (two overlapping fetches could otherwise land the older list last).
+   */
+  broadcastPresence(server: ConcordServer, documentId: string): Promise<void> {
+    const running = this.presenceRuns.get(documentId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const run: PresenceRun = { again: false, done: Promise.resolve() };
+    this.presenceRuns.set(documentId, run);
+    run.done = (async () => {
+      try {
+        do {
+          run.again = false;
+          const users = await this.presence(server, documentId);
+          server.to(roomFor(documentId)).emit('presence', { documentId, users });
+        } while (run.again);
+      } finally {
+        this.presenceRuns.delete(documentId);
+      }
+    })();
+    return run.done;
   }
 
   /**
