@@ -318,4 +318,42 @@ describeBrowser('two people editing one document in the browser', () => {
     expect(stored.body.content).toBe(expected);
     expect(appErrors(b)).toEqual([]);
   });
+
+  it('an edit someone makes while the merge dialog is open is merged into the saved resolution, not lost', async () => {
+    const { doc, a, b } = await pair('Agenda', 'Topic: budget.\n\nNotes follow.');
+    await a.context.setOffline(true);
+    await waitForStatus(a.page, /Offline/);
+    await editorBox(a.page).click();
+    await a.page.keyboard.press('Control+Home');
+    await a.page.keyboard.press('End');
+    await a.page.keyboard.press('Backspace');
+    await a.page.keyboard.type(' for 2027.');
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+Home');
+    await b.page.keyboard.press('End');
+    await b.page.keyboard.press('Backspace');
+    await b.page.keyboard.type(' and hiring.');
+    await waitForStatus(b.page, /Saved/);
+
+    await a.context.setOffline(false);
+    const dialog = a.page.getByRole('dialog', { name: 'Resolve conflicts' });
+    await dialog.waitFor({ timeout: 20_000 });
+
+    // Bob keeps writing elsewhere while Alice decides.
+    await b.page.keyboard.press('Control+End');
+    await b.page.keyboard.type(' Bob was here.');
+    await waitForStatus(b.page, /Saved/);
+    await dialog.getByRole('note').filter({ hasText: /Bob changed the document again/ }).waitFor();
+
+    await dialog.getByRole('button', { name: 'Keep mine' }).click();
+    await dialog.getByRole('button', { name: 'Save merged version' }).click();
+    const expected = 'Topic: budget for 2027.\n\nNotes follow. Bob was here.';
+    await waitForText(a.page, expected);
+    await waitForText(b.page, expected);
+    await waitForStatus(a.page, /Saved/);
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    expect(stored.body.content).toBe(expected);
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
 });

@@ -70,13 +70,15 @@ export function EditorPage() {
   const snapshot: SessionSnapshot | null = useSyncExternalStore(subscribe, () => session?.getSnapshot() ?? null);
 
   const conflict = snapshot?.sync.conflict ?? null;
-  // The merge UI opens by itself when a conflict appears.
+  // The merge UI opens by itself when a new conflict appears (not again for each later edit
+  // noted while it is open or deliberately closed).
+  const conflictKey = conflict ? `${conflict.baseVersion}:${conflict.theirs.version}` : null;
   useEffect(() => {
-    if (conflict) {
+    if (conflictKey) {
       setDialog('merge');
       setMergeError(null);
     }
-  }, [conflict?.theirs.version, conflict]);
+  }, [conflictKey]);
 
   // Leaving with unsaved changes: they are in localStorage too, but say so.
   useEffect(() => {
@@ -167,7 +169,7 @@ export function EditorPage() {
       <CodeEditor session={session} readOnly={!sync.server || !!conflict || !!sync.blocked || myRole === 'viewer'} />
       {dialog === 'merge' && conflict && (
         <MergeDialog
-          key={`${conflict.theirs.version}:${conflict.baseVersion}`}
+          key={conflictKey}
           conflict={conflict}
           busy={mergeBusy}
           error={mergeError}

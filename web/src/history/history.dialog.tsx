@@ -72,8 +72,8 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
   return (
     <Modal title="Version history" onClose={onClose} wide>
       <div className="history">
-        <ul className="versions" aria-label="Versions">
-          {versions === null && !error && <li className="hint">Loading…</li>}
+        {versions === null && !error && <p className="hint">Loading versions…</p>}
+        <ul className="versions" aria-label="Versions" hidden={versions === null}>
           {versions?.map((item) => (
             <li key={item.version} aria-current={selected?.version === item.version ? 'true' : undefined}>
               <button type="button" className="version-button" onClick={() => void select(item.version)}>
