@@ -10,6 +10,7 @@ import type { Env } from './config/env';
 import { type DatabaseConnection, DatabaseModule } from './database/database.module';
 import { DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
+import { safeErrorSerializer } from './observability/log-redaction';
 import { ObservabilityModule } from './observability/observability.module';
 import { RealtimeModule } from './realtime/realtime.module';
 
@@ -48,6 +49,8 @@ export class AppModule {
                   path: pathOf(request.url),
                 }),
                 res: (response: ServerResponse) => ({ statusCode: response.statusCode }),
+                // A failed query's error carries its parameters (bodies, hashes): never print them.
+                err: safeErrorSerializer,
               },
               redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'], remove: true },
               customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
