@@ -64,7 +64,12 @@ function runMerge() {
   const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
   process.stdout.write(result.stdout ?? '');
   process.stderr.write(result.stderr ?? '');
-  return { name: 'merge', quick, ok: result.status === 0, output: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  // Its full run also exits 1 when a ratio target is missed; that is a result to report, not a
+  // broken harness. Only correctness failures (wrong merge, blocked loop, crash) fail the run.
+  const failed = output.split('\n').filter((line) => line.startsWith('- '));
+  const targetsOnly = result.status !== 0 && failed.length > 0 && failed.every((line) => /x git merge-file \(target/.test(line));
+  return { name: 'merge', quick, ok: result.status === 0 || targetsOnly, targetsMet: result.status === 0, missed: targetsOnly ? failed : [], output };
 }
 
 /** The realtime engineer's propagation benchmark: run({quick}) once per run, medians per (target, scenario). */
@@ -144,10 +149,11 @@ async function main() {
   const seconds = Math.round((performance.now() - started) / 1000);
   const jsonOut = argv.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
   if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ meta: { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds }, results }, null, 2)}\n`);
-  if (!quick && failures.length === 0 && only === undefined) {
+  // A full run rewrites the docs even when something failed: the failures are part of the result.
+  if (!quick && only === undefined) {
     const outDir = join(ROOT, 'docs/bench');
     mkdirSync(outDir, { recursive: true });
-    const meta = { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds };
+    const meta = { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds, failures, skipped };
     writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ meta, results }, null, 2)}\n`);
     const docsPath = join(ROOT, 'docs/benchmarks.md');
     const existing = existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : '';

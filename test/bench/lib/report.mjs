@@ -54,6 +54,14 @@ function propagationTable(propagation) {
   ].join('\n');
 }
 
+/** The merge benchmark's own Markdown table, as its script printed it in this run. */
+function mergeTable(merge) {
+  if (!merge) return '';
+  const table = merge.output.split('\n').filter((line) => line.startsWith('|'));
+  const notes = merge.output.split('\n').filter((line) => /^(median of|quick)/.test(line));
+  return ['### Merge engine: this run (test/bench/merge)', '', ...table, '', ...notes].join('\n');
+}
+
 function summaryBlock({ meta, results }) {
   const rows = [];
   for (const r of results.save?.results.filter((x) => x.connections === 100) ?? []) {
@@ -83,7 +91,11 @@ function summaryBlock({ meta, results }) {
       rows.push([`Propagation: ${r.scenario}`, `p99 ${fmt(r.p99Ms)} ms`, `Hocuspocus p99 ${fmt(hocuspocus.p99Ms)} ms`, fmtRatio(vs), 'ahead (< 1×)', met(vs, 1, false)]);
     }
   }
-  if (results.merge) rows.push(['Merge engine (see its section)', results.merge.ok ? 'all checks passed' : '**checks failed**', 'git merge-file, node-diff3', 'see below', '≤ 1.5× git', results.merge.ok ? 'met' : '**not met**']);
+  if (results.merge) {
+    const merge = results.merge;
+    const verdict = !merge.ok ? '**correctness checks failed**' : merge.targetsMet === false ? `correct; ${merge.missed.length} case(s) over 1.5× git` : 'all checks passed';
+    rows.push(['Merge engine (table in its section)', verdict, 'git merge-file, node-diff3', 'per case', '≤ 1.5× git', merge.ok && merge.targetsMet !== false ? 'met' : '**not met**']);
+  }
   for (const r of results['two-instances']?.results.filter((x) => x.key === 'split-cross') ?? []) {
     rows.push(['Two instances: cross-instance p99', `${fmt(r.p99Ms)} ms`, `single instance ${fmt(r.baseline.p99Ms)} ms`, fmtRatio(r.ratioP99), 'diagnostic', '']);
   }
@@ -106,6 +118,9 @@ function summaryBlock({ meta, results }) {
     markdownTable(['benchmark', 'Concord', 'baseline', 'ratio', 'target', ''], rows),
     '',
     `Correctness in the same run: ${loss.join('; ')}.`,
+    ...(meta.failures?.length ? ['', `**Failures in this run:** ${meta.failures.map((f) => f.split('\n')[0]).join('; ')}`] : []),
+    ...(meta.skipped?.length ? ['', `**Skipped:** ${meta.skipped.join('; ')}`] : []),
+    ...(results.merge?.missed?.length ? ['', `Merge cases over the 1.5× target: ${results.merge.missed.map((m) => m.slice(2)).join('; ')}.`] : []),
     '',
     '![Save: p50/p99 against client count, Concord beside pgbench](bench/save-latency.svg)',
     '',
@@ -114,6 +129,8 @@ function summaryBlock({ meta, results }) {
     '![Edit propagation: p50/p99 against client count, Concord beside Hocuspocus and the bare socket.io floor](bench/propagation-latency.svg)',
     '',
     propagationTable(results.propagation),
+    '',
+    mergeTable(results.merge),
   ].join('\n');
 }
 
