@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../server/src/database/embedded-postgres';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { runMigrationsExclusively } from '../../server/src/database/run-migrations';
 // Only the database helpers: this suite needs no app, so it keeps running while a feature module is broken.
 import { createTestDatabase, describeE2E, type TestDatabase, testDatabaseKind } from '../support/test-database';
 
@@ -67,3 +69,24 @@ describeE2E(`migrations on ${testDatabaseKind() === 'postgres' ? 'PostgreSQL 15'
     expect(await userTables(dataSource)).toEqual(upSchema);
   });
 });
+
+if (testDatabaseKind() === 'postgres') {
+  describeE2E('migrations: several instances booting at once on one PostgreSQL', () => {
+    it('apply each migration exactly once (an advisory lock serialises them), and none fails', async () => {
+      const database = await createTestDatabase('postgres');
+      const instances = Array.from(
+        { length: 3 },
+        () => new DataSource({ type: 'postgres', url: database.databaseUrl!, migrations, extra: { max: 2 } }),
+      );
+      try {
+        await Promise.all(instances.map((instance) => instance.initialize()));
+        await Promise.all(instances.map((instance) => runMigrationsExclusively(instance, false)));
+        const rows = await instances[0].query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id');
+        expect(rows.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
+      } finally {
+        await Promise.all(instances.filter((instance) => instance.isInitialized).map((instance) => instance.destroy()));
+        await database.drop();
+      }
+    });
+  });
+}

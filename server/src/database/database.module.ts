@@ -1,8 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 // migrations/ is not an Nx project but is compiled with the server (tsconfig.app.json), so a relative import is how it is reached.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { migrations } from '../../../migrations';
+import { runMigrationsExclusively } from './run-migrations';
 
 export interface DatabaseConnection {
   /** The PostgreSQL the app talks to: DATABASE_URL, or the embedded server's 127.0.0.1 URL. */
@@ -19,7 +21,8 @@ export function typeOrmOptionsFor(connection: DatabaseConnection): TypeOrmModule
     autoLoadEntities: true,
     synchronize: false,
     migrations,
-    migrationsRun: true,
+    // Run by dataSourceFactory below, under a lock, rather than by TypeORM's unlocked migrationsRun.
+    migrationsRun: false,
     migrationsTransactionMode: 'each',
     // gen_random_uuid() is built into PostgreSQL 13+; never try to CREATE EXTENSION (PGlite has no uuid-ossp).
     uuidExtension: 'pgcrypto',
@@ -44,7 +47,22 @@ export class DatabaseModule {
   static forRoot(connection: DatabaseConnection): DynamicModule {
     return {
       module: DatabaseModule,
-      imports: [TypeOrmModule.forRoot(typeOrmOptionsFor(connection))],
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => typeOrmOptionsFor(connection),
+          dataSourceFactory: async (options) => {
+            if (options === undefined) throw new Error('TypeORM options missing');
+            const dataSource = await new DataSource(options).initialize();
+            try {
+              await runMigrationsExclusively(dataSource, connection.embedded);
+            } catch (error) {
+              await dataSource.destroy();
+              throw error;
+            }
+            return dataSource;
+          },
+        }),
+      ],
     };
   }
 }
