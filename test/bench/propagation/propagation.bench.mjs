@@ -8,10 +8,8 @@
 //   npm run build && node test/bench/propagation/propagation.bench.mjs [--quick]
 //
 // Exported for test/bench/run.mjs: `run({ quick }) → { name, ok, quick, method, scenarios }`.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import DiffMatchPatch from 'diff-match-patch';
 import pg from 'pg';
 import { io } from 'socket.io-client';
+import { cpuSecondsOf, freePort, pinLoadGenerator, spawnNode } from '../lib/concord-server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -90,43 +89,6 @@ const WARMUP_MS = 1000;
 const DEBUG = process.env.BENCH_DEBUG === '1';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-function startProcess(args, env, label) {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((r) => child.once('exit', r));
-  return {
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-    label,
-  };
-}
-
 async function waitFor(check, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -181,22 +143,18 @@ export async function startConcord() {
   if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run \`npm run build\` first`);
   const database = await benchDatabase();
   const port = await freePort();
-  const server = startProcess(
-    [serverMain],
-    {
-      ...database.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      JWT_SECRET: randomUUID() + randomUUID(),
-      REDIS_URL: '',
-      // The harness's typists are the load; the per-socket limit is tested elsewhere.
-      REALTIME_EDIT_RATE: '10000',
-      REALTIME_EDIT_BURST: '10000',
-    },
-    'concord',
-  );
+  const server = spawnNode([serverMain], {
+    ...database.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JWT_SECRET: randomUUID() + randomUUID(),
+    REDIS_URL: '',
+    // The harness's typists are the load; the per-socket limit is tested elsewhere.
+    REALTIME_EDIT_RATE: '10000',
+    REALTIME_EDIT_BURST: '10000',
+  });
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(async () => (await fetch(`${url}/api/health`)).ok, 90_000, `Concord at ${url}`);
@@ -221,6 +179,7 @@ export async function startConcord() {
   return {
     kind: 'concord',
     label: `Concord (${database.kind})`,
+    pid: server.pid,
     url,
     token,
     tracksText: true,
@@ -243,11 +202,12 @@ export async function startConcord() {
 
 async function startBare() {
   const port = await freePort();
-  const server = startProcess([join(here, 'bare-server.mjs')], { PORT: String(port) }, 'bare');
+  const server = spawnNode([join(here, 'bare-server.mjs')], { PORT: String(port) });
   await waitFor(() => server.output().includes('listening'), 10_000, 'the bare socket.io server');
   return {
     kind: 'bare',
     label: 'bare socket.io re-broadcast (floor)',
+    pid: server.pid,
     url: `http://127.0.0.1:${port}`,
     token: 'none',
     tracksText: false,
@@ -364,15 +324,13 @@ class Typist {
     this.stats.sent += 1;
     client.sentAt.set(clientEditId, performance.now());
     try {
-      const ack = await client.socket
-        .timeout(30_000)
-        .emitWithAck('edit', {
-          documentId: client.documentId,
-          baseVersion: Math.max(1, client.version),
-          patch,
-          clientEditId,
-          merge: true,
-        });
+      const ack = await client.socket.timeout(30_000).emitWithAck('edit', {
+        documentId: client.documentId,
+        baseVersion: Math.max(1, client.version),
+        patch,
+        clientEditId,
+        merge: true,
+      });
       if (ack.ok) {
         this.stats.acked += 1;
         this.ownVersions.add(ack.version);
@@ -447,6 +405,7 @@ export async function runScenario(target, scenario) {
   const interval = 1000 / scenario.editsPerSecond;
   const timers = [];
   const started = performance.now();
+  const cpuAtStart = cpuSecondsOf(target.pid);
   latencies.measureFrom = started + WARMUP_MS;
   for (const typist of typists) {
     timers.push(
@@ -460,6 +419,7 @@ export async function runScenario(target, scenario) {
   for (const timer of timers) clearInterval(timer);
   for (const typist of typists) typist.stopped = true;
   const elapsed = (performance.now() - started) / 1000;
+  const serverCpuPercent = Math.round((100 * (cpuSecondsOf(target.pid) - cpuAtStart)) / elapsed);
 
   // Let in-flight acks and broadcasts land, then check every receiver.
   await waitFor(() => typists.every((t) => !t.client.busy), 30_000, 'the last acks').catch(() => undefined);
@@ -500,6 +460,7 @@ export async function runScenario(target, scenario) {
     editsSent: stats.sent,
     editsAcked: stats.acked,
     editsPerSecond: Math.round(stats.acked / elapsed),
+    serverCpuPercent,
     merged: stats.merged,
     conflicts: stats.conflicts,
     errors: stats.errors.length,
@@ -524,6 +485,7 @@ export const METHOD =
 
 export async function run({ quick = false } = {}) {
   const scenarios = quick ? SCENARIOS.quick : SCENARIOS.full;
+  pinLoadGenerator();
   const results = [];
   const loadAverageAtStart = loadavg().map((n) => Math.round(n * 10) / 10);
   for (const start of [startBare, startConcord]) {
@@ -557,6 +519,7 @@ function printTable(summary) {
       target: r.target.startsWith('Concord') ? 'concord' : 'floor',
       clients: r.clients,
       'edits/s': r.editsPerSecond,
+      'server CPU %': r.serverCpuPercent,
       deliveries: r.deliveries,
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
