@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { UserSummarySchema, type AuthResponse, type UserSummary } from '@concord/shared';
-import { ApiClient } from '../api/api.client';
+import { UserSummarySchema, type AuthResponse, type ConcordClient, type UserSummary } from '@concord/shared';
+import { createApiClient } from '../api/api.client';
 
 const STORAGE_KEY = 'concord:session';
 
@@ -26,7 +26,7 @@ function readSession(): StoredSession | null {
 export interface AuthContextValue {
   user: UserSummary | null;
   token: string | null;
-  api: ApiClient;
+  api: ConcordClient;
   signIn: (response: AuthResponse) => void;
   signOut: () => void;
 }
@@ -47,8 +47,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSession(next);
   }, []);
 
-  // The client reads the token at call time so a sign-out takes effect on the next request.
-  const api = useMemo(() => new ApiClient(() => readSession()?.token ?? null, '', signOut), [signOut]);
+  const token = session?.token ?? null;
+  const api = useMemo(() => createApiClient(token, signOut), [token, signOut]);
 
   const value = useMemo<AuthContextValue>(
     () => ({ user: session?.user ?? null, token: session?.token ?? null, api, signIn, signOut }),

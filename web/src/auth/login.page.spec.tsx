@@ -15,6 +15,7 @@ function jsonResponse(status: number, body: unknown): Response {
     status,
     headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null },
     json: () => Promise.resolve(body),
+    text: () => Promise.resolve(JSON.stringify(body)),
   } as unknown as Response;
 }
 

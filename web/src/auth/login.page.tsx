@@ -24,7 +24,9 @@ export function LoginPage() {
     setError(null);
     try {
       const response =
-        mode === 'sign-in' ? await api.login(username, password) : await api.register(username, password, displayName.trim() || undefined);
+        mode === 'sign-in'
+          ? await api.login({ username, password })
+          : await api.register(displayName.trim() ? { username, password, displayName: displayName.trim() } : { username, password });
       signIn(response);
       await navigate(from, { replace: true });
     } catch (caught) {

@@ -44,7 +44,8 @@ export function DocumentListPage() {
 
   async function toggleArchived(item: DocumentListItem) {
     try {
-      await api.setArchived(item.id, item.state === 'active', item.etag);
+      if (item.state === 'active') await api.archiveDocument(item.id, { ifMatch: item.etag });
+      else await api.restoreDocument(item.id, { ifMatch: item.etag });
       await load();
     } catch (caught) {
       setError(describeError(caught));

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { describeError } from '../api/api.client';
+import { describeError, randomId } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
 import { Modal } from '../ui/modal.component';
 
@@ -23,7 +23,8 @@ export function NewDocumentDialog({ onClose, onCreated }: NewDocumentDialogProps
     setBusy(true);
     setError(null);
     try {
-      const created = await api.createDocument(title.trim());
+      // The idempotency key makes a double submit (or a retried request) create one document.
+      const created = await api.createDocument({ title: title.trim() }, { idempotencyKey: randomId() });
       onCreated(created.id);
     } catch (caught) {
       setError(describeError(caught));

@@ -110,7 +110,7 @@ export function EditorPage() {
     setMergeBusy(true);
     setMergeError(null);
     try {
-      const written = await api.putDocument(id, conflict.mine, '*');
+      const written = await api.putDocument(id, { content: conflict.mine }, { ifMatch: '*' });
       session.dispatch({ type: 'overwritten', document: written });
       setDialog(null);
     } catch (caught) {

@@ -1,4 +1,5 @@
 import { applyPatchStrict, makePatch, threeWayMerge } from '@concord/shared';
+import { randomId } from '../api/api.client';
 import type { SyncDeps } from './sync.machine';
 
 /** The shared library's patch and merge functions, as the save state machine uses them. */
@@ -10,5 +11,5 @@ export const sharedSyncDeps: SyncDeps = {
   },
   makePatch,
   merge: threeWayMerge,
-  newId: () => crypto.randomUUID(),
+  newId: randomId,
 };

@@ -58,7 +58,7 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
     setError(null);
     try {
       // A restore is a new version with the old text, written against the current ETag.
-      const restored = await api.putDocument(documentId, selected.after.content, currentEtag());
+      const restored = await api.putDocument(documentId, { content: selected.after.content }, { ifMatch: currentEtag() });
       onRestored(restored);
     } catch (caught) {
       setError(describeError(caught));

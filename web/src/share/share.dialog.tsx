@@ -28,7 +28,7 @@ export function ShareDialog({ documentId, members, isOwner, onChanged, onClose }
     setMessage(null);
     const name = username.trim();
     try {
-      await api.addMember(documentId, name, role);
+      await api.addMember(documentId, { username: name, role });
       setMessage({ ok: true, text: `${name} can now ${role === 'editor' ? 'edit' : 'read'} this document.` });
       setUsername('');
       onChanged();
