@@ -1,3 +1,4 @@
+import { Logger } from 'nestjs-pino';
 import { createApp, type ConcordApp } from './app.factory';
 import { ConfigError } from './config/env';
 import { DataDirLockedError } from './database/data-dir-lock';
@@ -15,20 +16,17 @@ async function main(): Promise<void> {
   }
   const url = await concord.listen();
   const { database, app } = concord.config;
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      time: Date.now(),
-      msg: `Concord listening on ${url} (${database.embedded ? `embedded PostgreSQL in ${database.dataDir}` : 'PostgreSQL from DATABASE_URL'})`,
-      url,
-    }),
+  const logger = concord.app.get(Logger);
+  logger.log(
+    `Concord listening on ${url} (${database.embedded ? `embedded PostgreSQL in ${database.dataDir}` : 'PostgreSQL from DATABASE_URL'})`,
+    'Main',
   );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: 'info', time: Date.now(), msg: `${signal}: draining and shutting down` }));
+    logger.log(`${signal}: draining in-flight requests (at most ${app.shutdownTimeoutMs} ms), then shutting down`, 'Main');
     // A last resort if closing itself hangs (a stuck driver): never outlive the bound by much.
     setTimeout(() => {
       console.error('concord: shutdown took too long; exiting');
