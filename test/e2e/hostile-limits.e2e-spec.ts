@@ -115,6 +115,11 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
     good.close();
   });
 
+  it('issues tokens that expire (JWT_TTL, 12 h by default)', () => {
+    const claims = JSON.parse(Buffer.from(carolToken.split('.')[1], 'base64url').toString('utf8')) as { iat: number; exp: number };
+    expect(claims.exp - claims.iat).toBe(12 * 3600);
+  });
+
   it('never runs on a built-in JWT secret: production without JWT_SECRET fails at boot; embedded secrets are generated per DATA_DIR', async () => {
     if (testDatabaseKind() === 'postgres') {
       expect(() => loadAuthConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' })).toThrow(/JWT_SECRET/);
