@@ -166,7 +166,15 @@ export function EditorPage() {
           </button>
         </p>
       )}
-      <CodeEditor session={session} readOnly={!sync.server || !!conflict || !!sync.blocked || myRole === 'viewer'} />
+      {sync.server ? (
+        <CodeEditor session={session} readOnly={!!conflict || !!sync.blocked || myRole === 'viewer'} />
+      ) : (
+        // The editor appears only once the document is loaded, so nothing typed into it is lost
+        // to a text box that is not ready yet.
+        <div className="editor-host editor-loading" aria-busy="true">
+          {snapshot.fatal ?? 'Opening the document…'}
+        </div>
+      )}
       {dialog === 'merge' && conflict && (
         <MergeDialog
           key={conflictKey}
