@@ -23,7 +23,12 @@ export interface Run {
  * same answer on every machine; when the budget runs out we return `null` and the caller
  * falls back to a coarser but still exact answer (one replace run).
  */
-export function myersRuns(n: number, m: number, equal: (x: number, y: number) => boolean, budget: Budget): Run[] | null {
+export function myersRuns(
+  n: number,
+  m: number,
+  equal: (x: number, y: number) => boolean,
+  budget: Budget,
+): Run[] | null {
   if (n === 0) return m === 0 ? [] : [{ op: 1, from: 0, to: m }];
   if (m === 0) return [{ op: -1, from: 0, to: n }];
   const max = n + m;
@@ -47,7 +52,8 @@ export function myersRuns(n: number, m: number, equal: (x: number, y: number) =>
       v[offset + k] = x;
       if (x >= n && y >= m) return backtrack(trace, n, m);
     }
-    budget.remaining -= d;
+    // The trace copy of this step costs 2d units too.
+    budget.remaining -= 2 * d;
     if (budget.remaining < 0) return null;
   }
   return null;

@@ -321,3 +321,30 @@ describe('threeWayMerge on hand-made documents', () => {
     );
   });
 });
+
+describe('threeWayMerge past the diff budget', () => {
+  // Two unrelated random texts: Myers needs far more steps than the budget allows, so each
+  // diff falls back to one replace run. The merge must stay exact, and say "conflict".
+  const random = (seed: number, n: number): string => {
+    let s = seed;
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      s = (s * 16807) % 2147483647;
+      out += 'ab'[s % 2];
+    }
+    return out;
+  };
+  const base = random(1, 90_000);
+  const mine = random(2, 90_000);
+  const theirs = random(3, 90_000);
+
+  it('a one-sided change still merges to exactly that side', () => {
+    expect(mergeByHunks(base, mine, base)).toEqual({ clean: true, text: mine, conflicts: [] });
+  });
+
+  it('changes on both sides become one conflict holding both texts whole', () => {
+    const result = mergeByHunks(base, mine, theirs);
+    expect(result.conflicts).toEqual([{ base, mine, theirs, start: 0, end: result.text.length }]);
+    expect(result.text).toBe(`<<<<<<< mine\n${mine}\n=======\n${theirs}\n>>>>>>> theirs\n`);
+  });
+});

@@ -57,8 +57,8 @@ export function threeWayMerge(base: string, mine: string, theirs: string): Merge
 /** The merge proper, without the equal-input shortcuts (exported for the property tests). */
 export function mergeByHunks(base: string, mine: string, theirs: string): MergeResult {
   // One budget per side: two bounded diffs bound the whole merge.
-  const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET / 2 });
-  const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET / 2 });
+  const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET });
+  const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET });
   const clusters = clusterHunks(base, mineHunks, theirHunks);
   const regions = widenConflicts(base, clusters);
   return render(base, regions);
@@ -121,23 +121,27 @@ function isPairAt(text: string, index: number): boolean {
 
 /** Grow conflicts to whole lines and fold in whatever they then touch; regions stay sorted and disjoint. */
 function widenConflicts(base: string, regions: Region[]): Region[] {
-  const newlines = newlineIndex(base);
   const stack: Region[] = [];
   for (const region of regions) {
     let current = region;
-    if (current.conflict) widenToLines(base, newlines, current);
+    let widened = false;
     for (;;) {
       const top = stack[stack.length - 1];
-      if (top === undefined || !(top.conflict || current.conflict) || !intersects(top, current)) break;
-      stack.pop();
-      current = {
-        start: Math.min(top.start, current.start),
-        end: Math.max(top.end, current.end),
-        mine: [...top.mine, ...current.mine],
-        theirs: [...top.theirs, ...current.theirs],
-        conflict: true,
-      };
-      widenToLines(base, newlines, current);
+      if (top !== undefined && (top.conflict || current.conflict) && intersects(top, current)) {
+        stack.pop();
+        current = {
+          start: Math.min(top.start, current.start),
+          end: Math.max(top.end, current.end),
+          mine: [...top.mine, ...current.mine],
+          theirs: [...top.theirs, ...current.theirs],
+          conflict: true,
+        };
+        widened = false;
+        continue;
+      }
+      if (!current.conflict || widened) break;
+      widenToLines(base, current);
+      widened = true;
     }
     stack.push(current);
   }
@@ -153,34 +157,20 @@ function intersects(a: Region, b: Region): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-function newlineIndex(text: string): number[] {
-  const out: number[] = [];
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i);
-  return out;
-}
-
-/** Index in `newlines` of the first newline at or after `pos`. */
-function firstNewlineFrom(newlines: number[], pos: number): number {
-  let lo = 0;
-  let hi = newlines.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (newlines[mid] < pos) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function widenToLines(base: string, newlines: number[], region: Region): void {
-  const before = firstNewlineFrom(newlines, region.start) - 1;
-  const lineStart = before >= 0 ? newlines[before] + 1 : 0;
+/**
+ * Grow a region to whole lines of the base. Scans with the native indexOf / lastIndexOf: a
+ * conflict that meets an already widened one is merged into it before widening (see
+ * widenConflicts), so one long line is scanned about once, not once per edit in it.
+ */
+function widenToLines(base: string, region: Region): void {
+  const lineStart = region.start > 0 ? base.lastIndexOf('\n', region.start - 1) + 1 : 0;
   // Insertions at the very start of a line (both sides adding lines in one place) need no
   // base line around them: git shows just the two insertions, and so do we.
   if (region.start === region.end && region.start === lineStart) return;
   region.start = lineStart;
   if (region.end > region.start && base.charCodeAt(region.end - 1) === 0x0a) return;
-  const after = firstNewlineFrom(newlines, region.end);
-  region.end = after < newlines.length ? newlines[after] + 1 : base.length;
+  const after = base.indexOf('\n', region.end);
+  region.end = after === -1 ? base.length : after + 1;
 }
 
 /** `base.slice(start, end)` with `hunks` (sorted, disjoint, inside the range) applied. */

@@ -154,6 +154,13 @@ function cases() {
     mine: `${'\n'.repeat(5000)}mine\n${'\n'.repeat(15000)}`,
     theirs: `${'\n'.repeat(15000)}theirs\n${'\n'.repeat(5000)}`,
   });
+  // Myers' worst case: unrelated texts over a two-letter alphabet exhaust the diff budget.
+  list.push({
+    name: 'adversarial: unrelated random a/b texts, 90 KB each (diff budget exhausted)',
+    base: randomText(90 * 1024, 'ab', 12),
+    mine: randomText(90 * 1024, 'ab', 13),
+    theirs: randomText(90 * 1024, 'ab', 14),
+  });
   const oneLine = randomText(1024 * 1024, AZ, 9);
   list.push({
     name: 'adversarial: 1 MB single line of a–z, 20 edits/side',
