@@ -98,7 +98,9 @@ export class LiveSession {
       this.dispatch({ type: 'disconnected' });
     });
     socket.on('edit', (edit) => {
-      if (edit.documentId === this.documentId) this.dispatch({ type: 'remoteEdit', edit });
+      if (edit.documentId !== this.documentId) return;
+      if (edit.title !== undefined) this.title = edit.title;
+      this.dispatch({ type: 'remoteEdit', edit });
     });
     socket.on('presence', (payload) => {
       if (payload.documentId !== this.documentId) return;

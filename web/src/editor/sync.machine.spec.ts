@@ -189,6 +189,12 @@ describe('save state machine', () => {
     const effects = h.do({ type: 'remoteEdit', edit: broadcast(6, 7, 'text!', 'text!!') });
     expect(effects).toEqual([{ type: 'resync' }]);
     expect(h.editor).toBe('text');
+    // Typing while the re-join is under way waits for it, then goes out on the new base.
+    h.type('text', 'text?');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(0);
+    h.do({ type: 'joined', document: serverDoc(7, 'text!!') });
+    expect(h.lastSend()).toMatchObject({ baseVersion: 5 });
   });
 
   it('on a stale 409 whose three-way merge is clean, merges silently and sends again against the current version', () => {

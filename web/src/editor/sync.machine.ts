@@ -243,8 +243,9 @@ function reduce(state: SyncState, action: SyncAction, deps: SyncDeps, effects: S
       if (!state.conflict) return state;
       const theirs = state.conflict.theirs;
       const doc = replaceDoc(state, theirs.content, effects);
-      if (state.conflict.newerEdits.length > 0 && state.connection === 'online') effects.push({ type: 'resync' });
-      return { ...state, conflict: null, server: snapshotOf(theirs), doc, inflight: null, pending: ChangeSet.empty(doc.length), buffered: [], error: null };
+      const resync = state.conflict.newerEdits.length > 0 && state.connection === 'online';
+      if (resync) effects.push({ type: 'resync' });
+      return { ...state, joined: state.joined && !resync, conflict: null, server: snapshotOf(theirs), doc, inflight: null, pending: ChangeSet.empty(doc.length), buffered: [], error: null };
     }
 
     case 'overwritten': {
@@ -322,8 +323,9 @@ function remoteEdit(state: SyncState, edit: EditBroadcast, deps: SyncDeps, effec
     // An edit we cannot place yet: it follows a version our pending ack will bring, or we
     // missed one. Wait for the ack; with nothing in flight, catch up by re-joining.
     if (state.inflight) return { ...state, buffered: [...state.buffered, edit] };
+    // Nothing is sent until the re-join answers, so no edit goes out on a base being replaced.
     effects.push({ type: 'resync' });
-    return state;
+    return { ...state, joined: false };
   }
   let remoteText: string;
   try {
