@@ -180,6 +180,7 @@ export async function startConcord() {
     kind: 'concord',
     label: `Concord (${database.kind})`,
     pid: server.pid,
+    output: server.output,
     url,
     token,
     tracksText: true,
