@@ -1,19 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeWithGit, gitMergeFile, writeTriple } from './git-merge-file.helpers';
 
 // `npx concord merge` (the built bin) against `git merge-file -p` on a few files.
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'shared', 'bin', 'concord.js');
-const hasGit = spawnSync('git', ['--version']).status === 0;
-if (!hasGit) {
-  if (process.env.CI === 'true') throw new Error('git is required for the concord CLI comparison under CI');
-  console.warn('WARNING: git not found; the concord CLI vs git merge-file suite is SKIPPED');
-}
-const describeGit = hasGit ? describe : describe.skip;
-
 let dir = '';
 beforeAll(() => {
   // The bin runs the library's build output; build it when this run has not.
@@ -30,29 +24,13 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function write(name: string, content: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
-
 function both(base: string, mine: string, theirs: string) {
-  const files = [write('base.md', base), write('mine.md', mine), write('theirs.md', theirs)];
+  const files = writeTriple(dir, base, mine, theirs);
   const concord = spawnSync(process.execPath, [BIN, 'merge', ...files], { encoding: 'utf8' });
-  const git = spawnSync(
-    'git',
-    ['merge-file', '-p', '-L', 'mine', '-L', 'base', '-L', 'theirs', files[1], files[0], files[2]],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return {
-    concord: { status: concord.status, text: concord.stdout },
-    git: { status: git.status, text: git.stdout },
-  };
+  return { concord: { status: concord.status, text: concord.stdout }, git: gitMergeFile(files) };
 }
 
-describeGit('concord merge (built CLI) vs git merge-file -p', () => {
+describeWithGit('concord merge (built CLI) vs git merge-file -p', () => {
   const doc = '# Plan\n\n- design\n- build\n- test\n\nShip it on Friday.\n';
 
   it.each([

@@ -1,21 +1,13 @@
 import { threeWayMerge } from '@concord/shared';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { describeWithGit, gitMergeFile, writeTriple } from './git-merge-file.helpers';
 
 // Concord against `git merge-file -p` on generated triples: wherever git merges cleanly,
 // Concord must merge cleanly to the same text. Concord may be clean where git conflicts
 // (it merges by character, git by line); that direction is counted, not asserted.
-
-const gitVersion = spawnSync('git', ['--version'], { encoding: 'utf8' });
-const hasGit = gitVersion.status === 0;
-if (!hasGit) {
-  if (process.env.CI === 'true') throw new Error('git is required for the merge comparison suite under CI');
-  console.warn('WARNING: git not found; the git merge-file comparison suite is SKIPPED');
-}
-const describeGit = hasGit ? describe : describe.skip;
 
 let dir = '';
 beforeAll(() => {
@@ -30,19 +22,8 @@ function gitMerge(
   mine: string,
   theirs: string,
 ): { clean: boolean; text: string; conflicts: number } {
-  const files = ['mine', 'base', 'theirs'].map((name) => join(dir, name));
-  writeFileSync(files[0], mine);
-  writeFileSync(files[1], base);
-  writeFileSync(files[2], theirs);
-  const result = spawnSync(
-    'git',
-    ['merge-file', '-p', '-L', 'mine', '-L', 'base', '-L', 'theirs', ...files],
-    {
-      encoding: 'utf8',
-    },
-  );
-  if (result.status === null || result.status < 0) throw new Error(`git merge-file failed: ${result.stderr}`);
-  return { clean: result.status === 0, text: result.stdout, conflicts: result.status };
+  const { status, text } = gitMergeFile(writeTriple(dir, base, mine, theirs));
+  return { clean: status === 0, text, conflicts: status };
 }
 
 const LINES = [
@@ -83,7 +64,7 @@ const RUNS = process.env.CI === 'true' ? 300 : 100;
 /** Make every line unique, so a line diff has exactly one best alignment. */
 const uniqueLines = (lines: string[], tag: string): string[] => lines.map((l, i) => `${l} ${tag}${i}`);
 
-describeGit('threeWayMerge vs git merge-file -p', () => {
+describeWithGit('threeWayMerge vs git merge-file -p', () => {
   it('agrees with git wherever git merges cleanly (unique lines: one best alignment)', () => {
     let gitClean = 0;
     let concordOnlyClean = 0;

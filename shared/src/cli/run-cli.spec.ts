@@ -2,41 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConcordDocument } from '../protocol';
+import { FIXTURE_ID, fixtureDocument, staleVersionBody } from '../sdk/testing/document-fixture';
 import { baseFileFor, runCli } from './run-cli';
 
-const ID = '0b9f4a52-8f43-4a43-9d4c-2a4f6f1f2b11';
-const USER = { id: '7f1b7c1e-1d3b-4e39-9c53-3a4d29a0c9a1', username: 'bob', displayName: 'Bob' };
-
-function doc(version: number, content: string): ConcordDocument {
-  return {
-    id: ID,
-    title: 'Notes',
-    slug: 'notes',
-    content,
-    version,
-    state: 'active',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:00:00.000Z',
-    updatedBy: USER,
-    etag: `"${ID}.v${version}"`,
-  };
-}
+const ID = FIXTURE_ID;
+const doc = fixtureDocument;
 
 const ok = (body: unknown): Response => new Response(JSON.stringify(body), { status: 200 });
 const stale = (current: ConcordDocument): Response =>
-  new Response(
-    JSON.stringify({
-      type: 'urn:concord:problem:stale-version',
-      title: 'Stale version',
-      status: 409,
-      detail: 'Bob changed it.',
-      instance: '/x',
-      code: 'stale_version',
-      yourVersion: 1,
-      current,
-    }),
-    { status: 409 },
-  );
+  new Response(JSON.stringify(staleVersionBody(current, 1)), { status: 409 });
 
 let dir = '';
 beforeEach(() => {

@@ -1,6 +1,6 @@
 import type { ConcordDocument } from '../protocol';
-import { problemTypeFor } from '../protocol';
 import { ConcordClient } from './concord-client';
+import { FIXTURE_ID, FIXTURE_USER, fixtureDocument, staleVersionBody } from './testing/document-fixture';
 import {
   ConcordApiError,
   ConflictError,
@@ -12,23 +12,9 @@ import {
   UnprocessableError,
 } from './concord-errors';
 
-const ID = '0b9f4a52-8f43-4a43-9d4c-2a4f6f1f2b11';
-const USER = { id: '7f1b7c1e-1d3b-4e39-9c53-3a4d29a0c9a1', username: 'alice', displayName: 'Alice' };
-
-function doc(version: number, content: string, title = 'Notes'): ConcordDocument {
-  return {
-    id: ID,
-    title,
-    slug: 'notes',
-    content,
-    version,
-    state: 'active',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:00:00.000Z',
-    updatedBy: USER,
-    etag: `"${ID}.v${version}"`,
-  };
-}
+const ID = FIXTURE_ID;
+const USER = FIXTURE_USER;
+const doc = fixtureDocument;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   const type = status >= 400 ? 'application/problem+json' : 'application/json';
@@ -36,20 +22,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 }
 
 function stale(current: ConcordDocument, yourVersion: number): Response {
-  return json(
-    409,
-    {
-      type: problemTypeFor('stale_version'),
-      title: 'Stale version',
-      status: 409,
-      detail: 'Bob changed it.',
-      instance: `/api/documents/${ID}`,
-      code: 'stale_version',
-      yourVersion,
-      current,
-    },
-    { etag: current.etag },
-  );
+  return json(409, staleVersionBody(current, yourVersion), { etag: current.etag });
 }
 
 function problem(status: number, code: string): Response {
