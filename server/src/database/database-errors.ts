@@ -3,6 +3,7 @@
  * QueryFailedError (`driverError`), so both the error and its driverError/cause are looked at.
  */
 interface ErrorLike {
+  name?: unknown;
   code?: unknown;
   constraint?: unknown;
   message?: unknown;
@@ -32,12 +33,17 @@ const CONNECTION_MESSAGES = [
   /terminating connection due to administrator command/i,
 ];
 
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 /** The database is down, restarting or unreachable: the client should retry (503), not see a 500. */
 export function isDatabaseUnavailableError(error: unknown): boolean {
   return chain(error).some((item) => {
     const code = typeof item.code === 'string' ? item.code : '';
     // SQLSTATE class 08 = connection exception; 57P01-57P03 = admin shutdown / crash / cannot connect now.
     if (CONNECTION_CODES.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code)) return true;
+    // TypeORM releases a query runner whose connection died; the transaction's next query then
+    // throws one of these. Concord never reuses a runner it released itself, so they mean "connection lost".
+    if (typeof item.name === 'string' && RELEASED_RUNNER_ERRORS.has(item.name)) return true;
     const message = typeof item.message === 'string' ? item.message : '';
     return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
   });

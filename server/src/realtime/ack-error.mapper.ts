@@ -2,6 +2,7 @@ import { type AckError, type AckFailure, DocumentSchema, ServerMergeSchema } fro
 import type { Logger } from '@nestjs/common';
 import type { ZodError } from 'zod';
 import { ProblemError } from '../common/problem.error';
+import { isDatabaseUnavailableError } from '../database/database-errors';
 
 /** Fields an ack error carries beyond status, code and detail (the protocol's optional ones). */
 type AckErrorExtras = Omit<AckError, 'status' | 'code' | 'detail'>;
@@ -39,6 +40,10 @@ export function toAckFailure(error: unknown, logger: Logger, event: string): Ack
     if (current.success) failure.error.current = current.data;
     if (merge.success) failure.error.merge = merge.data;
     return failure;
+  }
+  // The database restarting is not a bug: the client retries, as it does on HTTP's 503.
+  if (isDatabaseUnavailableError(error)) {
+    return ackFailure(503, 'service_unavailable', 'The database is unavailable; retry shortly.', { retryAfterMs: 2000 });
   }
   logger.error(
     `socket ${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,

@@ -21,6 +21,7 @@ import {
 import type { ZodType } from 'zod';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
+import { isDatabaseUnavailableError } from '../database/database-errors';
 import { DocumentsService } from '../documents/documents.service';
 import { MetricsService } from '../observability/metrics.service';
 import {
@@ -237,12 +238,14 @@ export class RealtimeGateway
       // A bad token is the client's problem; a failing database is ours and must not be
       // reported as "unauthorized" (the client would drop a perfectly good token).
       if (error instanceof ProblemError && error.status === 401) throw new Error('unauthorized');
+      // The database restarting is expected, not a bug: no stack, and the client may retry.
+      if ((error instanceof ProblemError && error.status === 503) || isDatabaseUnavailableError(error)) {
+        throw new Error('service_unavailable');
+      }
       this.logger.error(
         `socket handshake failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
-      throw new Error(
-        error instanceof ProblemError && error.status === 503 ? 'service_unavailable' : 'internal_error',
-      );
+      throw new Error('internal_error');
     }
   }
 
