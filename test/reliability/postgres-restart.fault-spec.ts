@@ -13,7 +13,7 @@ import {
   sleep,
   startPrivatePostgres,
 } from './fault-support';
-import { httpWriter, newLedger, readHistory, request, type Target } from './writers';
+import { httpWriter, newLedger, readHistory, request, socketWriter, type Target } from './writers';
 
 jest.setTimeout(120_000);
 
@@ -34,16 +34,18 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
     postgres?.destroy();
   });
 
-  it('pg_ctl restart and a stop/start mid-load: only 200/409/503+Retry-After, recovers alone, nothing acknowledged lost', async () => {
+  it('pg_ctl restart and a stop/start mid-load (HTTP and socket writers): only 200/409/503+Retry-After, recovers alone, nothing acknowledged lost', async () => {
     const target: Target = { url: server.url };
     const { document, users } = await documentWithEditors(server.url, WRITERS);
     const ledger = newLedger();
     const deadline = Date.now() + 90_000;
     let loading = true;
-    // Writers that keep going until told to stop: the load spans both outages.
+    // Writers that keep going until told to stop: the load spans both outages. Half over HTTP,
+    // half over the socket (whose 503 is an error ack, or a refused handshake while re-joining).
     const writers = users.map(async (user, index) => {
+      const writer = index % 2 === 0 ? httpWriter : socketWriter;
       for (let round = 0; loading; round += 1) {
-        await httpWriter({ target, ledger, documentId: document.id, token: user.token, name: `w${index}r${round}`, writes: 1, deadline });
+        await writer({ target, ledger, documentId: document.id, token: user.token, name: `w${index}r${round}`, writes: 1, deadline });
       }
     });
     await sleep(500);
@@ -82,6 +84,8 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
       expect(probe.ms).toBeLessThan(10_000);
     }
     expect(health.status).toBe(503);
+    // On failure, the server's own error lines say why (the test fails either way).
+    if (ledger.violations.length > 0) console.error(server.output().split('\n').filter((line) => /unhandled error|failed: /.test(line)).slice(0, 10).join('\n'));
     expect(ledger.violations).toEqual([]);
     expect([...ledger.statuses.keys()].every((status) => [200, 409, 503].includes(status))).toBe(true);
     expect(ledger.statuses.get(503) ?? 0).toBeGreaterThan(0);

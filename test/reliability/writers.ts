@@ -171,6 +171,8 @@ export async function httpWriter(options: WriterOptions): Promise<void> {
           continue;
         }
         if (written.status !== 503) ledger.violations.push(`PUT ${path}: ${written.status} ${JSON.stringify(written.body)}`);
+        // A 503 may come from a connection lost after COMMIT reached the database: in doubt too.
+        inDoubt = true;
         document = undefined;
         await backoff(written, attempt);
       } catch (error) {
@@ -316,7 +318,11 @@ export async function socketWriter(options: WriterOptions): Promise<void> {
           version = ack.error.current.version;
         } else if (ack.error.status === 429 || ack.error.status === 503) {
           await sleep(Math.min(ack.error.retryAfterMs ?? 200, 500));
-          if (ack.error.status === 503) await rejoin();
+          if (ack.error.status === 503) {
+            // As over HTTP: the edit may have been committed before the connection was lost.
+            doubted = mark;
+            await rejoin();
+          }
         } else {
           ledger.violations.push(`edit ${mark}: ${JSON.stringify(ack.error)}`);
           await rejoin();
