@@ -54,9 +54,15 @@ export function EditorPage() {
 
   useEffect(() => {
     if (!token || !user) return undefined;
-    const live = new LiveSession(id, token, user.id, sharedSyncDeps, () => {
-      signOut();
-      void navigate('/login', { state: { from: `/d/${id}` } });
+    const live = new LiveSession({
+      documentId: id,
+      token,
+      selfId: user.id,
+      deps: sharedSyncDeps,
+      onUnauthorized: () => {
+        signOut();
+        void navigate('/login', { state: { from: `/d/${id}` } });
+      },
     });
     live.start();
     setSession(live);

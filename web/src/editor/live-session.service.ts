@@ -32,7 +32,23 @@ export interface EditorBridge {
   setCursors: (cursors: RemoteCursor[]) => void;
 }
 
-type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface LiveSessionOptions {
+  documentId: string;
+  token: string;
+  /** The signed-in user: their own cursor echoes are ignored, their drafts kept apart. */
+  selfId: string;
+  deps: SyncDeps;
+  /** The socket refused the token: the app signs out. */
+  onUnauthorized: () => void;
+  /** Opens the socket; the default is the page's own origin (tests pass a fake). */
+  connect?: (token: string) => ConcordSocket;
+}
+
+function connectSameOrigin(token: string): ConcordSocket {
+  return io({ auth: { token }, path: '/socket.io', reconnectionDelayMax: 3000 });
+}
 
 /** One entry per person, however many tabs they have open. */
 function uniqueUsers(users: UserSummary[]): UserSummary[] {
@@ -63,23 +79,22 @@ export class LiveSession {
   private readonly onOnline = () => this.socket?.connect();
   private readonly onPageHide = () => this.writeDraft();
 
-  constructor(
-    private readonly documentId: string,
-    private readonly token: string,
-    private readonly selfId: string,
-    private readonly deps: SyncDeps,
-    private readonly onUnauthorized: () => void,
-    private readonly url?: string,
-  ) {
-    this.sync = initialSyncState(documentId);
+  private readonly documentId: string;
+  private readonly selfId: string;
+  private readonly deps: SyncDeps;
+
+  constructor(private readonly options: LiveSessionOptions) {
+    this.documentId = options.documentId;
+    this.selfId = options.selfId;
+    this.deps = options.deps;
+    this.sync = initialSyncState(options.documentId);
     this.snapshot = this.makeSnapshot();
   }
 
   start(): void {
     const draft = loadDraft(this.documentId, this.selfId);
     if (draft) this.dispatch({ type: 'restoreDraft', draft });
-    const options = { auth: { token: this.token }, path: '/socket.io', reconnectionDelayMax: 3000 };
-    const socket: ConcordSocket = this.url ? io(this.url, options) : io(options);
+    const socket = (this.options.connect ?? connectSameOrigin)(this.options.token);
     this.socket = socket;
     socket.on('connect', () => {
       this.dispatch({ type: 'connected' });
@@ -93,7 +108,7 @@ export class LiveSession {
     socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') {
         this.fatal = 'Your session has expired. Sign in again.';
-        this.onUnauthorized();
+        this.options.onUnauthorized();
       }
       this.dispatch({ type: 'disconnected' });
     });

@@ -1,0 +1,233 @@
+import type { ChangeSet } from '@codemirror/state';
+import { makePatch, type ConcordDocument, type UserSummary } from '@concord/shared';
+import { LiveSession, type ConcordSocket, type RemoteCursor } from './live-session.service';
+import { sharedSyncDeps } from './sync-deps';
+import { syncStatus } from './sync.machine';
+import { applyChanges, diffChanges } from './text-changes.util';
+
+const DOC_ID = '0b7c5a52-7d0e-4a8e-9d53-3f1f2b6f4a11';
+const alice: UserSummary = { id: '5d3c1c1e-1111-4a8e-9d53-3f1f2b6f4a11', username: 'alice', displayName: 'Alice' };
+const bob: UserSummary = { id: '5d3c1c1e-2222-4a8e-9d53-3f1f2b6f4a11', username: 'bob', displayName: 'Bob' };
+
+function serverDoc(version: number, content: string): ConcordDocument {
+  return {
+    id: DOC_ID,
+    title: 'Notes',
+    slug: 'notes',
+    content,
+    version,
+    state: 'active',
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:05:00.000Z',
+    updatedBy: bob,
+    etag: `"${DOC_ID}.v${version}"`,
+  };
+}
+
+type Handler = (...args: unknown[]) => void;
+
+interface Emitted {
+  event: string;
+  payload: Record<string, unknown>;
+  reply: (response: unknown) => void;
+}
+
+/** Just enough of a socket.io client socket: records what is sent, lets the test play the server. */
+class FakeSocket {
+  connected = false;
+  connects = 0;
+  disconnects = 0;
+  readonly emitted: Emitted[] = [];
+  private readonly handlers = new Map<string, Handler[]>();
+
+  on(event: string, handler: Handler): this {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+    return this;
+  }
+
+  emit(event: string, payload: Record<string, unknown>, ack: (response: unknown) => void): this {
+    this.emitted.push({ event, payload, reply: ack });
+    return this;
+  }
+
+  timeout(_ms: number) {
+    return {
+      emit: (event: string, payload: Record<string, unknown>, ack: (error: Error | null, response?: unknown) => void) => {
+        this.emitted.push({ event, payload, reply: (response) => ack(null, response) });
+      },
+    };
+  }
+
+  connect(): this {
+    this.connects += 1;
+    return this;
+  }
+
+  disconnect(): this {
+    this.disconnects += 1;
+    this.connected = false;
+    return this;
+  }
+
+  removeAllListeners(): this {
+    this.handlers.clear();
+    return this;
+  }
+
+  /** The server side: deliver an event to the client. */
+  fire(event: string, ...args: unknown[]): void {
+    for (const handler of this.handlers.get(event) ?? []) handler(...args);
+  }
+
+  sent(event: string): Emitted[] {
+    return this.emitted.filter((item) => item.event === event);
+  }
+}
+
+const open: LiveSession[] = [];
+
+function setup(initial = 'Hello') {
+  const socket = new FakeSocket();
+  const onUnauthorized = jest.fn();
+  const session = new LiveSession({
+    documentId: DOC_ID,
+    token: 'token-1',
+    selfId: alice.id,
+    deps: sharedSyncDeps,
+    onUnauthorized,
+    connect: () => socket as unknown as ConcordSocket,
+  });
+  let editor = '';
+  let cursors: RemoteCursor[] = [];
+  open.push(session);
+  session.attachEditor({
+    applyRemote: (changes: ChangeSet) => {
+      editor = applyChanges(changes, editor);
+    },
+    setCursors: (next) => {
+      cursors = next;
+    },
+  });
+  session.start();
+  socket.connected = true;
+  socket.fire('connect');
+  socket.sent('join')[0].reply({ ok: true, document: serverDoc(1, initial), presence: [alice, bob] });
+  const type = (next: string) => {
+    const changes = diffChanges(editor, next);
+    editor = next;
+    session.localChange(changes);
+  };
+  return { socket, session, onUnauthorized, type, editor: () => editor, cursors: () => cursors };
+}
+
+function draftKeys(): string[] {
+  return Object.keys(localStorage).filter((key) => key.startsWith('concord:draft:'));
+}
+
+describe('LiveSession', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    localStorage.clear();
+  });
+
+  afterEach(() => {
+    for (const session of open.splice(0)) session.stop();
+    jest.useRealTimers();
+  });
+
+  it('joins the document and shows it, with who is there', () => {
+    const { socket, session, editor } = setup('Hello');
+    expect(socket.sent('join')[0].payload).toEqual({ documentId: DOC_ID });
+    expect(editor()).toBe('Hello');
+    expect(session.getSnapshot().presence.map((user) => user.username)).toEqual(['alice', 'bob']);
+    expect(syncStatus(session.getSnapshot().sync)).toBe('saved');
+  });
+
+  it('sends a burst of typing as one edit after a short pause, and is Saved once acknowledged', () => {
+    const { socket, session, type } = setup('Hello');
+    type('Hello,');
+    jest.advanceTimersByTime(100);
+    type('Hello, wo');
+    jest.advanceTimersByTime(100);
+    type('Hello, world');
+    expect(socket.sent('edit')).toHaveLength(0);
+    expect(draftKeys()).toHaveLength(1);
+    jest.advanceTimersByTime(260);
+    const edits = socket.sent('edit');
+    expect(edits).toHaveLength(1);
+    expect(edits[0].payload).toMatchObject({ documentId: DOC_ID, baseVersion: 1, merge: true, patch: makePatch('Hello', 'Hello, world') });
+    edits[0].reply({ ok: true, version: 2, etag: '"v2"' });
+    expect(syncStatus(session.getSnapshot().sync)).toBe('saved');
+    expect(draftKeys()).toHaveLength(0);
+  });
+
+  it('keeps saving during continuous typing (at least once a second)', () => {
+    const { socket, type } = setup('');
+    let text = '';
+    for (let i = 0; i < 12; i += 1) {
+      text += 'x';
+      type(text);
+      jest.advanceTimersByTime(100);
+    }
+    expect(socket.sent('edit').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('applies a remote edit into the editor and shows the other person’s cursor (not its own)', () => {
+    const { socket, editor, cursors, session } = setup('Hello');
+    socket.fire('edit', {
+      documentId: DOC_ID,
+      baseVersion: 1,
+      version: 2,
+      etag: '"v2"',
+      patch: makePatch('Hello', 'Hello there'),
+      author: bob,
+      at: '2026-11-25T10:06:00.000Z',
+    });
+    expect(editor()).toBe('Hello there');
+    socket.fire('cursor', { documentId: DOC_ID, user: bob, anchor: 5, head: 11 });
+    socket.fire('cursor', { documentId: DOC_ID, user: alice, anchor: 0, head: 0 });
+    expect(cursors()).toEqual([{ user: bob, anchor: 5, head: 11 }]);
+    // Bob leaves: his cursor goes with him.
+    socket.fire('presence', { documentId: DOC_ID, users: [alice] });
+    expect(cursors()).toEqual([]);
+    expect(session.getSnapshot().presence).toEqual([alice]);
+  });
+
+  it('goes offline with the browser, keeps typing in localStorage, and reconnects when the network is back', () => {
+    const { socket, session, type } = setup('Hello');
+    window.dispatchEvent(new Event('offline'));
+    expect(socket.disconnects).toBe(1);
+    socket.fire('disconnect');
+    expect(syncStatus(session.getSnapshot().sync)).toBe('offline');
+    type('Hello offline');
+    jest.advanceTimersByTime(2000);
+    expect(socket.sent('edit')).toHaveLength(0);
+    const stored = JSON.parse(localStorage.getItem(draftKeys()[0]) ?? '{}') as Record<string, unknown>;
+    expect(stored).toMatchObject({ baseVersion: 1, baseText: 'Hello', text: 'Hello offline' });
+
+    window.dispatchEvent(new Event('online'));
+    expect(socket.connects).toBe(1);
+    socket.connected = true;
+    socket.fire('connect');
+    const rejoin = socket.sent('join')[1];
+    expect(rejoin.payload).toEqual({ documentId: DOC_ID, sinceVersion: 1 });
+    rejoin.reply({ ok: true, document: serverDoc(3, 'Hello!'), presence: [alice] });
+    const edit = socket.sent('edit')[0];
+    expect(edit.payload).toMatchObject({ baseVersion: 1, merge: true });
+  });
+
+  it('signs out when the socket refuses the token', () => {
+    const { socket, onUnauthorized, session } = setup();
+    socket.fire('connect_error', new Error('unauthorized'));
+    expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(session.getSnapshot().fatal).toMatch(/Sign in again/);
+  });
+
+  it('picks up a draft left by an earlier visit', () => {
+    localStorage.setItem(`concord:draft:${alice.id}:${DOC_ID}`, JSON.stringify({ baseVersion: 1, baseText: 'Hello', text: 'Hello again' }));
+    const { socket, editor } = setup('Hello');
+    expect(editor()).toBe('Hello again');
+    expect(socket.sent('join')[0].payload).toEqual({ documentId: DOC_ID, sinceVersion: 1 });
+    expect(socket.sent('edit')[0].payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello again') });
+  });
+});
