@@ -356,4 +356,25 @@ describeBrowser('two people editing one document in the browser', () => {
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
   });
+
+  it('Overwrite with mine replaces the document with the offline text (If-Match: *), for both people', async () => {
+    const { doc, a, b } = await pair('Overwrite', 'Status: draft.');
+    await a.context.setOffline(true);
+    await waitForStatus(a.page, /Offline/);
+    await editorBox(a.page).fill('Status: final, approved by Alice.');
+    await editorBox(b.page).fill('Status: on hold.');
+    await waitForStatus(b.page, /Saved/);
+    await a.context.setOffline(false);
+    const dialog = a.page.getByRole('dialog', { name: 'Resolve conflicts' });
+    await dialog.waitFor({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Overwrite with mine' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await waitForText(a.page, 'Status: final, approved by Alice.');
+    await waitForText(b.page, 'Status: final, approved by Alice.');
+    await waitForStatus(a.page, /Saved · version 3/);
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: bob.token });
+    expect(stored.body.content).toBe('Status: final, approved by Alice.');
+    expect(appErrors(a)).toEqual([]);
+    expect(appErrors(b)).toEqual([]);
+  });
 });
