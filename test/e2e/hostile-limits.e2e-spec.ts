@@ -59,32 +59,67 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
     const bob = await registerUser(server.url);
     const created: ConcordDocument[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const response = await api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, body: { title: `a${i}` } });
+      const response = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        body: { title: `a${i}` },
+      });
       expect(response.status).toBe(201);
       created.push(response.body);
     }
     // Alice's fourth write: her own limit (3).
-    expectRateLimited(await api('/api/documents', { method: 'POST', token: alice.token, body: { title: 'a3' } }));
     expectRateLimited(
-      await api(`/api/documents/${created[0].id}`, { method: 'PUT', token: alice.token, headers: { 'if-match': created[0].etag }, body: { content: 'x' } }),
+      await api('/api/documents', { method: 'POST', token: alice.token, body: { title: 'a3' } }),
+    );
+    expectRateLimited(
+      await api(`/api/documents/${created[0].id}`, {
+        method: 'PUT',
+        token: alice.token,
+        headers: { 'if-match': created[0].etag },
+        body: { content: 'x' },
+      }),
     );
     // Reads are not limited.
     expect((await api(`/api/documents/${created[0].id}`, { token: alice.token })).status).toBe(200);
     // Bob has his own budget (3) but shares the address (5 per IP; alice's 3 accepted writes count, her refused ones not).
     for (let i = 0; i < 2; i += 1) {
-      expect((await api('/api/documents', { method: 'POST', token: bob.token, body: { title: `b${i}` } })).status).toBe(201);
+      expect(
+        (await api('/api/documents', { method: 'POST', token: bob.token, body: { title: `b${i}` } })).status,
+      ).toBe(201);
     }
-    expectRateLimited(await api('/api/documents', { method: 'POST', token: bob.token, body: { title: 'b2' } }));
+    expectRateLimited(
+      await api('/api/documents', { method: 'POST', token: bob.token, body: { title: 'b2' } }),
+    );
 
     // Login and register each have their own per-IP budget (4): four wrong passwords, then 429 even for the right one.
     for (let i = 0; i < 4; i += 1) {
-      const wrong = await api('/api/auth/login', { method: 'POST', body: { username: alice.user.username, password: 'wrong password!' } });
+      const wrong = await api('/api/auth/login', {
+        method: 'POST',
+        body: { username: alice.user.username, password: 'wrong password!' },
+      });
       expect(wrong.status).toBe(401);
     }
-    expectRateLimited(await api('/api/auth/login', { method: 'POST', body: { username: alice.user.username, password: 'correct horse battery' } }));
+    expectRateLimited(
+      await api('/api/auth/login', {
+        method: 'POST',
+        body: { username: alice.user.username, password: 'correct horse battery' },
+      }),
+    );
     // carol, alice and bob registered: one more, then 429.
-    expect((await api('/api/auth/register', { method: 'POST', body: { username: `late-${randomBytes(3).toString('hex')}`, password: 'correct horse battery' } })).status).toBe(201);
-    expectRateLimited(await api('/api/auth/register', { method: 'POST', body: { username: 'too-late', password: 'correct horse battery' } }));
+    expect(
+      (
+        await api('/api/auth/register', {
+          method: 'POST',
+          body: { username: `late-${randomBytes(3).toString('hex')}`, password: 'correct horse battery' },
+        })
+      ).status,
+    ).toBe(201);
+    expectRateLimited(
+      await api('/api/auth/register', {
+        method: 'POST',
+        body: { username: 'too-late', password: 'correct horse battery' },
+      }),
+    );
   });
 
   it('sends security headers (helmet) and no x-powered-by', async () => {
@@ -99,7 +134,11 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
     const preflight = (origin: string) =>
       fetch(new URL('/api/documents', server.url), {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,if-match' },
+        headers: {
+          origin,
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'authorization,if-match',
+        },
       });
     const good = await preflight(GOOD_ORIGIN);
     expect(good.headers.get('access-control-allow-origin')).toBe(GOOD_ORIGIN);
@@ -116,15 +155,24 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
   });
 
   it('issues tokens that expire (JWT_TTL, 12 h by default)', () => {
-    const claims = JSON.parse(Buffer.from(carolToken.split('.')[1], 'base64url').toString('utf8')) as { iat: number; exp: number };
+    const claims = JSON.parse(Buffer.from(carolToken.split('.')[1], 'base64url').toString('utf8')) as {
+      iat: number;
+      exp: number;
+    };
     expect(claims.exp - claims.iat).toBe(12 * 3600);
   });
 
   it('never runs on a built-in JWT secret: production without JWT_SECRET fails at boot; embedded secrets are generated per DATA_DIR', async () => {
     if (testDatabaseKind() === 'postgres') {
-      expect(() => loadAuthConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' })).toThrow(/JWT_SECRET/);
       expect(() =>
-        loadAuthConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x', JWT_SECRET: 'short' }),
+        loadAuthConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x' }),
+      ).toThrow(/JWT_SECRET/);
+      expect(() =>
+        loadAuthConfig({
+          NODE_ENV: 'production',
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/x',
+          JWT_SECRET: 'short',
+        }),
       ).toThrow(/32/);
     } else {
       const [one, two] = [await createTestDatabase('embedded'), await createTestDatabase('embedded')];
@@ -135,7 +183,9 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
         expect(first.jwtSecret).not.toBe(second.jwtSecret);
         expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
         // Stable across restarts on the same folder.
-        expect(loadAuthConfig({ NODE_ENV: 'production', DATA_DIR: one.dataDir }).jwtSecret).toBe(first.jwtSecret);
+        expect(loadAuthConfig({ NODE_ENV: 'production', DATA_DIR: one.dataDir }).jwtSecret).toBe(
+          first.jwtSecret,
+        );
       } finally {
         await one.drop();
         await two.drop();
@@ -145,7 +195,10 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
 
   it('logs as JSON with a request id, and never a password, a token or a document body', async () => {
     const database = await createTestDatabase();
-    const spawned = await spawnServer({ env: { ...database.env, LOG_LEVEL: 'info' }, readyTimeoutMs: 60_000 });
+    const spawned = await spawnServer({
+      env: { ...database.env, LOG_LEVEL: 'info' },
+      readyTimeoutMs: 60_000,
+    });
     try {
       const api = http(spawned.url);
       const password = `pw-${randomBytes(8).toString('hex')}`;
@@ -156,16 +209,31 @@ describeE2E('hardening: rate limits, headers, origins, secrets, logs', () => {
       });
       expect(registered.status).toBe(201);
       const token = registered.body.token;
-      const created = await api<ConcordDocument>('/api/documents', { method: 'POST', token, body: { title: 'Logged', content: secretText } });
+      const created = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token,
+        body: { title: 'Logged', content: secretText },
+      });
       expect(created.status).toBe(201);
       // Failures are logged too (warn): a 409 with the body in its draft, a 422, a 401 with a token in the query.
-      await api(`/api/documents/${created.body.id}`, { method: 'PUT', token, headers: { 'if-match': '"stale"' }, body: { content: `${secretText}-2` } });
-      await api(`/api/documents/${created.body.id}`, { method: 'PATCH', token, headers: { 'if-match': created.body.etag }, body: { patch: secretText } });
+      await api(`/api/documents/${created.body.id}`, {
+        method: 'PUT',
+        token,
+        headers: { 'if-match': '"stale"' },
+        body: { content: `${secretText}-2` },
+      });
+      await api(`/api/documents/${created.body.id}`, {
+        method: 'PATCH',
+        token,
+        headers: { 'if-match': created.body.etag },
+        body: { patch: secretText },
+      });
       await api(`/api/documents?access_token=${token}`, { token: `${token}x` });
       await api('/api/auth/login', { method: 'POST', body: { username: 'nobody-here', password } });
       await new Promise((resolve) => setTimeout(resolve, 300));
       const output = spawned.output();
-      for (const secret of [password, token, token.split('.')[2], secretText]) expect(output).not.toContain(secret);
+      for (const secret of [password, token, token.split('.')[2], secretText])
+        expect(output).not.toContain(secret);
       const requestLines = output
         .split('\n')
         .filter((line) => line.startsWith('{'))

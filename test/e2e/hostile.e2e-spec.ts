@@ -4,7 +4,15 @@
 // write is still there.
 import type { AuthResponse, ConcordDocument, EditAck, JoinAck } from '@concord/shared';
 import { makePatch } from '@concord/shared';
-import { describeE2E, http, type HttpClient, type HttpResponse, registerUser, startTestServer, type TestServer } from '../support';
+import {
+  describeE2E,
+  http,
+  type HttpClient,
+  type HttpResponse,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from '../support';
 import { forgeToken, isStorableText, rawHttp, unstorableDocuments } from './hostile.helpers';
 import { closeAllClients, type ClientSocket, connectClient } from './realtime.helpers';
 
@@ -46,9 +54,11 @@ const auth = (token: string): Record<string, string> => ({ authorization: `Beare
 async function raw(w: World, path: string, options: Parameters<typeof rawHttp>[2]): Promise<HttpResponse> {
   const response = await rawHttp(w.url, path, options);
   const contentType = String(response.headers['content-type'] ?? '');
-  const body: unknown = /json/.test(contentType) && response.text.length > 0 ? JSON.parse(response.text) : response.text;
+  const body: unknown =
+    /json/.test(contentType) && response.text.length > 0 ? JSON.parse(response.text) : response.text;
   const headers = new Headers();
-  for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') headers.set(name, value);
+  for (const [name, value] of Object.entries(response.headers))
+    if (typeof value === 'string') headers.set(name, value);
   return { status: response.status, headers, body: body as never, text: response.text };
 }
 
@@ -74,99 +84,429 @@ const A_WEEK_AGO = Math.floor(Date.now() / 1000) - 7 * 86_400;
 
 const HTTP_CASES: HttpCase[] = [
   // Bodies.
-  { name: 'malformed JSON', status: 400, code: 'malformed_json',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.from('{"title": "x",') }) },
-  { name: 'JSON with a trailing garbage byte', status: 400, code: 'malformed_json',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.from('{"title": "x"}}') }) },
-  { name: 'invalid UTF-8 in the body', status: 400, code: 'bad_request',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from('{"title": "'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]) }) },
-  { name: 'content larger than MAX_DOCUMENT_BYTES', status: 413, code: 'payload_too_large',
-    send: (w) => put(w, w.doc.etag, 'x'.repeat(MAX_DOCUMENT_BYTES + 1)) },
-  { name: 'content just over the limit in multi-byte characters', status: 413, code: 'payload_too_large',
-    send: (w) => put(w, w.doc.etag, 'é'.repeat(MAX_DOCUMENT_BYTES / 2 + 1)) },
-  { name: 'a body over the JSON body limit', status: 413, code: 'payload_too_large',
-    send: (w) => raw(w, `/api/documents/${w.doc.id}`, { method: 'PUT', headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag }, body: json({ content: 'y'.repeat(MAX_DOCUMENT_BYTES * 7) }) }) },
-  { name: 'a NUL byte in the content', status: 422, code: 'validation_failed', send: (w) => put(w, w.doc.etag, 'a\u0000b') },
-  { name: 'a NUL byte in the title', status: 422, code: 'validation_failed',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'bad\u0000title' } }) },
-  { name: 'a lone high surrogate in the content (JSON \\ud83d)', status: 422, code: 'validation_failed',
-    send: (w) => raw(w, `/api/documents/${w.doc.id}`, { method: 'PUT', headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag }, body: Buffer.from('{"content": "half \\ud83d here"}') }) },
-  { name: 'a lone low surrogate in the title', status: 422, code: 'validation_failed',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.from('{"title": "\\ude00"}') }) },
-  { name: 'an unknown field', status: 422, code: 'validation_failed',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'x', owner: 'me' } }) },
-  { name: 'a __proto__ member', status: 422, code: 'validation_failed',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.from('{"title": "x", "__proto__": {"admin": true}}') }) },
-  { name: 'content of the wrong type', status: 422, code: 'validation_failed',
-    send: (w) => put(w, w.doc.etag, 42 as unknown as string) },
-  { name: 'a JSON array instead of an object', status: 422, code: 'validation_failed',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, body: [{ title: 'x' }] }) },
-  { name: 'JSON nested 5,000 levels deep', status: 422, code: 'validation_failed',
-    send: (w) => raw(w, '/api/documents', { method: 'POST', headers: { ...auth(w.alice.token), 'content-type': 'application/json' }, body: Buffer.from(`{"title": ${'['.repeat(5000)}${']'.repeat(5000)}}`) }) },
-  { name: 'an SQL-looking slug', status: 422, code: 'validation_failed',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'x', slug: "x'; DROP TABLE documents;--" } }) },
+  {
+    name: 'malformed JSON',
+    status: 400,
+    code: 'malformed_json',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.from('{"title": "x",'),
+      }),
+  },
+  {
+    name: 'JSON with a trailing garbage byte',
+    status: 400,
+    code: 'malformed_json',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.from('{"title": "x"}}'),
+      }),
+  },
+  {
+    name: 'invalid UTF-8 in the body',
+    status: 400,
+    code: 'bad_request',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.concat([Buffer.from('{"title": "'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]),
+      }),
+  },
+  {
+    name: 'content larger than MAX_DOCUMENT_BYTES',
+    status: 413,
+    code: 'payload_too_large',
+    send: (w) => put(w, w.doc.etag, 'x'.repeat(MAX_DOCUMENT_BYTES + 1)),
+  },
+  {
+    name: 'content just over the limit in multi-byte characters',
+    status: 413,
+    code: 'payload_too_large',
+    send: (w) => put(w, w.doc.etag, 'é'.repeat(MAX_DOCUMENT_BYTES / 2 + 1)),
+  },
+  {
+    name: 'a body over the JSON body limit',
+    status: 413,
+    code: 'payload_too_large',
+    send: (w) =>
+      raw(w, `/api/documents/${w.doc.id}`, {
+        method: 'PUT',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag },
+        body: json({ content: 'y'.repeat(MAX_DOCUMENT_BYTES * 7) }),
+      }),
+  },
+  {
+    name: 'a NUL byte in the content',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => put(w, w.doc.etag, 'a\u0000b'),
+  },
+  {
+    name: 'a NUL byte in the title',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      w.api('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'bad\u0000title' } }),
+  },
+  {
+    name: 'a lone high surrogate in the content (JSON \\ud83d)',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      raw(w, `/api/documents/${w.doc.id}`, {
+        method: 'PUT',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag },
+        body: Buffer.from('{"content": "half \\ud83d here"}'),
+      }),
+  },
+  {
+    name: 'a lone low surrogate in the title',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.from('{"title": "\\ude00"}'),
+      }),
+  },
+  {
+    name: 'an unknown field',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      w.api('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'x', owner: 'me' } }),
+  },
+  {
+    name: 'a __proto__ member',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.from('{"title": "x", "__proto__": {"admin": true}}'),
+      }),
+  },
+  {
+    name: 'content of the wrong type',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => put(w, w.doc.etag, 42 as unknown as string),
+  },
+  {
+    name: 'a JSON array instead of an object',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, body: [{ title: 'x' }] }),
+  },
+  {
+    name: 'JSON nested 5,000 levels deep',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      raw(w, '/api/documents', {
+        method: 'POST',
+        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+        body: Buffer.from(`{"title": ${'['.repeat(5000)}${']'.repeat(5000)}}`),
+      }),
+  },
+  {
+    name: 'an SQL-looking slug',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      w.api('/api/documents', {
+        method: 'POST',
+        token: w.alice.token,
+        body: { title: 'x', slug: "x'; DROP TABLE documents;--" },
+      }),
+  },
   // Patches.
   // One code for both patch failures (the documents module's choice; `reason` tells them apart).
-  { name: 'unparseable patch text', status: 422, code: 'patch_does_not_apply',
-    send: (w) => patch(w, w.doc, 'this is not a patch') },
-  { name: 'a patch hunk with bad %-escapes', status: 422, code: 'patch_does_not_apply',
-    send: (w) => patch(w, w.doc, '@@ -1,3 +1,3 @@\n-%ZZ\n+x\n') },
-  { name: 'a patch that does not apply', status: 422, code: 'patch_does_not_apply',
-    send: (w) => patch(w, w.doc, makePatch('nothing like the document', 'nothing like it at all')) },
-  { name: 'a patch deleting half of an emoji', status: 422, code: 'validation_failed',
-    send: (w) => patch(w, w.emojiDoc, makePatch(w.emojiDoc.content, w.emojiDoc.content.replace('\ud83d', ''))) },
-  { name: 'an emoji split across two patch hunks', status: 422, code: 'validation_failed',
-    send: (w) => patch(w, w.emojiDoc, makePatch(w.emojiDoc.content, w.emojiDoc.content.replace('start', 'start\ud83d').replace('end', '\ude00end'))) },
-  { name: 'a patch inserting a NUL', status: 422, code: 'validation_failed', send: (w) => patch(w, w.doc, makePatch(w.doc.content, `${w.doc.content}\u0000`)) },
+  {
+    name: 'unparseable patch text',
+    status: 422,
+    code: 'patch_does_not_apply',
+    send: (w) => patch(w, w.doc, 'this is not a patch'),
+  },
+  {
+    name: 'a patch hunk with bad %-escapes',
+    status: 422,
+    code: 'patch_does_not_apply',
+    send: (w) => patch(w, w.doc, '@@ -1,3 +1,3 @@\n-%ZZ\n+x\n'),
+  },
+  {
+    name: 'a patch that does not apply',
+    status: 422,
+    code: 'patch_does_not_apply',
+    send: (w) => patch(w, w.doc, makePatch('nothing like the document', 'nothing like it at all')),
+  },
+  {
+    name: 'a patch deleting half of an emoji',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      patch(w, w.emojiDoc, makePatch(w.emojiDoc.content, w.emojiDoc.content.replace('\ud83d', ''))),
+  },
+  {
+    name: 'an emoji split across two patch hunks',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) =>
+      patch(
+        w,
+        w.emojiDoc,
+        makePatch(
+          w.emojiDoc.content,
+          w.emojiDoc.content.replace('start', 'start\ud83d').replace('end', '\ude00end'),
+        ),
+      ),
+  },
+  {
+    name: 'a patch inserting a NUL',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => patch(w, w.doc, makePatch(w.doc.content, `${w.doc.content}\u0000`)),
+  },
   // Preconditions.
-  { name: 'no If-Match and no If-Unmodified-Since', status: 428, code: 'precondition_required', send: (w) => put(w, undefined) },
-  { name: 'an unquoted If-Match', status: 400, code: 'malformed_precondition', send: (w) => put(w, w.doc.etag.replace(/"/g, '')) },
-  { name: 'an unterminated If-Match', status: 400, code: 'malformed_precondition', send: (w) => put(w, w.doc.etag.slice(0, -1)) },
+  {
+    name: 'no If-Match and no If-Unmodified-Since',
+    status: 428,
+    code: 'precondition_required',
+    send: (w) => put(w, undefined),
+  },
+  {
+    name: 'an unquoted If-Match',
+    status: 400,
+    code: 'malformed_precondition',
+    send: (w) => put(w, w.doc.etag.replace(/"/g, '')),
+  },
+  {
+    name: 'an unterminated If-Match',
+    status: 400,
+    code: 'malformed_precondition',
+    send: (w) => put(w, w.doc.etag.slice(0, -1)),
+  },
   { name: 'an empty If-Match', status: 400, code: 'malformed_precondition', send: (w) => put(w, '') },
-  { name: 'a weak If-Match of the current version', status: 409, code: 'stale_version', send: (w) => put(w, `W/${w.doc.etag}`) },
-  { name: 'an If-Match list naming no current tag', status: 409, code: 'stale_version', send: (w) => put(w, '"nope", "nada"') },
-  { name: 'If-Match: * on a missing document', status: 404, code: 'not_found',
-    send: (w) => w.api(`/api/documents/${NIL_UUID}`, { method: 'PUT', token: w.alice.token, headers: { 'if-match': '*' }, body: { content: 'x' } }) },
-  { name: 'a garbage If-Unmodified-Since', status: 400, code: 'malformed_precondition',
-    send: (w) => w.api(`/api/documents/${w.doc.id}`, { method: 'PUT', token: w.alice.token, headers: { 'if-unmodified-since': 'yesterday-ish' }, body: { content: 'x' } }) },
+  {
+    name: 'a weak If-Match of the current version',
+    status: 409,
+    code: 'stale_version',
+    send: (w) => put(w, `W/${w.doc.etag}`),
+  },
+  {
+    name: 'an If-Match list naming no current tag',
+    status: 409,
+    code: 'stale_version',
+    send: (w) => put(w, '"nope", "nada"'),
+  },
+  {
+    name: 'If-Match: * on a missing document',
+    status: 404,
+    code: 'not_found',
+    send: (w) =>
+      w.api(`/api/documents/${NIL_UUID}`, {
+        method: 'PUT',
+        token: w.alice.token,
+        headers: { 'if-match': '*' },
+        body: { content: 'x' },
+      }),
+  },
+  {
+    name: 'a garbage If-Unmodified-Since',
+    status: 400,
+    code: 'malformed_precondition',
+    send: (w) =>
+      w.api(`/api/documents/${w.doc.id}`, {
+        method: 'PUT',
+        token: w.alice.token,
+        headers: { 'if-unmodified-since': 'yesterday-ish' },
+        body: { content: 'x' },
+      }),
+  },
   // Ids and query strings.
-  { name: 'an SQL-looking id', status: 404, code: 'not_found', send: (w) => w.api(`/api/documents/${encodeURIComponent("1' OR '1'='1")}`, { token: w.alice.token }) },
-  { name: 'an SQL-looking id on a write', status: 404, code: 'not_found',
-    send: (w) => w.api(`/api/documents/${encodeURIComponent("x'; DELETE FROM documents;--")}`, { method: 'PUT', token: w.alice.token, headers: { 'if-match': '*' }, body: { content: 'x' } }) },
-  { name: 'a path-traversal id', status: 404, code: 'not_found', send: (w) => w.api('/api/documents/..%2F..%2F..%2Fetc%2Fpasswd', { token: w.alice.token }) },
-  { name: 'a malformed percent-encoded id', status: 404, code: 'not_found', send: (w) => raw(w, '/api/documents/%E0%A4%A', { headers: auth(w.alice.token) }) },
-  { name: 'a NUL in the id', status: 404, code: 'not_found', send: (w) => w.api('/api/documents/%00', { token: w.alice.token }) },
-  { name: 'a non-numeric version', status: 404, code: 'not_found', send: (w) => w.api(`/api/documents/${w.doc.id}/versions/1%20OR%201=1`, { token: w.alice.token }) },
-  { name: 'a non-numeric since', status: 422, code: 'validation_failed', send: (w) => w.api(`/api/documents/${w.doc.id}/changes?since=-1`, { token: w.alice.token }) },
-  { name: 'a negative list limit', status: 422, code: 'validation_failed', send: (w) => w.api('/api/documents?limit=-5', { token: w.alice.token }) },
-  { name: 'an Idempotency-Key of 10,000 characters', status: 400, code: 'bad_request',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.alice.token, headers: { 'idempotency-key': 'k'.repeat(10_000) }, body: { title: 'x' } }) },
+  {
+    name: 'an SQL-looking id',
+    status: 404,
+    code: 'not_found',
+    send: (w) => w.api(`/api/documents/${encodeURIComponent("1' OR '1'='1")}`, { token: w.alice.token }),
+  },
+  {
+    name: 'an SQL-looking id on a write',
+    status: 404,
+    code: 'not_found',
+    send: (w) =>
+      w.api(`/api/documents/${encodeURIComponent("x'; DELETE FROM documents;--")}`, {
+        method: 'PUT',
+        token: w.alice.token,
+        headers: { 'if-match': '*' },
+        body: { content: 'x' },
+      }),
+  },
+  {
+    name: 'a path-traversal id',
+    status: 404,
+    code: 'not_found',
+    send: (w) => w.api('/api/documents/..%2F..%2F..%2Fetc%2Fpasswd', { token: w.alice.token }),
+  },
+  {
+    name: 'a malformed percent-encoded id',
+    status: 404,
+    code: 'not_found',
+    send: (w) => raw(w, '/api/documents/%E0%A4%A', { headers: auth(w.alice.token) }),
+  },
+  {
+    name: 'a NUL in the id',
+    status: 404,
+    code: 'not_found',
+    send: (w) => w.api('/api/documents/%00', { token: w.alice.token }),
+  },
+  {
+    name: 'a non-numeric version',
+    status: 404,
+    code: 'not_found',
+    send: (w) => w.api(`/api/documents/${w.doc.id}/versions/1%20OR%201=1`, { token: w.alice.token }),
+  },
+  {
+    name: 'a non-numeric since',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => w.api(`/api/documents/${w.doc.id}/changes?since=-1`, { token: w.alice.token }),
+  },
+  {
+    name: 'a negative list limit',
+    status: 422,
+    code: 'validation_failed',
+    send: (w) => w.api('/api/documents?limit=-5', { token: w.alice.token }),
+  },
+  {
+    name: 'an Idempotency-Key of 10,000 characters',
+    status: 400,
+    code: 'bad_request',
+    send: (w) =>
+      w.api('/api/documents', {
+        method: 'POST',
+        token: w.alice.token,
+        headers: { 'idempotency-key': 'k'.repeat(10_000) },
+        body: { title: 'x' },
+      }),
+  },
   // Headers.
-  { name: 'a 64 KiB header (Node refuses it before any route)', status: 431, problem: false,
-    send: (w) => raw(w, '/api/health', { headers: { 'x-junk': 'j'.repeat(64 * 1024) } }) },
-  { name: 'an 8 KiB bearer token', status: 401, code: 'unauthorized', send: (w) => w.api('/api/auth/me', { token: 'a'.repeat(8 * 1024) }) },
+  {
+    name: 'a 64 KiB header (Node refuses it before any route)',
+    status: 431,
+    problem: false,
+    send: (w) => raw(w, '/api/health', { headers: { 'x-junk': 'j'.repeat(64 * 1024) } }),
+  },
+  {
+    name: 'an 8 KiB bearer token',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) => w.api('/api/auth/me', { token: 'a'.repeat(8 * 1024) }),
+  },
   // Tokens.
   { name: 'no token', status: 401, code: 'unauthorized', send: (w) => w.api('/api/auth/me') },
-  { name: 'a Basic instead of a Bearer scheme', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/auth/me', { headers: { authorization: 'Basic YWxpY2U6cGFzcw==' } }) },
-  { name: 'an expired token', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/auth/me', { token: forgeToken({ sub: w.alice.user.id, username: w.alice.user.username, iat: A_WEEK_AGO, exp: A_WEEK_AGO + 60 }) }) },
-  { name: 'a token signed with the wrong secret', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/auth/me', { token: forgeToken({ sub: w.alice.user.id, username: w.alice.user.username }, 'not-the-secret-not-the-secret-not-the-secret') }) },
-  { name: 'an alg: none token', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/auth/me', { token: forgeToken({ sub: w.alice.user.id, username: w.alice.user.username }, null) }) },
-  { name: 'a validly signed token with an SQL-looking subject', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/auth/me', { token: forgeToken({ sub: "' OR 1=1 --", username: 'x' }) }) },
-  { name: 'a token of a deleted user', status: 401, code: 'unauthorized', send: (w) => w.api('/api/auth/me', { token: w.deletedToken }) },
-  { name: 'a token of a deleted user, on a write', status: 401, code: 'unauthorized',
-    send: (w) => w.api('/api/documents', { method: 'POST', token: w.deletedToken, body: { title: 'ghost' } }) },
+  {
+    name: 'a Basic instead of a Bearer scheme',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) => w.api('/api/auth/me', { headers: { authorization: 'Basic YWxpY2U6cGFzcw==' } }),
+  },
+  {
+    name: 'an expired token',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) =>
+      w.api('/api/auth/me', {
+        token: forgeToken({
+          sub: w.alice.user.id,
+          username: w.alice.user.username,
+          iat: A_WEEK_AGO,
+          exp: A_WEEK_AGO + 60,
+        }),
+      }),
+  },
+  {
+    name: 'a token signed with the wrong secret',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) =>
+      w.api('/api/auth/me', {
+        token: forgeToken(
+          { sub: w.alice.user.id, username: w.alice.user.username },
+          'not-the-secret-not-the-secret-not-the-secret',
+        ),
+      }),
+  },
+  {
+    name: 'an alg: none token',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) =>
+      w.api('/api/auth/me', {
+        token: forgeToken({ sub: w.alice.user.id, username: w.alice.user.username }, null),
+      }),
+  },
+  {
+    name: 'a validly signed token with an SQL-looking subject',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) => w.api('/api/auth/me', { token: forgeToken({ sub: "' OR 1=1 --", username: 'x' }) }),
+  },
+  {
+    name: 'a token of a deleted user',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) => w.api('/api/auth/me', { token: w.deletedToken }),
+  },
+  {
+    name: 'a token of a deleted user, on a write',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) => w.api('/api/documents', { method: 'POST', token: w.deletedToken, body: { title: 'ghost' } }),
+  },
   // Access.
-  { name: 'an outsider reading a document', status: 404, code: 'not_found', send: (w) => w.api(`/api/documents/${w.doc.id}`, { token: w.outsider.token }) },
-  { name: 'an outsider overwriting with If-Match: *', status: 404, code: 'not_found', send: (w) => put(w, '*', 'mine now', w.outsider.token) },
-  { name: 'a viewer writing', status: 403, code: 'forbidden', send: (w) => put(w, w.doc.etag, 'viewer was here', w.viewer.token) },
-  { name: 'a viewer patching', status: 403, code: 'forbidden', send: (w) => patch(w, w.doc, makePatch(w.doc.content, 'viewer'), w.viewer.token) },
-  { name: 'a viewer adding members', status: 403, code: 'forbidden',
-    send: (w) => w.api(`/api/documents/${w.doc.id}/members`, { method: 'POST', token: w.viewer.token, body: { username: w.outsider.user.username, role: 'editor' } }) },
+  {
+    name: 'an outsider reading a document',
+    status: 404,
+    code: 'not_found',
+    send: (w) => w.api(`/api/documents/${w.doc.id}`, { token: w.outsider.token }),
+  },
+  {
+    name: 'an outsider overwriting with If-Match: *',
+    status: 404,
+    code: 'not_found',
+    send: (w) => put(w, '*', 'mine now', w.outsider.token),
+  },
+  {
+    name: 'a viewer writing',
+    status: 403,
+    code: 'forbidden',
+    send: (w) => put(w, w.doc.etag, 'viewer was here', w.viewer.token),
+  },
+  {
+    name: 'a viewer patching',
+    status: 403,
+    code: 'forbidden',
+    send: (w) => patch(w, w.doc, makePatch(w.doc.content, 'viewer'), w.viewer.token),
+  },
+  {
+    name: 'a viewer adding members',
+    status: 403,
+    code: 'forbidden',
+    send: (w) =>
+      w.api(`/api/documents/${w.doc.id}/members`, {
+        method: 'POST',
+        token: w.viewer.token,
+        body: { username: w.outsider.user.username, role: 'editor' },
+      }),
+  },
 ];
 
 interface SocketCase {
@@ -185,10 +525,18 @@ async function refusal(w: World, token: string | undefined): Promise<{ refused: 
   }
 }
 
-async function ackOf(w: World, token: string, event: 'join' | 'edit', payload: unknown): Promise<{ status: number; code: string }> {
+async function ackOf(
+  w: World,
+  token: string,
+  event: 'join' | 'edit',
+  payload: unknown,
+): Promise<{ status: number; code: string }> {
   const socket = await connectClient(w.url, token);
   try {
-    const emit = socket.timeout(10_000).emitWithAck as (event: string, payload: unknown) => Promise<JoinAck | EditAck>;
+    const emit = socket.timeout(10_000).emitWithAck as (
+      event: string,
+      payload: unknown,
+    ) => Promise<JoinAck | EditAck>;
     const ack = await emit.call(socket.timeout(10_000), event, payload);
     return ack.ok ? { status: 200, code: 'ok' } : { status: ack.error.status, code: ack.error.code };
   } finally {
@@ -204,38 +552,114 @@ const edit = (document: ConcordDocument, patchText: string, extra: object = {}) 
 });
 
 const SOCKET_CASES: SocketCase[] = [
-  { name: 'a handshake without a token', expected: { refused: 'unauthorized' }, run: (w) => refusal(w, undefined) },
-  { name: 'a handshake with an expired token', expected: { refused: 'unauthorized' },
-    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a', iat: A_WEEK_AGO, exp: A_WEEK_AGO + 60 })) },
-  { name: 'a handshake with an alg: none token', expected: { refused: 'unauthorized' },
-    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' }, null)) },
-  { name: 'a handshake with a wrong-secret token', expected: { refused: 'unauthorized' },
-    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' }, 'x'.repeat(40))) },
-  { name: 'a handshake with a deleted user’s token', expected: { refused: 'unauthorized' }, run: (w) => refusal(w, w.deletedToken) },
-  { name: 'joining a document one may not see', expected: { status: 404, code: 'not_found' },
-    run: (w) => ackOf(w, w.outsider.token, 'join', { documentId: w.doc.id }) },
-  { name: 'joining an SQL-looking id', expected: { status: 404, code: 'not_found' },
-    run: (w) => ackOf(w, w.alice.token, 'join', { documentId: "' OR 1=1 --" }) },
-  { name: 'joining with a non-object payload', expected: { status: 422, code: 'validation_failed' },
-    run: (w) => ackOf(w, w.alice.token, 'join', 'everything') },
-  { name: 'an edit with an unknown field', expected: { status: 422, code: 'validation_failed' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch(w.doc.content, 'x'), { admin: true })) },
-  { name: 'a viewer editing', expected: { status: 403, code: 'forbidden' },
-    run: (w) => ackOf(w, w.viewer.token, 'edit', edit(w.doc, makePatch(w.doc.content, `${w.doc.content}viewer\n`))) },
-  { name: 'an outsider editing', expected: { status: 404, code: 'not_found' },
-    run: (w) => ackOf(w, w.outsider.token, 'edit', edit(w.doc, makePatch(w.doc.content, `${w.doc.content}outsider\n`))) },
-  { name: 'an edit with unparseable patch text', expected: { status: 422, code: 'patch_does_not_apply' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, '@@ nonsense @@')) },
-  { name: 'an edit whose patch does not apply', expected: { status: 422, code: 'patch_does_not_apply' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch('a different text entirely', 'a different text'))) },
-  { name: 'an edit deleting half of an emoji', expected: { status: 422, code: 'validation_failed' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.emojiDoc, makePatch(w.emojiDoc.content, w.emojiDoc.content.replace('\ude00', '')))) },
-  { name: 'an edit inserting a NUL', expected: { status: 422, code: 'validation_failed' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch(w.doc.content, `\u0000${w.doc.content}`))) },
-  { name: 'an edit growing the document past MAX_DOCUMENT_BYTES', expected: { status: 413, code: 'payload_too_large' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch(w.doc.content, `${w.doc.content}${'z'.repeat(MAX_DOCUMENT_BYTES)}`))) },
-  { name: 'an edit against version 0', expected: { status: 422, code: 'validation_failed' },
-    run: (w) => ackOf(w, w.alice.token, 'edit', { ...edit(w.doc, makePatch(w.doc.content, 'x')), baseVersion: 0 }) },
+  {
+    name: 'a handshake without a token',
+    expected: { refused: 'unauthorized' },
+    run: (w) => refusal(w, undefined),
+  },
+  {
+    name: 'a handshake with an expired token',
+    expected: { refused: 'unauthorized' },
+    run: (w) =>
+      refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a', iat: A_WEEK_AGO, exp: A_WEEK_AGO + 60 })),
+  },
+  {
+    name: 'a handshake with an alg: none token',
+    expected: { refused: 'unauthorized' },
+    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' }, null)),
+  },
+  {
+    name: 'a handshake with a wrong-secret token',
+    expected: { refused: 'unauthorized' },
+    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' }, 'x'.repeat(40))),
+  },
+  {
+    name: 'a handshake with a deleted user’s token',
+    expected: { refused: 'unauthorized' },
+    run: (w) => refusal(w, w.deletedToken),
+  },
+  {
+    name: 'joining a document one may not see',
+    expected: { status: 404, code: 'not_found' },
+    run: (w) => ackOf(w, w.outsider.token, 'join', { documentId: w.doc.id }),
+  },
+  {
+    name: 'joining an SQL-looking id',
+    expected: { status: 404, code: 'not_found' },
+    run: (w) => ackOf(w, w.alice.token, 'join', { documentId: "' OR 1=1 --" }),
+  },
+  {
+    name: 'joining with a non-object payload',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) => ackOf(w, w.alice.token, 'join', 'everything'),
+  },
+  {
+    name: 'an edit with an unknown field',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch(w.doc.content, 'x'), { admin: true })),
+  },
+  {
+    name: 'a viewer editing',
+    expected: { status: 403, code: 'forbidden' },
+    run: (w) =>
+      ackOf(w, w.viewer.token, 'edit', edit(w.doc, makePatch(w.doc.content, `${w.doc.content}viewer\n`))),
+  },
+  {
+    name: 'an outsider editing',
+    expected: { status: 404, code: 'not_found' },
+    run: (w) =>
+      ackOf(w, w.outsider.token, 'edit', edit(w.doc, makePatch(w.doc.content, `${w.doc.content}outsider\n`))),
+  },
+  {
+    name: 'an edit with unparseable patch text',
+    expected: { status: 422, code: 'patch_does_not_apply' },
+    run: (w) => ackOf(w, w.alice.token, 'edit', edit(w.doc, '@@ nonsense @@')),
+  },
+  {
+    name: 'an edit whose patch does not apply',
+    expected: { status: 422, code: 'patch_does_not_apply' },
+    run: (w) =>
+      ackOf(
+        w,
+        w.alice.token,
+        'edit',
+        edit(w.doc, makePatch('a different text entirely', 'a different text')),
+      ),
+  },
+  {
+    name: 'an edit deleting half of an emoji',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) =>
+      ackOf(
+        w,
+        w.alice.token,
+        'edit',
+        edit(w.emojiDoc, makePatch(w.emojiDoc.content, w.emojiDoc.content.replace('\ude00', ''))),
+      ),
+  },
+  {
+    name: 'an edit inserting a NUL',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) =>
+      ackOf(w, w.alice.token, 'edit', edit(w.doc, makePatch(w.doc.content, `\u0000${w.doc.content}`))),
+  },
+  {
+    name: 'an edit growing the document past MAX_DOCUMENT_BYTES',
+    expected: { status: 413, code: 'payload_too_large' },
+    run: (w) =>
+      ackOf(
+        w,
+        w.alice.token,
+        'edit',
+        edit(w.doc, makePatch(w.doc.content, `${w.doc.content}${'z'.repeat(MAX_DOCUMENT_BYTES)}`)),
+      ),
+  },
+  {
+    name: 'an edit against version 0',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) =>
+      ackOf(w, w.alice.token, 'edit', { ...edit(w.doc, makePatch(w.doc.content, 'x')), baseVersion: 0 }),
+  },
 ];
 
 describeE2E('hostile input: every bad request gets its contract status and nothing gets in', () => {
@@ -246,12 +670,20 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
     server = await startTestServer({ env: { MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) } });
     w.url = server.url;
     w.api = http(server.url);
-    [w.alice, w.viewer, w.outsider] = await Promise.all([registerUser(w.url), registerUser(w.url), registerUser(w.url)]);
+    [w.alice, w.viewer, w.outsider] = await Promise.all([
+      registerUser(w.url),
+      registerUser(w.url),
+      registerUser(w.url),
+    ]);
     const doomed = await registerUser(w.url);
     const deleted = await w.api(`/api/auth/me`, { method: 'DELETE', token: doomed.token });
     expect(deleted.status).toBe(204);
     w.deletedToken = doomed.token;
-    const created = await w.api<ConcordDocument>('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'Target', content: 'line one\nline two\n' } });
+    const created = await w.api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: w.alice.token,
+      body: { title: 'Target', content: 'line one\nline two\n' },
+    });
     w.doc = created.body;
     const emoji = await w.api<ConcordDocument>('/api/documents', {
       method: 'POST',
@@ -259,7 +691,11 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
       body: { title: 'Emoji', content: `start ${'-'.repeat(40)} 😀 ${'-'.repeat(40)} end\n` },
     });
     w.emojiDoc = emoji.body;
-    const shared = await w.api(`/api/documents/${w.doc.id}/members`, { method: 'POST', token: w.alice.token, body: { username: w.viewer.user.username, role: 'viewer' } });
+    const shared = await w.api(`/api/documents/${w.doc.id}/members`, {
+      method: 'POST',
+      token: w.alice.token,
+      body: { username: w.viewer.user.username, role: 'viewer' },
+    });
     expect(shared.status).toBe(201);
   });
   afterAll(async () => {
@@ -277,7 +713,13 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
     if (c.problem === false) return;
     const headers = response.headers instanceof Headers ? response.headers : new Headers();
     expect(headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    const body = response.body as { status: number; code: string; type: string; title: string; detail: string };
+    const body = response.body as {
+      status: number;
+      code: string;
+      type: string;
+      title: string;
+      detail: string;
+    };
     expect(body).toMatchObject({
       status: c.status,
       type: expect.any(String),
@@ -312,9 +754,15 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
   });
 
   it('socket: a flood of 1,000 edits in one second is acked every time, mostly 429, and loses nothing it accepted', async () => {
-    const flooded = await w.api<ConcordDocument>('/api/documents', { method: 'POST', token: w.alice.token, body: { title: 'Flooded', content: 'x\n' } });
+    const flooded = await w.api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: w.alice.token,
+      body: { title: 'Flooded', content: 'x\n' },
+    });
     const socket: ClientSocket = await connectClient(w.url, w.alice.token);
-    const joined = (await socket.timeout(5_000).emitWithAck('join', { documentId: flooded.body.id })) as JoinAck;
+    const joined = (await socket
+      .timeout(5_000)
+      .emitWithAck('join', { documentId: flooded.body.id })) as JoinAck;
     expect(joined.ok).toBe(true);
     const acks: Promise<EditAck>[] = [];
     for (let batch = 0; batch < 10; batch += 1) {

@@ -10,7 +10,10 @@ function base64url(value: object | string): string {
 }
 
 /** An HS256 JWT signed with `secret` (or an unsigned `alg: none` one when secret is null). */
-export function forgeToken(claims: Record<string, unknown>, secret: string | null = TEST_DEFAULT_ENV.JWT_SECRET): string {
+export function forgeToken(
+  claims: Record<string, unknown>,
+  secret: string | null = TEST_DEFAULT_ENV.JWT_SECRET,
+): string {
   if (secret === null) return `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
   const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url(claims)}`;
   return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
@@ -33,13 +36,18 @@ export function rawHttp(
       new URL(path, baseUrl),
       {
         method: options.method ?? 'GET',
-        headers: { ...options.headers, ...(options.body ? { 'content-length': String(options.body.length) } : {}) },
+        headers: {
+          ...options.headers,
+          ...(options.body ? { 'content-length': String(options.body.length) } : {}),
+        },
       },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text }));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text }),
+        );
       },
     );
     request.on('error', reject);
@@ -50,7 +58,10 @@ export function rawHttp(
 /** Text Concord may store: well-formed UTF-16 (no lone surrogates) and no NUL. */
 export function isStorableText(text: string): boolean {
   // No lone surrogate: a high half not followed by a low one, or a low half not preceded by a high one.
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text) && !text.includes('\u0000');
+  return (
+    !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text) &&
+    !text.includes('\u0000')
+  );
 }
 
 /** Every document `token` can list holds storable text (content is fetched one by one: the list has none). */

@@ -19,7 +19,8 @@ export const requirements = {
   postgres: { what: 'PostgreSQL at 127.0.0.1:5432', available: () => isPostgresReachable() },
   pgBinaries: {
     what: `PostgreSQL 15 binaries in ${PG_BIN} and the runuser command`,
-    available: () => existsSync(join(PG_BIN, 'initdb')) && existsSync(join(PG_BIN, 'pg_ctl')) && commandExists('runuser'),
+    available: () =>
+      existsSync(join(PG_BIN, 'initdb')) && existsSync(join(PG_BIN, 'pg_ctl')) && commandExists('runuser'),
   },
   redisServer: { what: 'redis-server on PATH', available: () => commandExists('redis-server') },
 } satisfies Record<string, Requirement>;
@@ -66,8 +67,12 @@ export interface PrivatePostgres {
 }
 
 function runAsPostgres(args: string[]): void {
-  const result = spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
+  const result = spawnSync('runuser', ['-u', 'postgres', '--', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr}${result.stdout}`);
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
@@ -75,10 +80,22 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   chownSync(root, uidOf('postgres'), gidOf('postgres'));
   const dataDir = join(root, 'data');
   const port = await freePort();
-  runAsPostgres([join(PG_BIN, 'initdb'), '-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+  runAsPostgres([
+    join(PG_BIN, 'initdb'),
+    '-D',
+    dataDir,
+    '-A',
+    'trust',
+    '-U',
+    'postgres',
+    '--no-sync',
+    '-E',
+    'UTF8',
+  ]);
   // Sockets in the temp dir, TCP only on 127.0.0.1, fsync off: this cluster lives for one test.
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
-  const pgCtl = (...args: string[]): void => runAsPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-t', '30', ...args]);
+  const pgCtl = (...args: string[]): void =>
+    runAsPostgres([join(PG_BIN, 'pg_ctl'), '-D', dataDir, '-w', '-t', '30', ...args]);
   const start = (): void => pgCtl('-o', options, '-l', join(root, 'log'), 'start');
   start();
   let running = true;
@@ -126,14 +143,19 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const started = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     child = started;
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
-      if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG') return;
+      if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG')
+        return;
       await sleep(50);
     }
     throw new Error('redis-server did not answer PING in time');

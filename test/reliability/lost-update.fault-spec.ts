@@ -3,7 +3,15 @@
 // every acknowledged mark is present exactly once, nothing is present twice, versions are
 // contiguous and the /changes history replays to the final text. HTTP and socket writers,
 // against the embedded database (the dead process's DATA_DIR lock is taken over) and PostgreSQL.
-import { createTestDatabase, registerUser, spawnServer, type SpawnedServer, type TestDatabase } from '../support';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createTestDatabase,
+  registerUser,
+  spawnServer,
+  type SpawnedServer,
+  type TestDatabase,
+} from '../support';
 import { describeFault, documentWithEditors, occurrences, requirements, sleep } from './fault-support';
 import { httpWriter, type Ledger, newLedger, readHistory, socketWriter, type Target } from './writers';
 
@@ -12,7 +20,11 @@ jest.setTimeout(120_000);
 const WRITERS = 16;
 const WRITES_PER_WRITER = 4;
 /** Limits that the fault run must not trip by accident (the load all comes from one IP). */
-const UNTHROTTLED = { WRITE_RATE_LIMIT: '1000000', WRITE_RATE_LIMIT_PER_IP: '1000000', REALTIME_EDIT_RATE: '10000' };
+const UNTHROTTLED = {
+  WRITE_RATE_LIMIT: '1000000',
+  WRITE_RATE_LIMIT_PER_IP: '1000000',
+  REALTIME_EDIT_RATE: '10000',
+};
 
 type Transport = 'http' | 'socket';
 type Kind = 'embedded' | 'postgres';
@@ -34,7 +46,15 @@ async function runWithKill(kind: Kind, transport: Transport): Promise<RunResult>
     const deadline = Date.now() + 90_000;
     const writer = transport === 'http' ? httpWriter : socketWriter;
     const writers = users.map((user, index) =>
-      writer({ target, ledger, documentId: document.id, token: user.token, name: `w${index}`, writes: WRITES_PER_WRITER, deadline }),
+      writer({
+        target,
+        ledger,
+        documentId: document.id,
+        token: user.token,
+        name: `w${index}`,
+        writes: WRITES_PER_WRITER,
+        deadline,
+      }),
     );
     // Midway: half of all writes acknowledged, then SIGKILL (no drain, no goodbye) and restart.
     const half = (WRITERS * WRITES_PER_WRITER) / 2;
@@ -44,6 +64,11 @@ async function runWithKill(kind: Kind, transport: Transport): Promise<RunResult>
     killed.kill('SIGKILL');
     const exit = await killed.exited;
     expect(exit.signal).toBe('SIGKILL');
+    if (database.dataDir !== undefined) {
+      // The dead process's lock is still there: the restart must take it over, not find it gone.
+      const lock = join(database.dataDir, 'concord.lock');
+      expect(existsSync(lock) && Number(readFileSync(lock, 'utf8').trim())).toBe(killed.pid);
+    }
     const restartStarted = Date.now();
     server = await spawnServer({ env, readyTimeoutMs: 60_000 });
     target.url = server.url;
@@ -54,7 +79,11 @@ async function runWithKill(kind: Kind, transport: Transport): Promise<RunResult>
     const text = history.document.content;
     const missing = [...ledger.acknowledged].filter((mark) => occurrences(text, mark) !== 1);
     const duplicated = [...ledger.attempted].filter((mark) => occurrences(text, mark) > 1);
-    expect({ violations: ledger.violations, missing, duplicated }).toEqual({ violations: [], missing: [], duplicated: [] });
+    expect({ violations: ledger.violations, missing, duplicated }).toEqual({
+      violations: [],
+      missing: [],
+      duplicated: [],
+    });
     // Every write was either acknowledged or found after the crash: nothing was given up on.
     expect(ledger.acknowledged.size + ledger.foundAfterDoubt.size).toBe(WRITERS * WRITES_PER_WRITER);
     expect(history.versions).toEqual(Array.from({ length: history.document.version }, (_, i) => i + 1));

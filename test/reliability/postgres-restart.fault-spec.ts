@@ -27,7 +27,9 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
   beforeAll(async () => {
     postgres = await startPrivatePostgres();
     // A short connect timeout: during the outage a request must fail fast (503), not queue for long.
-    server = await spawnServer({ env: { DATABASE_URL: postgres.url, DATABASE_CONNECT_TIMEOUT_MS: '2000', ...UNTHROTTLED } });
+    server = await spawnServer({
+      env: { DATABASE_URL: postgres.url, DATABASE_CONNECT_TIMEOUT_MS: '2000', ...UNTHROTTLED },
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -45,7 +47,15 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
     const writers = users.map(async (user, index) => {
       const writer = index % 2 === 0 ? httpWriter : socketWriter;
       for (let round = 0; loading; round += 1) {
-        await writer({ target, ledger, documentId: document.id, token: user.token, name: `w${index}r${round}`, writes: 1, deadline });
+        await writer({
+          target,
+          ledger,
+          documentId: document.id,
+          token: user.token,
+          name: `w${index}r${round}`,
+          writes: 1,
+          deadline,
+        });
       }
     });
     await sleep(500);
@@ -60,8 +70,16 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
     const probes = [];
     for (let i = 0; i < 5; i += 1) {
       const started = Date.now();
-      const probe = await request(ledger, target, `/api/documents/${document.id}`, { token: users[0].token, timeoutMs: 10_000 });
-      probes.push({ status: probe.status, retryAfter: probe.headers.get('retry-after'), code: probe.body.code, ms: Date.now() - started });
+      const probe = await request(ledger, target, `/api/documents/${document.id}`, {
+        token: users[0].token,
+        timeoutMs: 10_000,
+      });
+      probes.push({
+        status: probe.status,
+        retryAfter: probe.headers.get('retry-after'),
+        code: probe.body.code,
+        ms: Date.now() - started,
+      });
       await sleep(100);
     }
     const health = await request(ledger, target, '/api/health', { token: users[0].token, timeoutMs: 10_000 });
@@ -75,25 +93,42 @@ describeFault('PostgreSQL restarted under load (private cluster)', [requirements
     }
     const recoveredMs = Date.now() - recoveryStarted;
     const acknowledgedAtRecovery = ledger.acknowledged.size;
-    while (ledger.acknowledged.size < acknowledgedAtRecovery + WRITERS && Date.now() < deadline) await sleep(20);
+    while (ledger.acknowledged.size < acknowledgedAtRecovery + WRITERS && Date.now() < deadline)
+      await sleep(20);
     loading = false;
     await Promise.all(writers);
 
     for (const probe of probes) {
-      expect(probe).toMatchObject({ status: 503, code: 'service_unavailable', retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(probe).toMatchObject({
+        status: 503,
+        code: 'service_unavailable',
+        retryAfter: expect.stringMatching(/^\d+$/),
+      });
       expect(probe.ms).toBeLessThan(10_000);
     }
     expect(health.status).toBe(503);
     // On failure, the server's own error lines say why (the test fails either way).
-    if (ledger.violations.length > 0) console.error(server.output().split('\n').filter((line) => /unhandled error|failed: /.test(line)).slice(0, 10).join('\n'));
+    if (ledger.violations.length > 0)
+      console.error(
+        server
+          .output()
+          .split('\n')
+          .filter((line) => /unhandled error|failed: /.test(line))
+          .slice(0, 10)
+          .join('\n'),
+      );
     expect(ledger.violations).toEqual([]);
     expect([...ledger.statuses.keys()].every((status) => [200, 409, 503].includes(status))).toBe(true);
     expect(ledger.statuses.get(503) ?? 0).toBeGreaterThan(0);
     expect(acknowledgedBeforeStop).toBeGreaterThan(0);
 
     const history = await readHistory(target, ledger, document.id, users[0].token);
-    const missing = [...ledger.acknowledged].filter((mark) => occurrences(history.document.content, mark) !== 1);
-    const duplicated = [...ledger.attempted].filter((mark) => occurrences(history.document.content, mark) > 1);
+    const missing = [...ledger.acknowledged].filter(
+      (mark) => occurrences(history.document.content, mark) !== 1,
+    );
+    const duplicated = [...ledger.attempted].filter(
+      (mark) => occurrences(history.document.content, mark) > 1,
+    );
     expect({ missing, duplicated }).toEqual({ missing: [], duplicated: [] });
     expect(history.versions).toEqual(Array.from({ length: history.document.version }, (_, i) => i + 1));
     expect(history.replayed).toBe(history.document.content);

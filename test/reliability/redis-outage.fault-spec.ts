@@ -2,7 +2,14 @@
 // started again. Meanwhile each instance keeps serving its own clients (acks, local
 // broadcasts, HTTP); once Redis is back, cross-instance delivery resumes by itself, and a
 // client that missed edits catches up by re-joining with sinceVersion.
-import { applyPatchStrict, type ConcordDocument, type EditAck, type EditBroadcast, type JoinAck, makePatch } from '@concord/shared';
+import {
+  applyPatchStrict,
+  type ConcordDocument,
+  type EditAck,
+  type EditBroadcast,
+  type JoinAck,
+  makePatch,
+} from '@concord/shared';
 import { io } from 'socket.io-client';
 import type { ClientSocket } from '../e2e/realtime.helpers';
 import {
@@ -33,7 +40,12 @@ class Replica {
 
   async join(sinceVersion?: number): Promise<JoinAck> {
     this.socket?.close();
-    this.socket = io(this.url, { auth: { token: this.token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    this.socket = io(this.url, {
+      auth: { token: this.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       this.socket.once('connect', () => resolve());
       this.socket.once('connect_error', reject);
@@ -42,7 +54,10 @@ class Replica {
       this.received.push(broadcast);
       this.apply(broadcast);
     });
-    const ack = await emitAck<JoinAck>(this.socket, 'join', { documentId: this.documentId, ...(sinceVersion === undefined ? {} : { sinceVersion }) });
+    const ack = await emitAck<JoinAck>(this.socket, 'join', {
+      documentId: this.documentId,
+      ...(sinceVersion === undefined ? {} : { sinceVersion }),
+    });
     if (!ack.ok) throw new Error(`join failed: ${JSON.stringify(ack.error)}`);
     if (sinceVersion === undefined) {
       this.text = ack.document.content;
@@ -89,90 +104,111 @@ class Replica {
   }
 }
 
-describeFault('Redis outage with two instances (private redis-server)', [requirements.redisServer, requirements.postgres], () => {
-  let redis: PrivateRedis;
-  let database: TestDatabase;
-  let one: TestServer;
-  let two: TestServer;
-  const replicas: Replica[] = [];
+describeFault(
+  'Redis outage with two instances (private redis-server)',
+  [requirements.redisServer, requirements.postgres],
+  () => {
+    let redis: PrivateRedis;
+    let database: TestDatabase;
+    let one: TestServer;
+    let two: TestServer;
+    const replicas: Replica[] = [];
 
-  beforeAll(async () => {
-    redis = await startPrivateRedis();
-    database = await createTestDatabase('postgres');
-    one = await startTestServer({ database, env: { REDIS_URL: redis.url } });
-    two = await startTestServer({ database, env: { REDIS_URL: redis.url } });
-  });
-  afterAll(async () => {
-    for (const replica of replicas) replica.close();
-    await one?.close();
-    await two?.close();
-    await database?.drop();
-    await redis?.stop();
-  });
-
-  it('each instance keeps serving its clients; cross-instance delivery resumes; the lagging client catches up via sinceVersion', async () => {
-    const alice = await registerUser(one.url);
-    const bob = await registerUser(two.url);
-    const created = await http(one.url)<ConcordDocument>('/api/documents', {
-      method: 'POST',
-      token: alice.token,
-      body: { title: 'Redis outage', content: 'start\n' },
+    beforeAll(async () => {
+      redis = await startPrivateRedis();
+      database = await createTestDatabase('postgres');
+      one = await startTestServer({ database, env: { REDIS_URL: redis.url } });
+      two = await startTestServer({ database, env: { REDIS_URL: redis.url } });
     });
-    const documentId = created.body.id;
-    await http(one.url)(`/api/documents/${documentId}/members`, {
-      method: 'POST',
-      token: alice.token,
-      body: { username: bob.user.username, role: 'editor' },
+    afterAll(async () => {
+      for (const replica of replicas) replica.close();
+      await one?.close();
+      await two?.close();
+      await database?.drop();
+      await redis?.stop();
     });
-    const aliceOnOne = new Replica(one.url, alice.token, documentId);
-    const watcherOnOne = new Replica(one.url, alice.token, documentId);
-    const bobOnTwo = new Replica(two.url, bob.token, documentId);
-    const watcherOnTwo = new Replica(two.url, bob.token, documentId);
-    replicas.push(aliceOnOne, watcherOnOne, bobOnTwo, watcherOnTwo);
-    for (const replica of replicas) await replica.join();
 
-    // Redis up: an edit on one reaches two.
-    expect((await aliceOnOne.append('before the outage')).ok).toBe(true);
-    await waitFor(() => bobOnTwo.version === 2, 'the first edit to cross instances');
+    it('each instance keeps serving its clients; cross-instance delivery resumes; the lagging client catches up via sinceVersion', async () => {
+      const alice = await registerUser(one.url);
+      const bob = await registerUser(two.url);
+      const created = await http(one.url)<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        body: { title: 'Redis outage', content: 'start\n' },
+      });
+      const documentId = created.body.id;
+      await http(one.url)(`/api/documents/${documentId}/members`, {
+        method: 'POST',
+        token: alice.token,
+        body: { username: bob.user.username, role: 'editor' },
+      });
+      const aliceOnOne = new Replica(one.url, alice.token, documentId);
+      const watcherOnOne = new Replica(one.url, alice.token, documentId);
+      const bobOnTwo = new Replica(two.url, bob.token, documentId);
+      const watcherOnTwo = new Replica(two.url, bob.token, documentId);
+      replicas.push(aliceOnOne, watcherOnOne, bobOnTwo, watcherOnTwo);
+      for (const replica of replicas) await replica.join();
 
-    // Redis gone.
-    await redis.stop();
-    await sleep(300);
-    const duringOne = await aliceOnOne.append('during the outage, on one');
-    const duringTwo = await bobOnTwo.append('during the outage, on two', 'start');
-    expect(duringOne.ok).toBe(true);
-    expect(duringTwo.ok).toBe(true);
-    // Each instance still delivers to its own clients.
-    await waitFor(() => watcherOnOne.received.some((b) => b.version === (duringOne.ok ? duringOne.version : -1)), 'local delivery on one');
-    await waitFor(() => watcherOnTwo.received.some((b) => b.version === (duringTwo.ok ? duringTwo.version : -1)), 'local delivery on two');
-    for (const server of [one, two]) {
-      expect((await http(server.url)('/api/health')).status).toBe(200);
-      expect((await http(server.url)(`/api/documents/${documentId}`, { token: alice.token })).status).toBe(200);
-    }
+      // Redis up: an edit on one reaches two.
+      expect((await aliceOnOne.append('before the outage')).ok).toBe(true);
+      await waitFor(() => bobOnTwo.version === 2, 'the first edit to cross instances');
 
-    // Redis back: delivery across instances resumes by itself.
-    await redis.start();
-    const restarted = Date.now();
-    let resumedAfterMs = -1;
-    for (let attempt = 0; resumedAfterMs < 0; attempt += 1) {
-      if (Date.now() - restarted > 20_000) throw new Error('cross-instance delivery did not resume within 20 s');
-      const probe = await aliceOnOne.append(`after the outage ${attempt}`);
-      expect(probe.ok).toBe(true);
-      const version = probe.ok ? probe.version : -1;
-      const deadline = Date.now() + 1_000;
-      while (Date.now() < deadline && !bobOnTwo.received.some((b) => b.version === version)) await sleep(20);
-      if (bobOnTwo.received.some((b) => b.version === version)) resumedAfterMs = Date.now() - restarted;
-    }
+      // Redis gone.
+      await redis.stop();
+      await sleep(300);
+      const duringOne = await aliceOnOne.append('during the outage, on one');
+      const duringTwo = await bobOnTwo.append('during the outage, on two', 'start');
+      expect(duringOne.ok).toBe(true);
+      expect(duringTwo.ok).toBe(true);
+      // Each instance still delivers to its own clients.
+      await waitFor(
+        () => watcherOnOne.received.some((b) => b.version === (duringOne.ok ? duringOne.version : -1)),
+        'local delivery on one',
+      );
+      await waitFor(
+        () => watcherOnTwo.received.some((b) => b.version === (duringTwo.ok ? duringTwo.version : -1)),
+        'local delivery on two',
+      );
+      for (const server of [one, two]) {
+        expect((await http(server.url)('/api/health')).status).toBe(200);
+        expect((await http(server.url)(`/api/documents/${documentId}`, { token: alice.token })).status).toBe(
+          200,
+        );
+      }
 
-    // Whoever lagged catches up by re-joining with sinceVersion, and then agrees with the server.
-    const final = await http(one.url)<ConcordDocument>(`/api/documents/${documentId}`, { token: alice.token });
-    for (const replica of replicas) {
-      if (replica.version < final.body.version) await replica.join(replica.version);
-      expect({ version: replica.version, text: replica.text }).toEqual({ version: final.body.version, text: final.body.content });
-    }
-    console.log(`redis outage: cross-instance delivery resumed ${resumedAfterMs} ms after redis-server came back`);
-  });
-});
+      // Redis back: delivery across instances resumes by itself.
+      await redis.start();
+      const restarted = Date.now();
+      let resumedAfterMs = -1;
+      for (let attempt = 0; resumedAfterMs < 0; attempt += 1) {
+        if (Date.now() - restarted > 20_000)
+          throw new Error('cross-instance delivery did not resume within 20 s');
+        const probe = await aliceOnOne.append(`after the outage ${attempt}`);
+        expect(probe.ok).toBe(true);
+        const version = probe.ok ? probe.version : -1;
+        const deadline = Date.now() + 1_000;
+        while (Date.now() < deadline && !bobOnTwo.received.some((b) => b.version === version))
+          await sleep(20);
+        if (bobOnTwo.received.some((b) => b.version === version)) resumedAfterMs = Date.now() - restarted;
+      }
+
+      // Whoever lagged catches up by re-joining with sinceVersion, and then agrees with the server.
+      const final = await http(one.url)<ConcordDocument>(`/api/documents/${documentId}`, {
+        token: alice.token,
+      });
+      for (const replica of replicas) {
+        if (replica.version < final.body.version) await replica.join(replica.version);
+        expect({ version: replica.version, text: replica.text }).toEqual({
+          version: final.body.version,
+          text: final.body.content,
+        });
+      }
+      console.log(
+        `redis outage: cross-instance delivery resumed ${resumedAfterMs} ms after redis-server came back`,
+      );
+    });
+  },
+);
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,14 @@
 import { request as httpRequest } from 'node:http';
 import type { ConcordDocument } from '@concord/shared';
 import { io, type Socket } from 'socket.io-client';
-import { createTestDatabase, http, registerUser, spawnServer, type SpawnedServer, type TestDatabase } from '../support';
+import {
+  createTestDatabase,
+  http,
+  registerUser,
+  spawnServer,
+  type SpawnedServer,
+  type TestDatabase,
+} from '../support';
 import { describeFault, sleep } from './fault-support';
 
 jest.setTimeout(90_000);
@@ -70,7 +77,11 @@ describeFault('SIGTERM under load', [], () => {
     const alice = await registerUser(server.url);
     const documents: ConcordDocument[] = [];
     for (let i = 0; i < SLOW_WRITES; i += 1) {
-      const created = await api<ConcordDocument>('/api/documents', { method: 'POST', token: alice.token, body: { title: `Drain ${i}` } });
+      const created = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: alice.token,
+        body: { title: `Drain ${i}` },
+      });
       expect(created.status).toBe(201);
       documents.push(created.body);
     }
@@ -93,14 +104,18 @@ describeFault('SIGTERM under load', [], () => {
         socket.once('connect', () => resolve());
         socket.once('connect_error', reject);
       });
-      const joined = (await socket.timeout(5_000).emitWithAck('join', { documentId: documents[0].id })) as { ok: boolean };
+      const joined = (await socket.timeout(5_000).emitWithAck('join', { documentId: documents[0].id })) as {
+        ok: boolean;
+      };
       expect(joined.ok).toBe(true);
       sockets.push(socket);
     }
 
     try {
       // Writes in the server's hands: headers and half a body received, the rest still coming.
-      const slow = documents.map((document, i) => slowPut(server!.url, alice.token, document, `drained write ${i}\n`));
+      const slow = documents.map((document, i) =>
+        slowPut(server!.url, alice.token, document, `drained write ${i}\n`),
+      );
       await Promise.all(slow.map((write) => write.isConnected));
       await sleep(200);
       const signalled = Date.now();
@@ -109,7 +124,9 @@ describeFault('SIGTERM under load', [], () => {
       for (const write of slow) write.finish();
       const answers = await Promise.all(slow.map((write) => write.answered));
       // An unref'd timer: once the process has exited, nothing keeps Jest waiting for the bound.
-      const bound = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_BOUND_MS).unref());
+      const bound = new Promise<undefined>((resolve) =>
+        setTimeout(() => resolve(undefined), EXIT_BOUND_MS).unref(),
+      );
       const exit = await Promise.race([server.exited, bound]);
       const exitMs = Date.now() - signalled;
 
@@ -118,10 +135,13 @@ describeFault('SIGTERM under load', [], () => {
       expect(exitMs).toBeLessThan(EXIT_BOUND_MS);
       // Every socket was disconnected with a reason the client reconnects on ("io server disconnect" it would not).
       expect(reasons).toHaveLength(SOCKETS);
-      for (const reason of reasons) expect(['transport close', 'transport error', 'ping timeout']).toContain(reason);
+      for (const reason of reasons)
+        expect(['transport close', 'transport error', 'ping timeout']).toContain(reason);
       await sleep(400);
       expect(reconnectAttempts).toBeGreaterThan(0);
-      console.log(`SIGTERM: ${SLOW_WRITES} in-flight writes answered 200, exit 0 after ${exitMs} ms, socket reasons ${reasons.join(', ')}`);
+      console.log(
+        `SIGTERM: ${SLOW_WRITES} in-flight writes answered 200, exit 0 after ${exitMs} ms, socket reasons ${reasons.join(', ')}`,
+      );
     } finally {
       for (const socket of sockets) socket.close();
     }
@@ -129,7 +149,9 @@ describeFault('SIGTERM under load', [], () => {
     // Same DATA_DIR: the clean shutdown released its lock, and every acknowledged write is there.
     server = await spawnServer({ env: { ...database.env, ...UNTHROTTLED } });
     for (const [i, document] of documents.entries()) {
-      const read = await http(server.url)<ConcordDocument>(`/api/documents/${document.id}`, { token: alice.token });
+      const read = await http(server.url)<ConcordDocument>(`/api/documents/${document.id}`, {
+        token: alice.token,
+      });
       expect(read.status).toBe(200);
       expect(read.body).toMatchObject({ version: 2, content: `drained write ${i}\n` });
     }

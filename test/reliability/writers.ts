@@ -67,7 +67,13 @@ export async function request(
   ledger: Ledger,
   target: Target,
   path: string,
-  init: { method?: string; token: string; headers?: Record<string, string>; body?: unknown; timeoutMs?: number },
+  init: {
+    method?: string;
+    token: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    timeoutMs?: number;
+  },
 ): Promise<Answer> {
   const headers: Record<string, string> = { authorization: `Bearer ${init.token}`, ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -81,7 +87,9 @@ export async function request(
     });
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeoutError') {
-      ledger.violations.push(`${init.method ?? 'GET'} ${path}: no answer within ${init.timeoutMs ?? 15_000} ms (a hang)`);
+      ledger.violations.push(
+        `${init.method ?? 'GET'} ${path}: no answer within ${init.timeoutMs ?? 15_000} ms (a hang)`,
+      );
     }
     ledger.networkErrors += 1;
     throw new NoAnswer(String(error));
@@ -95,14 +103,16 @@ export async function request(
   }
   count(ledger, response.status);
   const contentType = response.headers.get('content-type') ?? '';
-  const body = /json/.test(contentType) && text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const body =
+    /json/.test(contentType) && text.length > 0 ? (JSON.parse(text) as Record<string, unknown>) : {};
   if (response.status >= 500) {
     const proper =
       response.status === 503 &&
       contentType.startsWith('application/problem+json') &&
       body.code === 'service_unavailable' &&
       /^\d+$/.test(response.headers.get('retry-after') ?? '');
-    if (!proper) ledger.violations.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    if (!proper)
+      ledger.violations.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${text.slice(0, 300)}`);
   }
   return { status: response.status, headers: response.headers, body };
 }
@@ -170,7 +180,8 @@ export async function httpWriter(options: WriterOptions): Promise<void> {
           document = written.body.current as ConcordDocument;
           continue;
         }
-        if (written.status !== 503) ledger.violations.push(`PUT ${path}: ${written.status} ${JSON.stringify(written.body)}`);
+        if (written.status !== 503)
+          ledger.violations.push(`PUT ${path}: ${written.status} ${JSON.stringify(written.body)}`);
         // A 503 may come from a connection lost after COMMIT reached the database: in doubt too.
         inDoubt = true;
         document = undefined;
@@ -188,7 +199,12 @@ export async function httpWriter(options: WriterOptions): Promise<void> {
 
 /** Connects with a bounded wait; rejects on connect_error. */
 function connect(url: string, token: string): Promise<ClientSocket> {
-  const socket: ClientSocket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket: ClientSocket = io(url, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.close();
@@ -207,7 +223,12 @@ function connect(url: string, token: string): Promise<ClientSocket> {
 }
 
 /** Emits with an ack, failing fast when the connection drops instead of waiting out a timeout. */
-export function emitAck<A>(socket: ClientSocket, event: 'join' | 'edit', payload: object, timeoutMs = 15_000): Promise<A> {
+export function emitAck<A>(
+  socket: ClientSocket,
+  event: 'join' | 'edit',
+  payload: object,
+  timeoutMs = 15_000,
+): Promise<A> {
   return new Promise((resolve, reject) => {
     if (!socket.connected) {
       reject(new NoAnswer('not connected'));
@@ -243,7 +264,8 @@ export async function socketWriter(options: WriterOptions): Promise<void> {
     socket?.close();
     socket = undefined;
     for (let attempt = 1; ; attempt += 1) {
-      if (Date.now() > options.deadline) throw new Error(`${options.name}: could not re-join before the deadline`);
+      if (Date.now() > options.deadline)
+        throw new Error(`${options.name}: could not re-join before the deadline`);
       try {
         const next = await connect(target.url, token);
         const joined = await emitAck<JoinAck>(next, 'join', { documentId });
@@ -341,25 +363,35 @@ export interface HistoryReport {
   versions: number[];
 }
 
-export async function readHistory(target: Target, ledger: Ledger, documentId: string, token: string): Promise<HistoryReport> {
+export async function readHistory(
+  target: Target,
+  ledger: Ledger,
+  documentId: string,
+  token: string,
+): Promise<HistoryReport> {
   const path = `/api/documents/${documentId}`;
   const final = await request(ledger, target, path, { token });
   const document = final.body as unknown as ConcordDocument;
   const listed = await request(ledger, target, `${path}/versions`, { token });
-  const versions = (listed.body as unknown as { version: number }[]).map((item) => item.version).sort((a, b) => a - b);
+  const versions = (listed.body as unknown as { version: number }[])
+    .map((item) => item.version)
+    .sort((a, b) => a - b);
   const first = await request(ledger, target, `${path}/versions/1`, { token });
   const changes = await request(ledger, target, `${path}/changes?since=1`, { token });
   let replayed = (first.body as unknown as ConcordDocument).content;
   let expectedBase = 1;
   for (const change of changes.body as unknown as Change[]) {
     if (change.baseVersion !== expectedBase || change.version !== expectedBase + 1) {
-      throw new Error(`history is not contiguous at ${expectedBase}: ${change.baseVersion} → ${change.version}`);
+      throw new Error(
+        `history is not contiguous at ${expectedBase}: ${change.baseVersion} → ${change.version}`,
+      );
     }
     const applied = applyPatchStrict(replayed, change.patch);
     if (!applied.ok) throw new Error(`version ${change.version} does not replay: ${applied.detail}`);
     replayed = applied.text;
     expectedBase = change.version;
   }
-  if (expectedBase !== document.version) throw new Error(`the history ends at ${expectedBase}, the document is at ${document.version}`);
+  if (expectedBase !== document.version)
+    throw new Error(`the history ends at ${expectedBase}, the document is at ${document.version}`);
   return { document, replayed, versions };
 }

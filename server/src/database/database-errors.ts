@@ -33,7 +33,10 @@ const CONNECTION_MESSAGES = [
   /terminating connection due to administrator command/i,
 ];
 
-const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+const RELEASED_RUNNER_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
 
 /** The database is down, restarting or unreachable: the client should retry (503), not see a 500. */
 export function isDatabaseUnavailableError(error: unknown): boolean {

@@ -43,7 +43,9 @@ export function toAckFailure(error: unknown, logger: Logger, event: string): Ack
   }
   // The database restarting is not a bug: the client retries, as it does on HTTP's 503.
   if (isDatabaseUnavailableError(error)) {
-    return ackFailure(503, 'service_unavailable', 'The database is unavailable; retry shortly.', { retryAfterMs: 2000 });
+    return ackFailure(503, 'service_unavailable', 'The database is unavailable; retry shortly.', {
+      retryAfterMs: 2000,
+    });
   }
   logger.error(
     `socket ${event} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
