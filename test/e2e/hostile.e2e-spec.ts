@@ -528,7 +528,7 @@ async function refusal(w: World, token: string | undefined): Promise<{ refused: 
 async function ackOf(
   w: World,
   token: string,
-  event: 'join' | 'edit',
+  event: 'join' | 'edit' | 'cursor' | 'shutdown',
   payload: unknown,
 ): Promise<{ status: number; code: string }> {
   const socket = await connectClient(w.url, token);
@@ -659,6 +659,27 @@ const SOCKET_CASES: SocketCase[] = [
     expected: { status: 422, code: 'validation_failed' },
     run: (w) =>
       ackOf(w, w.alice.token, 'edit', { ...edit(w.doc, makePatch(w.doc.content, 'x')), baseVersion: 0 }),
+  },
+  {
+    name: 'an edit with a 10,000-character clientEditId',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) =>
+      ackOf(
+        w,
+        w.alice.token,
+        'edit',
+        edit(w.doc, makePatch(w.doc.content, 'x'), { clientEditId: 'c'.repeat(10_000) }),
+      ),
+  },
+  {
+    name: 'a cursor with a negative position',
+    expected: { status: 422, code: 'validation_failed' },
+    run: (w) => ackOf(w, w.alice.token, 'cursor', { documentId: w.doc.id, anchor: -1, head: 0 }),
+  },
+  {
+    name: 'an event the server does not know',
+    expected: { status: 400, code: 'bad_request' },
+    run: (w) => ackOf(w, w.alice.token, 'shutdown', { now: true }),
   },
 ];
 
