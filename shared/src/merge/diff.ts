@@ -1,5 +1,6 @@
 import DiffMatchPatch from 'diff-match-patch';
-import { type Budget, type Diff, myersDiff, myersRuns } from './myers';
+import { lineRuns } from './line-runs';
+import { type Budget, type Diff, myersDiff } from './myers';
 
 /**
  * Work allowance (Myers steps) for one `computeDiff`. A step costs some 10–40 ns here, so
@@ -91,8 +92,10 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
     }
     return out;
   };
-  const lineRuns = myersRuns(toIds(linesA, a.endsWith('\n')), toIds(linesB, b.endsWith('\n')), budget);
-  if (lineRuns === null)
+  const idsA = toIds(linesA, a.endsWith('\n'));
+  const idsB = toIds(linesB, b.endsWith('\n'));
+  const lineDiff = lineRuns(idsA, idsB, ids.size, budget);
+  if (lineDiff === null)
     return [
       [-1, a],
       [1, b],
@@ -105,7 +108,7 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
     deleted = '';
     inserted = '';
   };
-  for (const { op, from, to } of lineRuns) {
+  for (const { op, from, to } of lineDiff) {
     const text = op === 1 ? b.slice(startsB[from], startsB[to]) : a.slice(startsA[from], startsA[to]);
     if (op === 0) {
       flush();

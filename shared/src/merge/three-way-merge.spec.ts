@@ -322,6 +322,21 @@ describe('threeWayMerge on hand-made documents', () => {
   });
 });
 
+describe('threeWayMerge with thousands of changed lines', () => {
+  it('merges line by line beyond what plain Myers affords (anchored on unique lines)', () => {
+    const lines = Array.from({ length: 4000 }, (_, i) => `Paragraph ${i}: the text of this paragraph.`);
+    const base = `${lines.join('\n')}\n`;
+    // Mine rewrites every other line (2,000 changed lines: D² far past the budget).
+    const mineLines = lines.map((line, i) => (i % 2 === 0 ? `${line} Edited.` : line));
+    const theirLines = lines.map((line, i) => (i === 1001 ? `${line} Theirs.` : line));
+    const expected = lines.map((line, i) =>
+      i % 2 === 0 ? `${line} Edited.` : i === 1001 ? `${line} Theirs.` : line,
+    );
+    const result = mergeByHunks(base, `${mineLines.join('\n')}\n`, `${theirLines.join('\n')}\n`);
+    expect(result).toEqual({ clean: true, text: `${expected.join('\n')}\n`, conflicts: [] });
+  });
+});
+
 describe('threeWayMerge past the diff budget', () => {
   // Two unrelated random texts: Myers needs far more steps than the budget allows, so each
   // diff falls back to one replace run. The merge must stay exact, and say "conflict".
