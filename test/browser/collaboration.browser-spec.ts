@@ -91,8 +91,16 @@ describeBrowser('two people editing one document in the browser', () => {
       const stored = await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
       expect(stored.body.content).toBe('Written in a narrow window.');
 
+      // Leaving straight after typing: what was typed is still sent.
+      await page.keyboard.type(' More.');
       await page.getByRole('link', { name: /Documents/ }).first().click();
       await page.getByLabel('Search documents').fill('Browser-made');
+      for (let tries = 0; tries < 50; tries += 1) {
+        const latest = await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
+        if (latest.body.content === 'Written in a narrow window. More.') break;
+        await page.waitForTimeout(100);
+      }
+      expect((await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token })).body.content).toBe('Written in a narrow window. More.');
       await page.getByRole('link', { name: 'Browser-made notes' }).waitFor();
 
       await page.getByRole('button', { name: 'Sign out' }).click();

@@ -86,16 +86,6 @@ export function EditorPage() {
     }
   }, [conflictKey]);
 
-  // Leaving with unsaved changes: they are in localStorage too, but say so.
-  useEffect(() => {
-    const onBeforeUnload = (event: BeforeUnloadEvent) => {
-      const sync = session?.getSnapshot().sync;
-      if (sync && syncStatus(sync) === 'saving') event.preventDefault();
-    };
-    window.addEventListener('beforeunload', onBeforeUnload);
-    return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [session]);
-
   if (!session || !snapshot) return <main className="page">Loading…</main>;
   const { sync, presence } = snapshot;
   const status = syncStatus(sync);

@@ -230,4 +230,26 @@ describe('LiveSession', () => {
     expect(socket.sent('join')[0].payload).toEqual({ documentId: DOC_ID, sinceVersion: 1 });
     expect(socket.sent('edit')[0].payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello again') });
   });
+
+  it('leaving with unsent typing still sends it, and closes once the server has it', () => {
+    const { socket, session, type } = setup('Hello');
+    open.splice(open.indexOf(session), 1);
+    type('Hello, and goodbye');
+    session.stop();
+    const edit = socket.sent('edit')[0];
+    expect(edit.payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello, and goodbye') });
+    expect(socket.disconnects).toBe(0);
+    edit.reply({ ok: true, version: 2, etag: '"v2"' });
+    expect(socket.sent('leave')).toHaveLength(1);
+    expect(socket.disconnects).toBe(1);
+    expect(draftKeys()).toHaveLength(0);
+  });
+
+  it('leaving with nothing unsent closes at once', () => {
+    const { socket, session } = setup('Hello');
+    open.splice(open.indexOf(session), 1);
+    session.stop();
+    expect(socket.sent('leave')).toHaveLength(1);
+    expect(socket.disconnects).toBe(1);
+  });
 });

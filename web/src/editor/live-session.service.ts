@@ -11,6 +11,7 @@ const MAX_WAIT_MS = 1000;
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 3000;
 const EAGER_DRAFT_CHARS = 64 * 1024;
+const CLOSE_GRACE_MS = 5000;
 
 export interface RemoteCursor {
   user: UserSummary;
@@ -74,6 +75,8 @@ export class LiveSession {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastCursorSent = '';
   private draftTimer: ReturnType<typeof setTimeout> | null = null;
+  private closing = false;
+  private closeTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshot: SessionSnapshot;
   private readonly onOffline = () => this.socket?.disconnect();
   private readonly onOnline = () => this.socket?.connect();
@@ -141,19 +144,40 @@ export class LiveSession {
     window.addEventListener('pagehide', this.onPageHide);
   }
 
+  /**
+   * Leaving the document (another page, another document): the UI lets go at once, but edits
+   * not yet acknowledged are still sent, and the socket stays open until the server has them
+   * (or a few seconds pass; the localStorage draft covers anything still unsent).
+   */
   stop(): void {
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('pagehide', this.onPageHide);
-    this.clearTimers();
     if (this.draftTimer) clearTimeout(this.draftTimer);
     this.draftTimer = null;
     this.writeDraft();
+    this.listeners.clear();
+    this.editor = null;
+    const s = this.sync;
+    if (this.socket?.connected && s.joined && !s.conflict && !s.blocked && (s.inflight || !s.pending.empty)) {
+      this.closing = true;
+      this.clearTimers();
+      this.dispatch({ type: 'flush' });
+      this.closeTimer = setTimeout(() => this.close(), CLOSE_GRACE_MS);
+      return;
+    }
+    this.close();
+  }
+
+  private close(): void {
+    this.clearTimers();
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    this.closing = false;
     if (this.socket?.connected) this.socket.emit('leave', { documentId: this.documentId }, () => undefined);
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
-    this.listeners.clear();
   }
 
   attachEditor(editor: EditorBridge | null): void {
@@ -199,6 +223,12 @@ export class LiveSession {
       }
     }
     this.persistDraft();
+    if (this.closing) {
+      // Leaving: send what is left at once; close as soon as the server has everything.
+      if (!this.sync.inflight && this.sync.pending.empty) this.close();
+      else if (!this.sync.inflight && this.sync.joined) this.dispatch({ type: 'flush' });
+      return;
+    }
     this.scheduleFlush(action.type === 'local');
     this.emit();
   }
