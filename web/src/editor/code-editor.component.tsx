@@ -33,7 +33,19 @@ export function CodeEditor({ session, readOnly }: CodeEditorProps) {
           history(),
           drawSelection(),
           highlightActiveLine(),
-          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          keymap.of([
+            {
+              key: 'Mod-s',
+              preventDefault: true,
+              run: () => {
+                session.saveNow();
+                return true;
+              },
+            },
+            ...defaultKeymap,
+            ...historyKeymap,
+            indentWithTab,
+          ]),
           markdown(),
           EditorView.lineWrapping,
           placeholder('Start writing…'),

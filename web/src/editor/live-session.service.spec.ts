@@ -161,6 +161,13 @@ describe('LiveSession', () => {
     expect(draftKeys()).toHaveLength(0);
   });
 
+  it('sends at once on Ctrl+S instead of waiting for the pause', () => {
+    const { socket, session, type } = setup('Hello');
+    type('Hello!');
+    session.saveNow();
+    expect(socket.sent('edit')).toHaveLength(1);
+  });
+
   it('keeps saving during continuous typing (at least once a second)', () => {
     const { socket, type } = setup('');
     let text = '';

@@ -199,6 +199,12 @@ export class LiveSession {
     this.dispatch({ type: 'local', changes });
   }
 
+  /** Ctrl/Cmd+S: send now rather than after the pause (people press it out of habit). */
+  saveNow(): void {
+    this.clearTimers();
+    this.dispatch({ type: 'flush' });
+  }
+
   localSelection(anchor: number, head: number): void {
     const key = `${anchor}:${head}`;
     if (!this.socket?.connected || !this.sync.joined || key === this.lastCursorSent) return;
