@@ -330,11 +330,13 @@ describeE2E('live channel (CONTRACT §3)', () => {
       );
     });
 
-    it('limits edits per socket with a 429 rate_limited ack, message size by MAX_DOCUMENT_BYTES; catch-up past pruned history sends the document only', async () => {
+    it('limits edits and cursor moves per socket with a 429 rate_limited ack, message size by MAX_DOCUMENT_BYTES; catch-up past pruned history sends the document only', async () => {
       const limited = await startTestServer({
         env: {
           REALTIME_EDIT_RATE: '1',
           REALTIME_EDIT_BURST: '3',
+          REALTIME_CURSOR_RATE: '1',
+          REALTIME_CURSOR_BURST: '2',
           MAX_DOCUMENT_BYTES: '1000',
           HISTORY_LIMIT: '2',
         },
@@ -365,6 +367,11 @@ describeE2E('live channel (CONTRACT §3)', () => {
           ok: false,
           error: { status: 429, code: 'rate_limited', retryAfterMs: expect.any(Number) },
         });
+        expect(await send(socket, 'join', { documentId: created.body.id })).toMatchObject({ ok: true });
+        const moves = [];
+        for (let i = 0; i < 3; i += 1)
+          moves.push(await send(socket, 'cursor', { documentId: created.body.id, anchor: i, head: i }));
+        expect(moves.map((m) => (m.ok ? 200 : m.error.status))).toEqual([200, 200, 429]);
 
         // A message far beyond any patch of a MAX_DOCUMENT_BYTES document is cut off by engine.io.
         const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));

@@ -43,6 +43,15 @@ const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cu
 /** setTimeout's ceiling (~24.8 days); a longer-lived token is cut then and simply reconnects. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** Takes a token from `bucket`, or the 429 ack that says when to retry. */
+function rateLimited(bucket: TokenBucket, what: string): AckFailure | undefined {
+  const waitMs = bucket.take();
+  if (waitMs === 0) return undefined;
+  return ackFailure(429, 'rate_limited', `Too many ${what} from this connection; retry in ${waitMs} ms.`, {
+    retryAfterMs: waitMs,
+  });
+}
+
 /** The `exp` of an already verified JWT, in epoch milliseconds (undefined when it has none). */
 export function tokenExpiry(token: unknown): number | undefined {
   if (typeof token !== 'string') return undefined;
@@ -109,6 +118,11 @@ export class RealtimeGateway
       ratePerSecond: this.config.editRatePerSecond,
       burst: this.config.editBurst,
     });
+    // Each cursor move is relayed to the whole room: a flood of them is as costly as one of edits.
+    const cursors = new TokenBucket({
+      ratePerSecond: this.config.cursorRatePerSecond,
+      burst: this.config.cursorBurst,
+    });
     let joinedBeforeDisconnect: string[] = [];
 
     this.on(socket, 'join', JoinPayloadSchema, async (payload): Promise<JoinAck> => ({
@@ -145,20 +159,19 @@ export class RealtimeGateway
           this.metrics.observeSocketWrite(performance.now() - started, accepted);
         }
       },
-      () => {
-        const waitMs = edits.take();
-        return waitMs === 0
-          ? undefined
-          : ackFailure(429, 'rate_limited', `Too many edits from this connection; retry in ${waitMs} ms.`, {
-              retryAfterMs: waitMs,
-            });
-      },
+      () => rateLimited(edits, 'edits'),
     );
 
-    this.on(socket, 'cursor', CursorPayloadSchema, (payload): Promise<Ack> => {
-      this.sessions.cursor(socket, payload);
-      return Promise.resolve({ ok: true });
-    });
+    this.on(
+      socket,
+      'cursor',
+      CursorPayloadSchema,
+      (payload): Promise<Ack> => {
+        this.sessions.cursor(socket, payload);
+        return Promise.resolve({ ok: true });
+      },
+      () => rateLimited(cursors, 'cursor moves'),
+    );
 
     // Every client event is acked, even one the contract does not know (a client bug, or an
     // older/newer client): a clear 400 beats a callback that never fires.
