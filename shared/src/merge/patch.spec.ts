@@ -2,6 +2,9 @@ import DiffMatchPatch from 'diff-match-patch';
 import fc from 'fast-check';
 import { applyPatchStrict, makePatch } from './patch';
 
+// Thousands of generated cases under CI=true on a shared 2-core machine: more than Jest's 5 s.
+jest.setTimeout(60_000);
+
 const runs = (n: number): number => (process.env.CI === 'true' ? n : Math.ceil(n / 4));
 
 /** Text with astral characters, combining marks, CRLF and lone surrogates mixed in. */

@@ -3,6 +3,9 @@ import type { MergeResult } from '../protocol';
 import { mergeByHunks, threeWayMerge } from './three-way-merge';
 
 // CI runs the full counts (10,000+ cases over all properties with patch.spec.ts); a local run a quarter.
+// Thousands of generated cases under CI=true on a shared 2-core machine: more than Jest's 5 s.
+jest.setTimeout(60_000);
+
 const runs = (n: number): number => (process.env.CI === 'true' ? n : Math.ceil(n / 4));
 
 const UNITS = [
