@@ -133,7 +133,12 @@ function paths(): Record<string, Record<string, unknown>> {
         true,
       ),
     },
-    '/api/auth/me': { get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }) },
+    '/api/auth/me': {
+      get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }),
+      delete: operation('Delete the signed-in account and the documents it owns (its tokens stop working)', {
+        responses: { '204': { description: 'Deleted.' } },
+      }),
+    },
     '/api/health': {
       get: operation('Liveness and database reachability', { responses: { '200': { description: 'Up.' }, '503': problem('Database unreachable.') } }, true),
     },
