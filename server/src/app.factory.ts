@@ -119,7 +119,15 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     nest.use(requestIdMiddleware);
     // Counts every request (route pattern, status, 409 code) once its response is finished.
     nest.use(nest.get(MetricsService).httpMiddleware());
-    nest.use(helmet());
+    // Plain HTTP is how `npm start` serves (TLS, if any, ends at a proxy): helmet's default
+    // `upgrade-insecure-requests` would make a browser on http://host:3000 fetch the client's
+    // own scripts over https and show a blank page. HSTS is likewise the TLS proxy's call.
+    nest.use(
+      helmet({
+        contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+        strictTransportSecurity: false,
+      }),
+    );
     if (appSettings.corsOrigins.length > 0) {
       nest.enableCors({
         origin: appSettings.corsOrigins.includes('*') ? true : appSettings.corsOrigins,

@@ -147,6 +147,9 @@ describeE2E('platform: health, problem+json, request ids, limits, web client', (
     const response = await api('/api/health');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Served over plain HTTP: upgrading the client's own requests to https would break it.
+    expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(response.headers.get('strict-transport-security')).toBeNull();
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 

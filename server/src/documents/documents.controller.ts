@@ -37,7 +37,7 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { WriteThrottleGuard } from '../auth/write-throttle.guard';
 import { ProblemError } from '../common/problem.error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { DocumentsService, type WriteResult } from './documents.service';
+import { DocumentsService, type ContentChange } from './documents.service';
 import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
 import { Conditions, type WriteConditions } from './dto/write-conditions.decorator';
 import { IdempotencyService } from './idempotency.service';
@@ -128,16 +128,7 @@ export class DocumentsController {
     @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    return this.written(
-      res,
-      await this.documents.write(
-        user,
-        id,
-        conditions.precondition,
-        { kind: 'put', ...body },
-        { merge: conditions.merge },
-      ),
-    );
+    return this.save(user, id, conditions, res, { kind: 'put', ...body });
   }
 
   @Patch(':id')
@@ -148,16 +139,7 @@ export class DocumentsController {
     @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
-    return this.written(
-      res,
-      await this.documents.write(
-        user,
-        id,
-        conditions.precondition,
-        { kind: 'patch', ...body },
-        { merge: conditions.merge },
-      ),
-    );
+    return this.save(user, id, conditions, res, { kind: 'patch', ...body });
   }
 
   @Delete(':id')
@@ -255,7 +237,17 @@ export class DocumentsController {
     return document;
   }
 
-  private written(res: Response, result: WriteResult): ConcordDocument {
+  /** PUT and PATCH: one write path, `Preference-Applied: merge` when the server merged. */
+  private async save(
+    user: UserSummary,
+    id: string,
+    conditions: WriteConditions,
+    res: Response,
+    change: ContentChange,
+  ): Promise<ConcordDocument> {
+    const result = await this.documents.write(user, id, conditions.precondition, change, {
+      merge: conditions.merge,
+    });
     setHeaders(res, documentHeaders(result.document));
     if (result.merged) setHeaders(res, { 'Preference-Applied': 'merge' });
     return result.document;
