@@ -11,6 +11,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { bodyParserErrorHandler, jsonBodyParser } from './common/body-parser';
 import { ProblemExceptionFilter } from './common/problem.filter';
+import { answerClientErrorsWithProblems } from './common/client-error.handler';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/request-id.middleware';
 import { type AppConfig, loadAppConfig } from './config/app.config';
 import { loadAuthConfig } from './config/auth.config';
@@ -152,6 +153,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
       }),
     );
     await nest.init();
+    answerClientErrorsWithProblems(nest.getHttpServer());
     if (!servingWeb) nest.get(Logger).warn(`No built web client at ${webDist}; serving the API only.`);
 
     let closing: Promise<void> | undefined;

@@ -405,7 +405,7 @@ function rejected(state: SyncState, error: Extract<EditAck, { ok: false }>['erro
   const unsent: SyncState = { ...state, inflight: null, pending: inflight.changes.compose(state.pending) };
   const code = error.code;
   if (code === 'stale_version') return error.current ? mergeWith(unsent, error.current, effects, deps) : { ...unsent, error: error.detail };
-  if (code === 'patch_does_not_apply' || code === 'patch_malformed' || code === 'history_pruned') {
+  if (code === 'patch_does_not_apply' || code === 'history_pruned') {
     // Our base is unusable: merge against the newest document we know instead of looping.
     return state.latest ? mergeWith(unsent, state.latest, effects, deps) : { ...unsent, error: error.detail };
   }
