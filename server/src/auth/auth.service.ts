@@ -19,6 +19,15 @@ function isStorableText(text: string): boolean {
   return !UNSTORABLE_TEXT.test(text);
 }
 
+/**
+ * Verified users are remembered this long (per process, by id) so that the guard does not look the
+ * user up on every request. Deleting an account here forgets it at once; another instance may
+ * still accept its tokens for up to this long after the deletion (its own entry has to expire).
+ */
+export const VERIFIED_USER_TTL_MS = 5_000;
+/** Bounds the memory of that cache: past it, the oldest entry is dropped. */
+export const VERIFIED_USER_CACHE_MAX = 10_000;
+
 interface TokenClaims {
   sub: string;
   username: string;
@@ -28,6 +37,10 @@ interface TokenClaims {
 export class AuthService {
   /** Verified against when the username is unknown, so both failures take the same time. */
   private dummyHash: Promise<string> | undefined;
+  /** Insertion-ordered, so the first key is the oldest entry. */
+  private readonly verified = new Map<string, { user: UserSummary; until: number }>();
+  /** Bumped by every deletion: a lookup that raced one must not re-cache the deleted user. */
+  private deletions = 0;
 
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
@@ -86,14 +99,23 @@ export class AuthService {
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) {
       throw ProblemError.unauthorized('The bearer token is invalid or expired.');
     }
+    const cached = this.verified.get(claims.sub);
+    if (cached !== undefined && cached.until > Date.now()) return cached.user;
+    const deletionsBefore = this.deletions;
     const user = await this.users.findOne({ where: { id: claims.sub } });
-    if (user === null) throw ProblemError.unauthorized('The user of this token no longer exists.');
-    return toUserSummary(user);
+    if (user === null) {
+      this.verified.delete(claims.sub);
+      throw ProblemError.unauthorized('The user of this token no longer exists.');
+    }
+    const summary = toUserSummary(user);
+    if (this.deletions === deletionsBefore) this.remember(summary);
+    return summary;
   }
 
   /**
    * Deletes the signed-in account and the documents it owns (their history, members and drafts
-   * cascade). Its tokens stop working at once: verifyToken looks the user up on every request.
+   * cascade). Its tokens stop working at once on this instance (the user is forgotten by
+   * verifyToken's cache) and within VERIFIED_USER_TTL_MS on the others.
    * An account that wrote versions of other people's documents is kept (409): history names
    * its authors and is never rewritten.
    */
@@ -103,6 +125,8 @@ export class AuthService {
         await manager.query('DELETE FROM documents WHERE owner_id = $1', [user.id]);
         await manager.query('DELETE FROM users WHERE id = $1', [user.id]);
       });
+      this.deletions += 1;
+      this.verified.delete(user.id);
     } catch (error) {
       if (isForeignKeyViolation(error)) {
         throw new ProblemError(
@@ -118,6 +142,15 @@ export class AuthService {
   async findByUsername(username: string): Promise<UserSummary | null> {
     const user = await this.users.findOne({ where: { username: username.trim().toLowerCase() } });
     return user === null ? null : toUserSummary(user);
+  }
+
+  private remember(user: UserSummary): void {
+    this.verified.delete(user.id);
+    if (this.verified.size >= VERIFIED_USER_CACHE_MAX) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done !== true) this.verified.delete(oldest.value);
+    }
+    this.verified.set(user.id, { user, until: Date.now() + VERIFIED_USER_TTL_MS });
   }
 
   private issueToken(user: UserSummary): Promise<string> {

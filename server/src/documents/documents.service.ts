@@ -112,9 +112,9 @@ const SLUG_ATTEMPTS = 5;
 
 /**
  * The one write path of Concord. Every accepted write bumps `version` by exactly 1 in one
- * transaction with `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked;
- * a miss re-reads and decides again), stores the new full state and the patch from the previous
- * version in document_versions, and emits domain events after commit.
+ * statement with `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked;
+ * a miss re-reads and decides again) that also stores the new full state and the patch from the
+ * previous version in document_versions, and emits domain events after commit.
  */
 @Injectable()
 export class DocumentsService {
@@ -473,10 +473,13 @@ export class DocumentsService {
   }
 
   /**
-   * Reads (and row-locks) the document, lets `decide` check preconditions and compute the new
-   * state, then writes it with a compare-and-swap on the version read. A miss (someone else
-   * committed in between) runs the whole decision again on the fresh row, so a stale precondition
-   * then answers 409.
+   * Reads the document, lets `decide` check preconditions and compute the new state, then writes
+   * it with a compare-and-swap on the version read (writeIfUnchanged). The first attempt reads
+   * without a transaction or lock: an uncontended save is then two statements, and a stale one
+   * (409) never queues behind the writers of a hot document. A miss (someone else committed in
+   * between) runs the whole decision again on the fresh row, now inside a transaction that
+   * row-locks it first, so concurrent writers of one document queue instead of retrying in a
+   * storm under merge: true; a stale precondition then answers 409.
    */
   private async casLoop(
     user: UserSummary,
@@ -484,42 +487,92 @@ export class DocumentsService {
     decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
   ): Promise<Extract<Outcome, { kind: 'done' }>> {
     for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
-      const outcome = await withTransaction<Outcome>(this.dataSource, async (m) => {
-        // The row lock queues concurrent writers of one document (no retry storm under merge: true);
-        // the compare-and-swap below still guards the version on its own.
-        const current = await this.readVisible(m, user, id, true);
-        if (current.role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
-        const decided = await decide(current, m);
-        this.checkContent(decided.content);
-        const now = new Date(Math.max(Date.now(), current.updated_at.getTime()));
-        const version = current.version + 1;
-        const updated = await execute(
-          m,
-          `UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
-            WHERE id = $1 AND version = $2 RETURNING id`,
-          [id, current.version, decided.title, decided.content, decided.state, version, now, user.id],
-        );
-        if (updated !== 1) return { kind: 'raced' };
-        const patch = makePatch(current.content, decided.content);
-        await m.query(
-          `INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [id, version, decided.title, decided.content, decided.state, patch, now, user.id],
-        );
-        // Retention: only the latest HISTORY_LIMIT patches are kept; full versions stay.
-        await m.query(
-          `UPDATE document_versions SET patch = NULL WHERE document_id = $1 AND version <= $2 AND patch IS NOT NULL`,
-          [id, version - this.config.historyLimit],
-        );
-        const after = await this.readVisible(m, user, id);
-        return { kind: 'done', before: current, after, patch, merged: decided.merged, mine: decided.mine };
-      });
+      const outcome =
+        attempt === 1
+          ? await this.attemptWrite(this.dataSource.manager, user, id, decide, false)
+          : await withTransaction(this.dataSource, (m) => this.attemptWrite(m, user, id, decide, true));
       if (outcome.kind === 'done') return outcome;
     }
     throw ProblemError.serviceUnavailable(
       'This document is being written too often right now; retry shortly.',
       1,
     );
+  }
+
+  private async attemptWrite(
+    m: EntityManager,
+    user: UserSummary,
+    id: string,
+    decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
+    lock: boolean,
+  ): Promise<Outcome> {
+    const current = await this.readVisible(m, user, id, lock);
+    if (current.role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
+    const decided = await decide(current, m);
+    this.checkContent(decided.content);
+    const now = new Date(Math.max(Date.now(), current.updated_at.getTime()));
+    const version = current.version + 1;
+    const patch = makePatch(current.content, decided.content);
+    if (!(await this.writeIfUnchanged(m, user, current, decided, version, now, patch))) return { kind: 'raced' };
+    // What the statement stored, built from what was sent (timestamptz(3) keeps `now` exactly):
+    // re-reading it would cost a round trip.
+    const after: DocumentRow = {
+      ...current,
+      title: decided.title,
+      content: decided.content,
+      state: decided.state,
+      version,
+      updated_at: now,
+      updated_by_id: user.id,
+      updated_by_username: user.username,
+      updated_by_display_name: user.displayName,
+    };
+    return { kind: 'done', before: current, after, patch, merged: decided.merged, mine: decided.mine };
+  }
+
+  /**
+   * One statement, so atomic without a transaction of its own: the compare-and-swap
+   * `UPDATE … WHERE id = $1 AND version = $2`, the history row of the new version and retention
+   * (only the latest HISTORY_LIMIT patches are kept; full versions stay). The last two only act
+   * when the update matched. False when it did not: another writer committed since `current`.
+   */
+  private async writeIfUnchanged(
+    m: EntityManager,
+    user: UserSummary,
+    current: DocumentRow,
+    decided: Decided,
+    version: number,
+    now: Date,
+    patch: string,
+  ): Promise<boolean> {
+    const updated = await select<{ id: string }>(
+      m,
+      `WITH updated AS (
+         UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
+          WHERE id = $1 AND version = $2
+         RETURNING id, version, title, content, state, updated_at, updated_by
+       ), recorded AS (
+         INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+         SELECT id, version, title, content, state, $9::text, updated_at, updated_by FROM updated
+       ), retained AS (
+         UPDATE document_versions SET patch = NULL
+          WHERE document_id = $1 AND version <= $10 AND patch IS NOT NULL AND EXISTS (SELECT FROM updated)
+       )
+       SELECT id FROM updated`,
+      [
+        current.id,
+        current.version,
+        decided.title,
+        decided.content,
+        decided.state,
+        version,
+        now,
+        user.id,
+        patch,
+        version - this.config.historyLimit,
+      ],
+    );
+    return updated.length === 1;
   }
 
   private emitAfterCommit(

@@ -13,14 +13,22 @@ export interface DraftBody {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * Pruning scans the whole table (there is no index on created_at alone), so it runs at most this
+ * often per process instead of on every 409; list() filters by age itself, so a draft past the
+ * retention is never shown even before the next prune.
+ */
+const PRUNE_INTERVAL_MS = 60_000;
 
 /**
  * The bodies of writes answered 409, kept for their author (CONTRACT §1: nothing typed is lost).
- * Drafts older than DRAFT_RETENTION_DAYS (at least 7) are pruned whenever drafts are written or read.
+ * Drafts older than DRAFT_RETENTION_DAYS (at least 7) are never listed, and are deleted when
+ * drafts are written or read, at most once per PRUNE_INTERVAL_MS.
  */
 @Injectable()
 export class DraftsService {
   private readonly logger = new Logger(DraftsService.name);
+  private lastPrunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,16 +65,20 @@ export class DraftsService {
     const rows = await select<DraftRow>(
       this.dataSource.manager,
       `SELECT id, document_id, base_version, title, content, patch, created_at
-         FROM document_drafts WHERE document_id = $1 AND user_id = $2
+         FROM document_drafts WHERE document_id = $1 AND user_id = $2 AND created_at >= $3
         ORDER BY created_at DESC, id DESC`,
-      [documentId, user.id],
+      [documentId, user.id, this.cutoff()],
     );
     return rows.map(toDraft);
   }
 
   private async prune(): Promise<void> {
-    await this.dataSource.query(`DELETE FROM document_drafts WHERE created_at < $1`, [
-      new Date(Date.now() - this.config.draftRetentionDays * DAY_MS),
-    ]);
+    if (Date.now() - this.lastPrunedAt < PRUNE_INTERVAL_MS) return;
+    this.lastPrunedAt = Date.now();
+    await this.dataSource.query(`DELETE FROM document_drafts WHERE created_at < $1`, [this.cutoff()]);
+  }
+
+  private cutoff(): Date {
+    return new Date(Date.now() - this.config.draftRetentionDays * DAY_MS);
   }
 }

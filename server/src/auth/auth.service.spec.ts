@@ -1,0 +1,111 @@
+import { JwtService } from '@nestjs/jwt';
+import type { UserSummary } from '@concord/shared';
+import type { Repository } from 'typeorm';
+import type { AuthConfig } from '../config/auth.config';
+import { AuthService, VERIFIED_USER_CACHE_MAX, VERIFIED_USER_TTL_MS } from './auth.service';
+import type { UserEntity } from './user.entity';
+
+const SECRET = 'a-test-secret-of-at-least-32-characters!';
+
+function idOf(n: number): string {
+  return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+}
+
+/** An AuthService over an in-memory users table whose lookups are counted (and can be held back). */
+function setup() {
+  const rows = new Map<string, UserEntity>();
+  let gate: Promise<void> | undefined;
+  const findOne = jest.fn(async ({ where }: { where: { id: string } }) => {
+    const row = rows.get(where.id) ?? null;
+    await gate;
+    return row;
+  });
+  const manager = {
+    transaction: async (work: (m: { query: (sql: string, params: unknown[]) => Promise<void> }) => Promise<void>) =>
+      work({
+        query: (sql: string, params: unknown[]) => {
+          if (sql.startsWith('DELETE FROM users')) rows.delete(params[0] as string);
+          return Promise.resolve();
+        },
+      }),
+  };
+  const users = { findOne, manager } as unknown as Repository<UserEntity>;
+  const jwt = new JwtService({ secret: SECRET });
+  const auth = new AuthService(users, jwt, { jwtTtlSeconds: 600 } as AuthConfig);
+  const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
+    const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
+    rows.set(user.id, { ...user, passwordHash: 'x', createdAt: new Date() });
+    const token = await jwt.signAsync({ sub: user.id, username: user.username }, { algorithm: 'HS256' });
+    return { user, token };
+  };
+  const holdLookups = (): (() => void) => {
+    let release!: () => void;
+    gate = new Promise((resolve) => (release = resolve));
+    return () => {
+      gate = undefined;
+      release();
+    };
+  };
+  return { auth, findOne, addUser, holdLookups };
+}
+
+describe('AuthService.verifyToken: the verified-user cache', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('looks a user up once per TTL, then again once it has expired', async () => {
+    const { auth, findOne, addUser } = setup();
+    const { user, token } = await addUser(1);
+    const start = Date.now();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(start);
+    await expect(auth.verifyToken(token)).resolves.toEqual(user);
+    await expect(auth.verifyToken(token)).resolves.toEqual(user);
+    expect(findOne).toHaveBeenCalledTimes(1);
+    now.mockReturnValue(start + VERIFIED_USER_TTL_MS + 1);
+    await expect(auth.verifyToken(token)).resolves.toEqual(user);
+    expect(findOne).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses the tokens of a deleted account at once on this instance', async () => {
+    const { auth, addUser } = setup();
+    const { user, token } = await addUser(1);
+    await auth.verifyToken(token);
+    await auth.deleteAccount(user);
+    await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
+  it('does not cache a lookup that raced the deletion of its user', async () => {
+    const { auth, findOne, addUser, holdLookups } = setup();
+    const { user, token } = await addUser(1);
+    const release = holdLookups();
+    const racing = auth.verifyToken(token);
+    // Let the lookup run its query (it sees the user) before the account goes.
+    while (findOne.mock.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    await auth.deleteAccount(user);
+    release();
+    await expect(racing).resolves.toEqual(user);
+    await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('still verifies the token itself on every call (a forged token is refused even for a cached user)', async () => {
+    const { auth, addUser } = setup();
+    const { token } = await addUser(1);
+    await auth.verifyToken(token);
+    const [header, payload] = token.split('.');
+    await expect(auth.verifyToken(`${header}.${payload}.forged-signature`)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it(`holds at most ${VERIFIED_USER_CACHE_MAX} users, dropping the oldest`, async () => {
+    const { auth, findOne, addUser } = setup();
+    const tokens: string[] = [];
+    for (let n = 0; n <= VERIFIED_USER_CACHE_MAX; n += 1) {
+      const { token } = await addUser(n);
+      tokens.push(token);
+      await auth.verifyToken(token);
+    }
+    findOne.mockClear();
+    await auth.verifyToken(tokens[VERIFIED_USER_CACHE_MAX]);
+    expect(findOne).not.toHaveBeenCalled();
+    await auth.verifyToken(tokens[0]);
+    expect(findOne).toHaveBeenCalledTimes(1);
+  });
+});
