@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
 import type { AuthResponse, Problem, UserSummary } from '@concord/shared';
-import { describeE2E, http, type HttpClient, registerUser, startTestServer, type TestServer, uniqueUsername } from '../support';
+import { describeE2E, http, type HttpClient, registerUser, startTestServer, uniqueUsername, useSuiteServer } from '../support';
 
 const PASSWORD = 'correct horse battery';
 
@@ -19,14 +19,8 @@ function signToken(payload: object, secret: string, header: object = { alg: 'HS2
 }
 
 describeE2E('auth (CONTRACT §2: register, login, me)', () => {
-  let server: TestServer;
-  let api: HttpClient;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = http(server.url);
-  });
-  afterAll(() => server?.close());
+  const suite = useSuiteServer();
+  const { api } = suite;
 
   it('registers a user: 201 with {user, token}, displayName defaulting to the username', async () => {
     const username = uniqueUsername('alice');
@@ -47,7 +41,7 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('answers 409 username_taken for a taken username, whatever its case', async () => {
-    const { user } = await registerUser(server.url);
+    const { user } = await registerUser(suite.url);
     const response = await api('/api/auth/register', {
       method: 'POST',
       body: { username: user.username.toUpperCase(), password: PASSWORD },
@@ -80,12 +74,12 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('stores only an argon2id hash, never the password', async () => {
-    const { user } = await registerUser(server.url);
-    const url = server.databaseUrl;
+    const { user } = await registerUser(suite.url);
+    const url = suite.server.databaseUrl;
     if (url === undefined) {
       // Embedded: the pool is the app's only connection, so ask through the app's DataSource.
       const { DataSource } = await import('typeorm');
-      const rows: { password_hash: string }[] = await server.app
+      const rows: { password_hash: string }[] = await suite.server.app
         .get(DataSource)
         .query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
       expect(rows[0]?.password_hash).toMatch(/^\$argon2id\$/);
@@ -104,7 +98,7 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('logs in: 200 with {user, token}, username case-insensitive', async () => {
-    const registered = await registerUser(server.url);
+    const registered = await registerUser(suite.url);
     const response = await api<AuthResponse>('/api/auth/login', {
       method: 'POST',
       body: { username: registered.user.username.toUpperCase(), password: PASSWORD },
@@ -116,7 +110,7 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('answers 401 invalid_credentials for a wrong password and for an unknown user alike', async () => {
-    const { user } = await registerUser(server.url);
+    const { user } = await registerUser(suite.url);
     const wrong = await api<Problem>('/api/auth/login', { method: 'POST', body: { username: user.username, password: 'not the password' } });
     const unknown = await api<Problem>('/api/auth/login', { method: 'POST', body: { username: uniqueUsername('ghost'), password: PASSWORD } });
     expectProblem(wrong, 401, 'invalid_credentials');
@@ -134,7 +128,7 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('GET /api/auth/me returns the token’s user', async () => {
-    const { user, token } = await registerUser(server.url);
+    const { user, token } = await registerUser(suite.url);
     const response = await api<UserSummary>('/api/auth/me', { token });
     expect(response.status).toBe(200);
     expect(response.body).toEqual(user);
@@ -152,7 +146,7 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('refuses forged tokens: wrong secret and alg none', async () => {
-    const { user } = await registerUser(server.url);
+    const { user } = await registerUser(suite.url);
     const now = Math.floor(Date.now() / 1000);
     const claims = { sub: user.id, username: user.username, iat: now, exp: now + 600 };
     const wrongSecret = signToken(claims, 'some-other-secret-some-other-secret-0000');
@@ -163,9 +157,9 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('refuses the token of a deleted user', async () => {
-    const { user, token } = await registerUser(server.url);
+    const { user, token } = await registerUser(suite.url);
     const { DataSource } = await import('typeorm');
-    await server.app.get(DataSource).query('DELETE FROM users WHERE id = $1', [user.id]);
+    await suite.server.app.get(DataSource).query('DELETE FROM users WHERE id = $1', [user.id]);
     expectProblem(await api('/api/auth/me', { token }), 401, 'unauthorized');
   });
 

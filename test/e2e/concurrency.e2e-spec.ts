@@ -5,14 +5,7 @@ import {
   applyPatchStrict,
   makePatch,
 } from '@concord/shared';
-import {
-  describeE2E,
-  http,
-  type HttpClient,
-  registerUser,
-  startTestServer,
-  type TestServer,
-} from '../support';
+import { describeE2E, registerUser, useSuiteServer } from '../support';
 import { createDocument } from './documents.helpers';
 
 // The embedded database takes a few seconds to boot, and 80+ serialized writes take a while on it.
@@ -29,14 +22,8 @@ interface ClientResult {
 }
 
 describeE2E('concurrency: many writers on one document lose nothing', () => {
-  let server: TestServer;
-  let api: HttpClient;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = http(server.url);
-  });
-  afterAll(() => server?.close());
+  const suite = useSuiteServer();
+  const { api } = suite;
 
   /** Rebuilds the final text from /changes?since=0, proving every version's patch is in the history. */
   async function replayHistory(id: string, token: string): Promise<string> {
@@ -53,9 +40,9 @@ describeE2E('concurrency: many writers on one document lose nothing', () => {
   }
 
   it(`${CLIENTS} clients doing read-modify-write with retries on 409: every acknowledged write present, versions contiguous, no 5xx`, async () => {
-    const owner = await registerUser(server.url);
+    const owner = await registerUser(suite.url);
     const document = await createDocument(api, owner.token, { title: 'Hot document', content: 'start\n' });
-    const writers = await Promise.all(Array.from({ length: CLIENTS - 1 }, () => registerUser(server.url)));
+    const writers = await Promise.all(Array.from({ length: CLIENTS - 1 }, () => registerUser(suite.url)));
     for (const writer of writers) {
       const shared = await api(`/api/documents/${document.id}/members`, {
         method: 'POST',
@@ -127,7 +114,7 @@ describeE2E('concurrency: many writers on one document lose nothing', () => {
   });
 
   it(`${CLIENTS} clients patching their own lines with Prefer: merge all land without a human`, async () => {
-    const owner = await registerUser(server.url);
+    const owner = await registerUser(suite.url);
     const lines = Array.from({ length: CLIENTS }, (_v, i) => `line ${i}`);
     const base = `${lines.join('\n')}\n`;
     const document = await createDocument(api, owner.token, { title: 'Merge storm', content: base });

@@ -9,14 +9,7 @@ import {
 } from '@concord/shared';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import {
-  describeE2E,
-  http,
-  type HttpClient,
-  registerUser,
-  startTestServer,
-  type TestServer,
-} from '../support';
+import { describeE2E, useSuiteServer } from '../support';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the socket gateway's entry point and the domain events are server internals
 import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
@@ -29,18 +22,16 @@ const HISTORY_LIMIT = 3;
 const MAX_DOCUMENT_BYTES = 2048;
 
 describeE2E('documents: history retention, size limits, drafts retention, events, socket edits', () => {
-  let server: TestServer;
-  let api: HttpClient;
+  const suite = useSuiteServer({
+    env: { HISTORY_LIMIT: String(HISTORY_LIMIT), MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) },
+    users: 1,
+  });
+  const { api } = suite;
   let user: { token: string; user: UserSummary };
 
-  beforeAll(async () => {
-    server = await startTestServer({
-      env: { HISTORY_LIMIT: String(HISTORY_LIMIT), MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) },
-    });
-    api = http(server.url);
-    user = await registerUser(server.url);
+  beforeAll(() => {
+    [user] = suite.users;
   });
-  afterAll(() => server?.close());
 
   it(`keeps only the latest ${HISTORY_LIMIT} patches: older "since" → 410 history_pruned, full versions stay`, async () => {
     let document = await createDocument(api, user.token, { title: 'Pruned', content: 'v1' });
@@ -116,7 +107,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
       });
       expect(response.status).toBe(409);
     }
-    const dataSource = server.app.get(DataSource);
+    const dataSource = suite.server.app.get(DataSource);
     await dataSource.query(
       `UPDATE document_drafts SET created_at = now() - interval '8 days' WHERE document_id = $1 AND content = 'old'`,
       [document.id],
@@ -130,7 +121,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   });
 
   it('emits document.changed for every accepted write and document.state on rename/archive/restore/delete, after commit', async () => {
-    const emitter = server.app.get(EventEmitter2);
+    const emitter = suite.server.app.get(EventEmitter2);
     const changed: DocumentChangedEvent[] = [];
     const states: DocumentStateEvent[] = [];
     const onChanged = (event: DocumentChangedEvent): void => void changed.push(event);
@@ -197,7 +188,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   });
 
   it('answers an accepted write 200 even when an event listener throws (the write is already durable)', async () => {
-    const emitter = server.app.get(EventEmitter2);
+    const emitter = suite.server.app.get(EventEmitter2);
     const broken = (): void => {
       throw new Error('listener bug');
     };
@@ -213,8 +204,8 @@ describeE2E('documents: history retention, size limits, drafts retention, events
 
   describe('DocumentsService.applyEdit (the socket gateway entry point)', () => {
     it('accepts a current-base edit, merges a stale one with a catch-up patch, and rejects overlapping ones with stale_version + merge', async () => {
-      const service = server.app.get(DocumentsService);
-      const emitter = server.app.get(EventEmitter2);
+      const service = suite.server.app.get(DocumentsService);
+      const emitter = suite.server.app.get(EventEmitter2);
       const seen: DocumentChangedEvent[] = [];
       const listener = (event: DocumentChangedEvent): void => void seen.push(event);
       emitter.on('document.changed', listener);

@@ -12,15 +12,7 @@ import {
   etagFor,
   makePatch,
 } from '@concord/shared';
-import {
-  describeE2E,
-  http,
-  type HttpClient,
-  type HttpResponse,
-  registerUser,
-  startTestServer,
-  type TestServer,
-} from '../support';
+import { describeE2E, type HttpResponse, registerUser, useSuiteServer } from '../support';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the in-flight test holds a real create open through the service
 import { DocumentsService } from '../../server/src/documents/documents.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
@@ -29,23 +21,19 @@ import { createDocument, expectProblem, putDocument } from './documents.helpers'
 jest.setTimeout(60_000);
 
 describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
-  let server: TestServer;
-  let api: HttpClient;
+  const suite = useSuiteServer({ users: 3 });
+  const { api } = suite;
   let alice: { token: string; id: string; username: string };
   let bob: { token: string; id: string; username: string };
   let carol: { token: string; id: string; username: string };
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = http(server.url);
-    const users = await Promise.all([
-      registerUser(server.url),
-      registerUser(server.url),
-      registerUser(server.url),
-    ]);
-    [alice, bob, carol] = users.map((u) => ({ token: u.token, id: u.user.id, username: u.user.username }));
+  beforeAll(() => {
+    [alice, bob, carol] = suite.users.map((u) => ({
+      token: u.token,
+      id: u.user.id,
+      username: u.user.username,
+    }));
   });
-  afterAll(() => server?.close());
 
   const docPath = (id: string): string => `/api/documents/${id}`;
   /** A write to one document with the given (conditional) headers. */
@@ -56,6 +44,14 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     headers: Record<string, string>,
     body: unknown,
   ): Promise<HttpResponse<T>> => api<T>(docPath(id), { method, token, headers, body });
+  /** The usual conditional write: `send` with only an If-Match header. */
+  const sendIfMatch = <T = Record<string, unknown>>(
+    method: 'PUT' | 'PATCH',
+    id: string,
+    token: string,
+    etag: string,
+    body: unknown,
+  ): Promise<HttpResponse<T>> => send<T>(method, id, token, { 'if-match': etag }, body);
 
   describe('POST /api/documents', () => {
     it('creates version 1: 201 with Location, a strong ETag and the document', async () => {
@@ -200,7 +196,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
   describe('GET /api/documents (list)', () => {
     it('lists only visible documents, newest first, without content, in keyset pages', async () => {
-      const user = await registerUser(server.url);
+      const user = await registerUser(suite.url);
       const created: ConcordDocument[] = [];
       for (let i = 0; i < 5; i++)
         created.push(await createDocument(api, user.token, { title: `List ${i}`, content: `body ${i}` }));
@@ -231,7 +227,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('searches title and content with q, treating % and _ literally', async () => {
-      const user = await registerUser(server.url);
+      const user = await registerUser(suite.url);
       await createDocument(api, user.token, { title: 'Budget 100%', content: 'numbers' });
       await createDocument(api, user.token, { title: 'Plans', content: 'the snake_case rule' });
       await createDocument(api, user.token, { title: 'Other', content: 'nothing' });
@@ -248,7 +244,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('filters by state and rejects bad parameters with 422', async () => {
-      const user = await registerUser(server.url);
+      const user = await registerUser(suite.url);
       const doc = await createDocument(api, user.token, { title: 'To archive' });
       await createDocument(api, user.token, { title: 'Active one' });
       const archive = await api(`${docPath(doc.id)}/archive`, {
@@ -282,13 +278,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   describe('PUT /api/documents/:id and preconditions', () => {
     it('writes with a matching If-Match: 200, version + 1, new ETag', async () => {
       const document = await createDocument(api, alice.token, { title: 'Put', content: 'one' });
-      const response = await send<ConcordDocument>(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { content: 'two', title: 'Put renamed' },
-      );
+      const response = await sendIfMatch<ConcordDocument>('PUT', document.id, alice.token, document.etag, {
+        content: 'two',
+        title: 'Put renamed',
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({
         content: 'two',
@@ -314,13 +307,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers a stale If-Match with 409 stale_version, the current document, its ETag and who changed it', async () => {
       const document = await createDocument(api, alice.token, { title: 'Stale', content: 'v1' });
       await putDocument(api, alice.token, document, 'v2');
-      const response = await send(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { content: 'mine' },
-      );
+      const response = await sendIfMatch('PUT', document.id, alice.token, document.etag, { content: 'mine' });
       expectProblem(response, 409, 'stale_version');
       const problem = StaleVersionProblemSchema.parse(response.body);
       expect(problem.yourVersion).toBe(1);
@@ -333,13 +320,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('gives yourVersion null when If-Match names none of our versions', async () => {
       const document = await createDocument(api, alice.token, { title: 'Foreign tag' });
-      const response = await send(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': '"something-else"' },
-        { content: 'x' },
-      );
+      const response = await sendIfMatch('PUT', document.id, alice.token, '"something-else"', {
+        content: 'x',
+      });
       expectProblem(response, 409, 'stale_version');
       expect(response.body).toMatchObject({ yourVersion: null });
     });
@@ -369,20 +352,16 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       ['empty', ''],
     ])('answers 400 malformed_precondition for a %s If-Match', async (_name, value) => {
       const document = await createDocument(api, alice.token, { title: 'Malformed' });
-      const response = await send('PUT', document.id, alice.token, { 'if-match': value }, { content: 'x' });
+      const response = await sendIfMatch('PUT', document.id, alice.token, value, { content: 'x' });
       expectProblem(response, 400, 'malformed_precondition');
     });
 
     it('overwrites deliberately with If-Match: *', async () => {
       const document = await createDocument(api, alice.token, { title: 'Star', content: 'a' });
       await putDocument(api, alice.token, document, 'b');
-      const response = await send<ConcordDocument>(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': '*' },
-        { content: 'c' },
-      );
+      const response = await sendIfMatch<ConcordDocument>('PUT', document.id, alice.token, '*', {
+        content: 'c',
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ version: 3, content: 'c' });
     });
@@ -421,19 +400,16 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('answers 404 for a precondition on a missing document', async () => {
       const id = '00000000-0000-4000-8000-000000000001';
-      const response = await send('PUT', id, alice.token, { 'if-match': etagFor(id, 1) }, { content: 'x' });
+      const response = await sendIfMatch('PUT', id, alice.token, etagFor(id, 1), { content: 'x' });
       expectProblem(response, 404, 'not_found');
     });
 
     it('answers 422 for unknown fields and 413 for content over MAX_DOCUMENT_BYTES', async () => {
       const document = await createDocument(api, alice.token, { title: 'Fields' });
-      const unknown = await send(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { content: 'x', version: 9 },
-      );
+      const unknown = await sendIfMatch('PUT', document.id, alice.token, document.etag, {
+        content: 'x',
+        version: 9,
+      });
       expectProblem(unknown, 422, 'validation_failed');
       const big = await api(docPath(document.id), {
         method: 'PUT',
@@ -448,13 +424,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const document = await createDocument(api, alice.token, { title: 'Drafts', content: 'v1' });
       await putDocument(api, alice.token, document, 'v2');
       for (const content of ['lost one', 'lost two']) {
-        const response = await send(
-          'PUT',
-          document.id,
-          alice.token,
-          { 'if-match': document.etag },
-          { content, title: 'Drafted' },
-        );
+        const response = await sendIfMatch('PUT', document.id, alice.token, document.etag, {
+          content,
+          title: 'Drafted',
+        });
         expect(response.status).toBe(409);
       }
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
@@ -481,13 +454,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   describe('PATCH /api/documents/:id', () => {
     it('applies a diff-match-patch patch made against the If-Match version', async () => {
       const document = await createDocument(api, alice.token, { title: 'Patch', content: 'Hello world' });
-      const response = await send<ConcordDocument>(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { patch: makePatch('Hello world', 'Hello brave new world') },
-      );
+      const response = await sendIfMatch<ConcordDocument>('PATCH', document.id, alice.token, document.etag, {
+        patch: makePatch('Hello world', 'Hello brave new world'),
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ content: 'Hello brave new world', version: 2 });
       expect(response.headers.get('etag')).toBe(etagFor(document.id, 2));
@@ -495,13 +464,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
     it('renames with a title-only PATCH', async () => {
       const document = await createDocument(api, alice.token, { title: 'Old name', content: 'same' });
-      const response = await send<ConcordDocument>(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { title: 'New name' },
-      );
+      const response = await sendIfMatch<ConcordDocument>('PATCH', document.id, alice.token, document.etag, {
+        title: 'New name',
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ title: 'New name', content: 'same', version: 2 });
     });
@@ -510,13 +475,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       const before = 'Mood: 🙂🙂 ok';
       const after = 'Mood: 🙂🙃 ok';
       const document = await createDocument(api, alice.token, { title: 'Emoji patch', content: before });
-      const response = await send<ConcordDocument>(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { patch: makePatch(before, after) },
-      );
+      const response = await sendIfMatch<ConcordDocument>('PATCH', document.id, alice.token, document.etag, {
+        patch: makePatch(before, after),
+      });
       expect(response.status).toBe(200);
       expect(response.body.content).toBe(after);
     });
@@ -527,21 +488,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         content: 'The quick brown fox',
       });
       const foreign = makePatch('Completely different text here', 'Completely other text here');
-      const notApplying = await send(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { patch: foreign },
-      );
+      const notApplying = await sendIfMatch('PATCH', document.id, alice.token, document.etag, {
+        patch: foreign,
+      });
       expectProblem(notApplying, 422, 'patch_does_not_apply');
-      const malformed = await send(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { patch: '@@ this is not a patch\n' },
-      );
+      const malformed = await sendIfMatch('PATCH', document.id, alice.token, document.etag, {
+        patch: '@@ this is not a patch\n',
+      });
       expectProblem(malformed, 422, 'patch_does_not_apply');
       expect(malformed.body).toMatchObject({ reason: 'malformed' });
       const read = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
@@ -551,18 +504,14 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers 422 for an empty body and a stale If-Match with 409 when merge is not asked for', async () => {
       const document = await createDocument(api, alice.token, { title: 'Patch stale', content: 'abc' });
       expectProblem(
-        await send('PATCH', document.id, alice.token, { 'if-match': document.etag }, {}),
+        await sendIfMatch('PATCH', document.id, alice.token, document.etag, {}),
         422,
         'validation_failed',
       );
       await putDocument(api, alice.token, document, 'abcd');
-      const stale = await send(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag },
-        { patch: makePatch('abc', 'xabc') },
-      );
+      const stale = await sendIfMatch('PATCH', document.id, alice.token, document.etag, {
+        patch: makePatch('abc', 'xabc'),
+      });
       expectProblem(stale, 409, 'stale_version');
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
       expect(drafts.body[0]).toMatchObject({
@@ -688,13 +637,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         headers: { 'if-match': '*' },
       });
       expectProblem(again, 409, 'already_archived');
-      const write = await send(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': archived.body.etag },
-        { content: 'y' },
-      );
+      const write = await sendIfMatch('PUT', document.id, alice.token, archived.body.etag, { content: 'y' });
       expectProblem(write, 409, 'document_archived');
 
       const restored = await api<ConcordDocument>(`${docPath(document.id)}/restore`, {
@@ -801,13 +744,10 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('returns the changes after `since`, oldest first, that rebuild the document', async () => {
       const document = await createDocument(api, alice.token, { title: 'Changes', content: 'a' });
       const v2 = await putDocument(api, alice.token, document, 'ab');
-      const renamed = await send<ConcordDocument>(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': v2.etag },
-        { content: 'abc', title: 'Changes renamed' },
-      );
+      const renamed = await sendIfMatch<ConcordDocument>('PUT', document.id, alice.token, v2.etag, {
+        content: 'abc',
+        title: 'Changes renamed',
+      });
       expect(renamed.status).toBe(200);
       const changes = await api<Change[]>(`${docPath(document.id)}/changes?since=1`, { token: alice.token });
       expect(changes.status).toBe(200);
@@ -879,21 +819,13 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(bobWrites.updatedBy.id).toBe(bob.id);
       const carolReads = await api<ConcordDocument>(docPath(document.id), { token: carol.token });
       expect(carolReads.body.content).toBe('hello from bob');
-      const carolWrites = await send(
-        'PUT',
-        document.id,
-        carol.token,
-        { 'if-match': bobWrites.etag },
-        { content: 'nope' },
-      );
+      const carolWrites = await sendIfMatch('PUT', document.id, carol.token, bobWrites.etag, {
+        content: 'nope',
+      });
       expectProblem(carolWrites, 403, 'forbidden');
-      const carolPatches = await send(
-        'PATCH',
-        document.id,
-        carol.token,
-        { 'if-match': bobWrites.etag },
-        { title: 'nope' },
-      );
+      const carolPatches = await sendIfMatch('PATCH', document.id, carol.token, bobWrites.etag, {
+        title: 'nope',
+      });
       expectProblem(carolPatches, 403, 'forbidden');
       expectProblem(
         await api(`${docPath(document.id)}/archive`, {
@@ -937,7 +869,7 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       }
       expectProblem(await api(path, { token: bob.token }), 404, 'not_found');
       expectProblem(
-        await send('PUT', document.id, bob.token, { 'if-match': '*' }, { content: 'x' }),
+        await sendIfMatch('PUT', document.id, bob.token, '*', { content: 'x' }),
         404,
         'not_found',
       );
@@ -945,22 +877,23 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   });
 
   describe('Idempotency-Key on POST /api/documents', () => {
+    /** POST /api/documents carrying an Idempotency-Key. */
+    const createWithKey = <T = Record<string, unknown>>(
+      token: string,
+      key: string,
+      body: object,
+    ): Promise<HttpResponse<T>> =>
+      api<T>('/api/documents', { method: 'POST', token, headers: { 'idempotency-key': key }, body });
+
     it('replays the first response for the same key and body, and does not create twice', async () => {
-      const user = await registerUser(server.url);
+      const user = await registerUser(suite.url);
       const key = `key-${Date.now()}`;
       const body = { title: 'Once', content: 'only once' };
-      const first = await api<ConcordDocument>('/api/documents', {
-        method: 'POST',
-        token: user.token,
-        headers: { 'idempotency-key': key },
-        body,
-      });
+      const first = await createWithKey<ConcordDocument>(user.token, key, body);
       expect(first.status).toBe(201);
-      const replay = await api<ConcordDocument>('/api/documents', {
-        method: 'POST',
-        token: user.token,
-        headers: { 'idempotency-key': key },
-        body: { content: 'only once', title: 'Once' },
+      const replay = await createWithKey<ConcordDocument>(user.token, key, {
+        content: 'only once',
+        title: 'Once',
       });
       expect(replay.status).toBe(201);
       expect(replay.body).toEqual(first.body);
@@ -970,37 +903,22 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(list.body.items).toHaveLength(1);
 
       // Keys are per user: another user's same key is a fresh request.
-      const other = await registerUser(server.url);
-      const theirs = await api<ConcordDocument>('/api/documents', {
-        method: 'POST',
-        token: other.token,
-        headers: { 'idempotency-key': key },
-        body,
-      });
+      const other = await registerUser(suite.url);
+      const theirs = await createWithKey<ConcordDocument>(other.token, key, body);
       expect(theirs.status).toBe(201);
       expect(theirs.body.id).not.toBe(first.body.id);
     });
 
     it('answers 422 idempotency_key_mismatch for the same key with a different body', async () => {
       const key = `key-mismatch-${Date.now()}`;
-      const first = await api('/api/documents', {
-        method: 'POST',
-        token: alice.token,
-        headers: { 'idempotency-key': key },
-        body: { title: 'A' },
-      });
+      const first = await createWithKey(alice.token, key, { title: 'A' });
       expect(first.status).toBe(201);
-      const second = await api('/api/documents', {
-        method: 'POST',
-        token: alice.token,
-        headers: { 'idempotency-key': key },
-        body: { title: 'B' },
-      });
+      const second = await createWithKey(alice.token, key, { title: 'B' });
       expectProblem(second, 422, 'idempotency_key_mismatch');
     });
 
     it('answers 409 idempotency_in_flight (its own problem type) while the first request is still running', async () => {
-      const service = server.app.get(DocumentsService);
+      const service = suite.server.app.get(DocumentsService);
       const original = service.create.bind(service);
       let release: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => {
@@ -1019,30 +937,15 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       try {
         const key = `key-flight-${Date.now()}`;
         const body = { title: 'Slow' };
-        const slow = api<ConcordDocument>('/api/documents', {
-          method: 'POST',
-          token: alice.token,
-          headers: { 'idempotency-key': key },
-          body,
-        });
+        const slow = createWithKey<ConcordDocument>(alice.token, key, body);
         await started;
-        const second = await api('/api/documents', {
-          method: 'POST',
-          token: alice.token,
-          headers: { 'idempotency-key': key },
-          body,
-        });
+        const second = await createWithKey(alice.token, key, body);
         expectProblem(second, 409, 'idempotency_in_flight');
         expect(second.body).toMatchObject({ type: 'urn:concord:problem:idempotency-in-flight' });
         release();
         const first = await slow;
         expect(first.status).toBe(201);
-        const replay = await api<ConcordDocument>('/api/documents', {
-          method: 'POST',
-          token: alice.token,
-          headers: { 'idempotency-key': key },
-          body,
-        });
+        const replay = await createWithKey<ConcordDocument>(alice.token, key, body);
         expect(replay.status).toBe(201);
         expect(replay.body.id).toBe(first.body.id);
       } finally {
@@ -1052,18 +955,11 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     });
 
     it('creates exactly one document when several requests race with one key', async () => {
-      const user = await registerUser(server.url);
+      const user = await registerUser(suite.url);
       const key = `key-race-${Date.now()}`;
       const body = { title: 'Raced', content: 'once' };
       const responses = await Promise.all(
-        Array.from({ length: 6 }, () =>
-          api<ConcordDocument>('/api/documents', {
-            method: 'POST',
-            token: user.token,
-            headers: { 'idempotency-key': key },
-            body,
-          }),
-        ),
+        Array.from({ length: 6 }, () => createWithKey<ConcordDocument>(user.token, key, body)),
       );
       const created = responses.filter((r) => r.status === 201);
       expect(created.length).toBeGreaterThanOrEqual(1);
@@ -1080,26 +976,8 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       await createDocument(api, alice.token, { title: 'Holder', slug });
       const key = `key-fail-${Date.now()}`;
       const body = { title: 'Wants slug', slug };
-      expectProblem(
-        await api('/api/documents', {
-          method: 'POST',
-          token: alice.token,
-          headers: { 'idempotency-key': key },
-          body,
-        }),
-        409,
-        'slug_taken',
-      );
-      expectProblem(
-        await api('/api/documents', {
-          method: 'POST',
-          token: alice.token,
-          headers: { 'idempotency-key': key },
-          body,
-        }),
-        409,
-        'slug_taken',
-      );
+      expectProblem(await createWithKey(alice.token, key, body), 409, 'slug_taken');
+      expectProblem(await createWithKey(alice.token, key, body), 409, 'slug_taken');
     });
   });
 });

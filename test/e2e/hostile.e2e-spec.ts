@@ -4,15 +4,7 @@
 // write is still there.
 import type { AuthResponse, ConcordDocument, EditAck, JoinAck } from '@concord/shared';
 import { makePatch } from '@concord/shared';
-import {
-  describeE2E,
-  http,
-  type HttpClient,
-  type HttpResponse,
-  registerUser,
-  startTestServer,
-  type TestServer,
-} from '../support';
+import { describeE2E, type HttpClient, type HttpResponse, useSuiteServer } from '../support';
 import { forgeToken, isStorableText, rawHttp, unstorableDocuments } from './hostile.helpers';
 import { closeAllClients, type ClientSocket, connectClient } from './realtime.helpers';
 
@@ -62,12 +54,31 @@ async function raw(w: World, path: string, options: Parameters<typeof rawHttp>[2
   return { status: response.status, headers, body: body as never, text: response.text };
 }
 
+/** PUT /api/documents/:id (`id` as it goes into the path) with these headers, as alice by default. */
+function putTo(w: World, id: string, headers: Record<string, string>, content = 'x', token = w.alice.token) {
+  return w.api(`/api/documents/${id}`, { method: 'PUT', token, headers, body: { content } });
+}
+
+/** PUT of alice's document with this If-Match (none when undefined). */
 function put(w: World, ifMatch: string | undefined, content = 'overwritten?\n', token = w.alice.token) {
-  return w.api(`/api/documents/${w.doc.id}`, {
+  return putTo(w, w.doc.id, ifMatch === undefined ? {} : { 'if-match': ifMatch }, content, token);
+}
+
+/** POST /api/documents as alice with these raw bytes as a JSON body (what `api` cannot send). */
+function rawCreate(w: World, body: Buffer) {
+  return raw(w, '/api/documents', {
+    method: 'POST',
+    headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
+    body,
+  });
+}
+
+/** PUT of alice's document, If-Match current, with these raw bytes as a JSON body. */
+function rawPut(w: World, body: Buffer) {
+  return raw(w, `/api/documents/${w.doc.id}`, {
     method: 'PUT',
-    token,
-    headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
-    body: { content },
+    headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag },
+    body,
   });
 }
 
@@ -88,34 +99,23 @@ const HTTP_CASES: HttpCase[] = [
     name: 'malformed JSON',
     status: 400,
     code: 'malformed_json',
-    send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.from('{"title": "x",'),
-      }),
+    send: (w) => rawCreate(w, Buffer.from('{"title": "x",')),
   },
   {
     name: 'JSON with a trailing garbage byte',
     status: 400,
     code: 'malformed_json',
-    send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.from('{"title": "x"}}'),
-      }),
+    send: (w) => rawCreate(w, Buffer.from('{"title": "x"}}')),
   },
   {
     name: 'invalid UTF-8 in the body',
     status: 400,
     code: 'bad_request',
     send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.concat([Buffer.from('{"title": "'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]),
-      }),
+      rawCreate(
+        w,
+        Buffer.concat([Buffer.from('{"title": "'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]),
+      ),
   },
   {
     name: 'content larger than MAX_DOCUMENT_BYTES',
@@ -133,12 +133,7 @@ const HTTP_CASES: HttpCase[] = [
     name: 'a body over the JSON body limit',
     status: 413,
     code: 'payload_too_large',
-    send: (w) =>
-      raw(w, `/api/documents/${w.doc.id}`, {
-        method: 'PUT',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag },
-        body: json({ content: 'y'.repeat(MAX_DOCUMENT_BYTES * 7) }),
-      }),
+    send: (w) => rawPut(w, json({ content: 'y'.repeat(MAX_DOCUMENT_BYTES * 7) })),
   },
   {
     name: 'a NUL byte in the content',
@@ -157,23 +152,13 @@ const HTTP_CASES: HttpCase[] = [
     name: 'a lone high surrogate in the content (JSON \\ud83d)',
     status: 422,
     code: 'validation_failed',
-    send: (w) =>
-      raw(w, `/api/documents/${w.doc.id}`, {
-        method: 'PUT',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json', 'if-match': w.doc.etag },
-        body: Buffer.from('{"content": "half \\ud83d here"}'),
-      }),
+    send: (w) => rawPut(w, Buffer.from('{"content": "half \\ud83d here"}')),
   },
   {
     name: 'a lone low surrogate in the title',
     status: 422,
     code: 'validation_failed',
-    send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.from('{"title": "\\ude00"}'),
-      }),
+    send: (w) => rawCreate(w, Buffer.from('{"title": "\\ude00"}')),
   },
   {
     name: 'an unknown field',
@@ -186,12 +171,7 @@ const HTTP_CASES: HttpCase[] = [
     name: 'a __proto__ member',
     status: 422,
     code: 'validation_failed',
-    send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.from('{"title": "x", "__proto__": {"admin": true}}'),
-      }),
+    send: (w) => rawCreate(w, Buffer.from('{"title": "x", "__proto__": {"admin": true}}')),
   },
   {
     name: 'content of the wrong type',
@@ -209,12 +189,7 @@ const HTTP_CASES: HttpCase[] = [
     name: 'JSON nested 5,000 levels deep',
     status: 422,
     code: 'validation_failed',
-    send: (w) =>
-      raw(w, '/api/documents', {
-        method: 'POST',
-        headers: { ...auth(w.alice.token), 'content-type': 'application/json' },
-        body: Buffer.from(`{"title": ${'['.repeat(5000)}${']'.repeat(5000)}}`),
-      }),
+    send: (w) => rawCreate(w, Buffer.from(`{"title": ${'['.repeat(5000)}${']'.repeat(5000)}}`)),
   },
   {
     name: 'an SQL-looking slug',
@@ -310,25 +285,13 @@ const HTTP_CASES: HttpCase[] = [
     name: 'If-Match: * on a missing document',
     status: 404,
     code: 'not_found',
-    send: (w) =>
-      w.api(`/api/documents/${NIL_UUID}`, {
-        method: 'PUT',
-        token: w.alice.token,
-        headers: { 'if-match': '*' },
-        body: { content: 'x' },
-      }),
+    send: (w) => putTo(w, NIL_UUID, { 'if-match': '*' }),
   },
   {
     name: 'a garbage If-Unmodified-Since',
     status: 400,
     code: 'malformed_precondition',
-    send: (w) =>
-      w.api(`/api/documents/${w.doc.id}`, {
-        method: 'PUT',
-        token: w.alice.token,
-        headers: { 'if-unmodified-since': 'yesterday-ish' },
-        body: { content: 'x' },
-      }),
+    send: (w) => putTo(w, w.doc.id, { 'if-unmodified-since': 'yesterday-ish' }),
   },
   // Ids and query strings.
   {
@@ -341,13 +304,7 @@ const HTTP_CASES: HttpCase[] = [
     name: 'an SQL-looking id on a write',
     status: 404,
     code: 'not_found',
-    send: (w) =>
-      w.api(`/api/documents/${encodeURIComponent("x'; DELETE FROM documents;--")}`, {
-        method: 'PUT',
-        token: w.alice.token,
-        headers: { 'if-match': '*' },
-        body: { content: 'x' },
-      }),
+    send: (w) => putTo(w, encodeURIComponent("x'; DELETE FROM documents;--"), { 'if-match': '*' }),
   },
   {
     name: 'a path-traversal id',
@@ -684,19 +641,18 @@ const SOCKET_CASES: SocketCase[] = [
 ];
 
 describeE2E('hostile input: every bad request gets its contract status and nothing gets in', () => {
-  let server: TestServer;
+  const suite = useSuiteServer({
+    env: { MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) },
+    users: 4,
+    beforeClose: closeAllClients,
+  });
   const w = {} as World;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { MAX_DOCUMENT_BYTES: String(MAX_DOCUMENT_BYTES) } });
-    w.url = server.url;
-    w.api = http(server.url);
-    [w.alice, w.viewer, w.outsider] = await Promise.all([
-      registerUser(w.url),
-      registerUser(w.url),
-      registerUser(w.url),
-    ]);
-    const doomed = await registerUser(w.url);
+    w.url = suite.url;
+    w.api = suite.api;
+    [w.alice, w.viewer, w.outsider] = suite.users;
+    const doomed = suite.users[3];
     const deleted = await w.api(`/api/auth/me`, { method: 'DELETE', token: doomed.token });
     expect(deleted.status).toBe(204);
     w.deletedToken = doomed.token;
@@ -718,10 +674,6 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
       body: { username: w.viewer.user.username, role: 'viewer' },
     });
     expect(shared.status).toBe(201);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await server?.close();
   });
 
   it(`has at least 40 cases (${HTTP_CASES.length} HTTP + ${SOCKET_CASES.length} socket + the flood and frame cases)`, () => {

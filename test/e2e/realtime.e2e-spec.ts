@@ -1,13 +1,6 @@
 // CONTRACT §3, row by row, with real socket.io clients against an in-process server.
 import type { AuthResponse, ConcordDocument, EditBroadcast } from '@concord/shared';
-import {
-  describeE2E,
-  http,
-  type HttpClient,
-  registerUser,
-  startTestServer,
-  type TestServer,
-} from '../support';
+import { describeE2E, http, registerUser, startTestServer, useSuiteServer } from '../support';
 import { applyPatchExactly, makePatchText } from './realtime-live-client';
 import {
   closeAllClients,
@@ -23,26 +16,16 @@ import {
 jest.setTimeout(60_000);
 
 describeE2E('live channel (CONTRACT §3)', () => {
-  let server: TestServer;
-  let api: HttpClient;
+  const suite = useSuiteServer({ users: 3, beforeClose: closeAllClients });
+  const { api } = suite;
   let alice: AuthResponse;
   let bob: AuthResponse;
   let carol: AuthResponse;
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    api = http(server.url);
-    [alice, bob, carol] = await Promise.all([
-      registerUser(server.url),
-      registerUser(server.url),
-      registerUser(server.url),
-    ]);
+  beforeAll(() => {
+    [alice, bob, carol] = suite.users;
   });
   afterEach(() => closeAllClients());
-  afterAll(async () => {
-    closeAllClients();
-    await server?.close();
-  });
 
   async function createDocument(content = 'hello world\n', owner = alice): Promise<ConcordDocument> {
     const response = await api<ConcordDocument>('/api/documents', {
@@ -68,7 +51,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
   }
 
   async function joined(token: string, documentId: string) {
-    const socket = await connectClient(server.url, token);
+    const socket = await connectClient(suite.url, token);
     const ack = await send(socket, 'join', { documentId });
     if (!ack.ok) throw new Error(`join failed: ${ack.error.code}`);
     return { socket, ack };
@@ -76,16 +59,16 @@ describeE2E('live channel (CONTRACT §3)', () => {
 
   describe('handshake', () => {
     it('refuses a missing token with connect_error "unauthorized"', async () => {
-      await expect(connectClient(server.url, undefined)).rejects.toThrow('unauthorized');
+      await expect(connectClient(suite.url, undefined)).rejects.toThrow('unauthorized');
     });
 
     it('refuses a bad token with connect_error "unauthorized"', async () => {
-      await expect(connectClient(server.url, 'not-a-token')).rejects.toThrow('unauthorized');
-      await expect(connectClient(server.url, `${alice.token}x`)).rejects.toThrow('unauthorized');
+      await expect(connectClient(suite.url, 'not-a-token')).rejects.toThrow('unauthorized');
+      await expect(connectClient(suite.url, `${alice.token}x`)).rejects.toThrow('unauthorized');
     });
 
     it('accepts a valid bearer token', async () => {
-      const socket = await connectClient(server.url, alice.token);
+      const socket = await connectClient(suite.url, alice.token);
       expect(socket.connected).toBe(true);
     });
 
@@ -105,9 +88,9 @@ describeE2E('live channel (CONTRACT §3)', () => {
 
     it('refuses a browser origin outside the allow-list, accepts the same origin', async () => {
       await expect(
-        connectClient(server.url, alice.token, { origin: 'https://evil.example' }),
+        connectClient(suite.url, alice.token, { origin: 'https://evil.example' }),
       ).rejects.toThrow();
-      const sameOrigin = await connectClient(server.url, alice.token, { origin: server.url });
+      const sameOrigin = await connectClient(suite.url, alice.token, { origin: suite.url });
       expect(sameOrigin.connected).toBe(true);
     });
   });
@@ -130,7 +113,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
 
     it('answers 404 for a document the user may not see, and for one that does not exist', async () => {
       const document = await createDocument();
-      const socket = await connectClient(server.url, bob.token);
+      const socket = await connectClient(suite.url, bob.token);
       const hidden = await send(socket, 'join', { documentId: document.id });
       expect(hidden).toMatchObject({ ok: false, error: { status: 404, code: 'not_found' } });
       const missing = await send(socket, 'join', { documentId: '00000000-0000-4000-8000-000000000000' });
@@ -140,7 +123,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
     });
 
     it('answers 422 validation_failed for a malformed payload or none at all, 400 for an unknown event', async () => {
-      const socket = await connectClient(server.url, alice.token);
+      const socket = await connectClient(suite.url, alice.token);
       const bad = await send(socket, 'join', { documentId: 42 } as never);
       expect(bad).toMatchObject({ ok: false, error: { status: 422, code: 'validation_failed' } });
       const extra = await send(socket, 'join', { documentId: 'x', evil: true } as never);
@@ -422,7 +405,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
       const people = [alice, bob, carol];
       await share(document, bob, 'editor');
       await share(document, carol, 'viewer');
-      const sockets = await Promise.all(people.map((p) => connectClient(server.url, p.token)));
+      const sockets = await Promise.all(people.map((p) => connectClient(suite.url, p.token)));
       const seen = sockets.map((s) => record(s, 'presence'));
       const acks = await Promise.all(sockets.map((s) => send(s, 'join', { documentId: document.id })));
       expect(acks.every((a) => a.ok)).toBe(true);
@@ -470,7 +453,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
         ok: true,
       });
       expect(await seen).toEqual({ documentId: document.id, user: bob.user, anchor: 3, head: 5 });
-      const outsider = await connectClient(server.url, alice.token);
+      const outsider = await connectClient(suite.url, alice.token);
       expect(await send(outsider, 'cursor', { documentId: document.id, anchor: 0, head: 0 })).toMatchObject({
         ok: false,
         error: { status: 400 },
@@ -560,7 +543,7 @@ describeE2E('live channel (CONTRACT §3)', () => {
       await edit('a\nb\nc\nd\n');
       await edit('A\nb\nc\nd\n');
 
-      const back = await connectClient(server.url, alice.token);
+      const back = await connectClient(suite.url, alice.token);
       const later = record(back, 'edit');
       const ack = await send(back, 'join', { documentId: document.id, sinceVersion: readerVersion });
       if (!ack.ok) throw new Error(ack.error.code);
@@ -584,14 +567,14 @@ describeE2E('live channel (CONTRACT §3)', () => {
 
     it('answers sinceVersion equal to the current version with an empty missed list', async () => {
       const document = await createDocument();
-      const socket = await connectClient(server.url, alice.token);
+      const socket = await connectClient(suite.url, alice.token);
       const ack = await send(socket, 'join', { documentId: document.id, sinceVersion: 1 });
       expect(ack).toMatchObject({ ok: true, missed: [] });
     });
 
     it('leaves missed out when history cannot cover sinceVersion, so the client takes the document', async () => {
       const document = await createDocument();
-      const socket = await connectClient(server.url, alice.token);
+      const socket = await connectClient(suite.url, alice.token);
       const ack = await send(socket, 'join', { documentId: document.id, sinceVersion: 99 });
       expect(ack).toMatchObject({ ok: true, document: { version: 1 } });
       expect(ack).not.toHaveProperty('missed');

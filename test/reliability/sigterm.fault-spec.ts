@@ -21,7 +21,6 @@ jest.setTimeout(90_000);
 const SLOW_WRITES = 6;
 const SOCKETS = 3;
 const EXIT_BOUND_MS = 15_000;
-const UNTHROTTLED = { WRITE_RATE_LIMIT: '1000000', WRITE_RATE_LIMIT_PER_IP: '1000000' };
 
 /** A PUT whose headers and first half of the body are sent now, the rest when `finish()` is called. */
 function slowPut(url: string, token: string, document: ConcordDocument, content: string) {
@@ -72,7 +71,7 @@ describeFault('SIGTERM under load', [], () => {
   });
 
   it('finishes in-flight writes, tells sockets to reconnect, exits 0 in time; the writes survive a restart', async () => {
-    server = await spawnServer({ env: { ...database.env, ...UNTHROTTLED } });
+    server = await spawnServer({ env: database.env });
     const api = http(server.url);
     const alice = await registerUser(server.url);
     const documents: ConcordDocument[] = [];
@@ -147,7 +146,7 @@ describeFault('SIGTERM under load', [], () => {
     }
 
     // Same DATA_DIR: the clean shutdown released its lock, and every acknowledged write is there.
-    server = await spawnServer({ env: { ...database.env, ...UNTHROTTLED } });
+    server = await spawnServer({ env: database.env });
     for (const [i, document] of documents.entries()) {
       const read = await http(server.url)<ConcordDocument>(`/api/documents/${document.id}`, {
         token: alice.token,

@@ -11,5 +11,6 @@ export {
   type TestDatabase,
   type TestDatabaseKind,
 } from './test-database';
+export { useSuiteServer, type SuiteServer, type SuiteServerOptions } from './suite-server';
 export { startTestServer, TEST_DEFAULT_ENV, type TestServer, type TestServerOptions } from './test-server';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy';
