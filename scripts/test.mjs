@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: type-check, lint and build every project (Nx, cached), then every Jest suite in
-// one run, then the benchmark harness in --quick mode. Exits non-zero on any failure and ends
-// with one plain summary line.
+// one run, then the benchmark harness in --quick mode (issue 6's CI smoke test: the harness
+// works and nothing is lost; no timing is asserted; it writes nothing into the repository).
+// Exits non-zero on any failure and ends with one plain summary line.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const steps = [];
 function run(name, command, args) {
@@ -22,6 +24,10 @@ run('typecheck, lint, build', 'npx', nx);
 
 const resultsFile = join(mkdtempSync(join(tmpdir(), 'concord-jest-')), 'results.json');
 run('jest', 'npx', ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)]);
+
+// The Nx step above already built the server the benchmarks spawn.
+const bench = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'bench', 'run.mjs');
+run('bench --quick (smoke)', process.execPath, [bench, '--quick', '--no-build']);
 
 let passed = 0;
 let failed = 0;

@@ -12,8 +12,8 @@
 //   --json=FILE                        also write the raw results there (any mode)
 //
 // Needs PostgreSQL on 127.0.0.1:5432 (BENCH_ADMIN_DATABASE_URL) and, for two-instances, Redis
-// (BENCH_REDIS_URL). A missing service skips that benchmark with a loud warning, except under
-// CI=true, where it fails the run.
+// (BENCH_REDIS_URL). A missing service skips that benchmark, and a missing baseline tool
+// (pgbench) that baseline, with a loud warning, except under CI=true, where it fails the run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -138,6 +138,8 @@ async function main() {
       const summary = await benches[name]();
       summary.seconds = Math.round((performance.now() - benchStarted) / 1000);
       results[name] = summary;
+      // A baseline whose tool is missing (pgbench) is a skip like a missing service: loud, and fatal under CI.
+      if (summary.baselineMissing) missing(`${name} baseline`, summary.baselineMissing);
       log(`${name}: ${summary.ok ? 'ok' : 'FAILED'} (${summary.seconds} s)${summary.check ? ` ${JSON.stringify(summary.check)}` : ''}`);
       if (!summary.ok) failures.push(`${name}: ${JSON.stringify(summary.check ?? summary.results?.filter((r) => r.lost || r.errors || r.unexpected) ?? {})}`);
     } catch (error) {
