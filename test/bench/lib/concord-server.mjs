@@ -52,30 +52,27 @@ export async function waitFor(check, timeoutMs, what) {
   }
 }
 
+/** Runs `fn(client)` on a fresh connection to `connectionString`, closing it whatever happens. */
+export async function withPgClient(connectionString, fn) {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** A fresh database on the local PostgreSQL; `drop()` removes it (FORCE: the server may still hold connections). */
 export async function createBenchDatabase(label = 'bench') {
   const name = `concord_${label}_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL, connectionTimeoutMillis: 3000 });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
+  await withPgClient(ADMIN_DATABASE_URL, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
   return {
     name,
     url: url.toString(),
-    async drop() {
-      const dropper = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
-      await dropper.connect();
-      try {
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await dropper.end();
-      }
-    },
+    drop: () => withPgClient(ADMIN_DATABASE_URL, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 

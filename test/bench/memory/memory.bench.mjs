@@ -5,7 +5,7 @@
 //
 //   node test/bench/memory/memory.bench.mjs [--quick]   (exported: run({ quick }))
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   api,
   createBenchDatabase,
@@ -21,6 +21,7 @@ import {
 } from '../lib/concord-server.mjs';
 import { median, ratio } from '../lib/stats.mjs';
 import { connectMany, join as joinDocument } from '../lib/socket-load.mjs';
+import { runAsScript } from '../lib/run-as-script.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BARE_SERVER = join(here, '../propagation/bare-server.mjs');
@@ -112,15 +113,4 @@ export async function run({ quick = false } = {}) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (summary) => {
-      console.log(JSON.stringify(summary, null, 2));
-      process.exit(summary.ok ? 0 : 1);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, run);

@@ -11,17 +11,24 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import DiffMatchPatch from 'diff-match-patch';
-import pg from 'pg';
 import { io } from 'socket.io-client';
-import { cpuSecondsOf, freePort, pinLoadGenerator, spawnNode } from '../lib/concord-server.mjs';
+import {
+  cpuSecondsOf,
+  createBenchDatabase,
+  freePort,
+  pinLoadGenerator,
+  SERVER_MAIN,
+  sleep,
+  spawnNode,
+  waitFor,
+} from '../lib/concord-server.mjs';
+import { runAsScript } from '../lib/run-as-script.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const serverMain = join(root, 'server/dist/server/src/main.js');
 const dmp = new DiffMatchPatch();
 
 export const SCENARIOS = {
@@ -87,45 +94,14 @@ export const SCENARIOS = {
 
 const WARMUP_MS = 1000;
 const DEBUG = process.env.BENCH_DEBUG === '1';
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** A database of its own on the local PostgreSQL when reachable, else embedded PGlite in a temp dir. */
 async function benchDatabase() {
-  const adminUrl = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
   if (process.env.BENCH_DATABASE !== 'embedded') {
-    const name = `concord_bench_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
     try {
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      return {
-        kind: 'postgresql',
-        env: { DATABASE_URL: url.toString() },
-        async drop() {
-          const dropper = new pg.Client({ connectionString: adminUrl });
-          await dropper.connect();
-          await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await dropper.end();
-        },
-      };
+      const database = await createBenchDatabase('propagation');
+      return { kind: 'postgresql', env: { DATABASE_URL: database.url }, drop: () => database.drop() };
     } catch (error) {
-      await admin.end().catch(() => undefined);
       console.warn(`propagation bench: PostgreSQL not usable (${error.message}); using embedded PGlite`);
     }
   }
@@ -140,10 +116,10 @@ async function benchDatabase() {
 }
 
 export async function startConcord() {
-  if (!existsSync(serverMain)) throw new Error(`${serverMain} is missing: run \`npm run build\` first`);
+  if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run \`npm run build\` first`);
   const database = await benchDatabase();
   const port = await freePort();
-  const server = spawnNode([serverMain], {
+  const server = spawnNode([SERVER_MAIN], {
     ...database.env,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -533,16 +509,7 @@ function printTable(summary) {
   );
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (summary) => {
-      printTable(summary);
-      if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2));
-      process.exit(summary.ok ? 0 : 1);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, run, (summary) => {
+  printTable(summary);
+  if (process.argv.includes('--json')) console.log(JSON.stringify(summary, null, 2));
+});

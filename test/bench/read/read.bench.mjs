@@ -4,10 +4,10 @@
 // only when CONCORD_BENCH_ROUTES=1), through the built server, in the same run.
 //
 //   node test/bench/read/read.bench.mjs [--quick]     (exported: run({ quick }))
-import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { api, CAN_PIN, createBenchDatabase, pinLoadGenerator, registerBenchUser, startConcord } from '../lib/concord-server.mjs';
 import { median, ratio } from '../lib/stats.mjs';
+import { runAsScript } from '../lib/run-as-script.mjs';
 
 const CONNECTIONS = 50;
 
@@ -73,15 +73,4 @@ export async function run({ quick = false } = {}) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (summary) => {
-      console.log(JSON.stringify(summary, null, 2));
-      process.exit(summary.ok ? 0 : 1);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, run);

@@ -11,9 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import {
   api,
   CAN_PIN,
@@ -23,12 +21,16 @@ import {
   pinLoadGenerator,
   registerBenchUser,
   startConcord,
+  withPgClient,
 } from '../lib/concord-server.mjs';
 import { median, ratio, summarize } from '../lib/stats.mjs';
+import { runAsScript } from '../lib/run-as-script.mjs';
 
 const CONNECTIONS = 100;
 /** pgbench clients: max_connections is 100 here and shared with Concord's pool and other users. */
 const PGBENCH_CLIENTS = 50;
+/** The smoke run only checks that the baseline runs: few connections, so a busy shared server still has room. */
+const PGBENCH_QUICK_CLIENTS = 5;
 const BODY_BYTES = 2048;
 
 function pgbenchPath() {
@@ -110,9 +112,7 @@ async function concordRun({ url, token, documents, pick, amount, connections }) 
 
 /** pgbench: the same conditional UPDATE on a table of the same shape (id, version, 2 KB content). */
 async function pgbenchRun({ pgbench, database, hot, seconds, rows, clients }) {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
+  return withPgClient(database.url, async (client) => {
     const before = await client.query('SELECT sum(version)::bigint AS total FROM bench_docs');
     const dir = mkdtempSync(join(tmpdir(), 'concord-pgbench-'));
     const script = join(dir, 'save.sql');
@@ -155,33 +155,23 @@ async function pgbenchRun({ pgbench, database, hot, seconds, rows, clients }) {
       p50Ms: p50,
       p99Ms: p99,
     };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function preparePgbenchTable(database, rows) {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
+  return withPgClient(database.url, async (client) => {
     await client.query('CREATE TABLE bench_docs (id integer PRIMARY KEY, version integer NOT NULL, content text NOT NULL)');
     await client.query('INSERT INTO bench_docs SELECT g, 1, $1 FROM generate_series(0, $2) AS g', [bodies(1)[0], rows]);
     await client.query('VACUUM ANALYZE bench_docs');
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Final version of each document straight from the database. */
 async function versionsOf(database, ids) {
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  try {
+  return withPgClient(database.url, async (client) => {
     const { rows } = await client.query('SELECT id, version FROM documents WHERE id = ANY($1::uuid[])', [ids]);
     return new Map(rows.map((row) => [row.id, row.version]));
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export const METHOD =
@@ -228,7 +218,7 @@ export async function run({ quick = false } = {}) {
         const baselineRuns = [];
         // Fewer requests at the lower client counts: they only draw the latency curve.
         const amount = connections === CONNECTIONS ? scenario.amount : Math.ceil(scenario.amount / 3);
-        const pgbenchClients = Math.min(connections, PGBENCH_CLIENTS);
+        const pgbenchClients = Math.min(connections, quick ? PGBENCH_QUICK_CLIENTS : PGBENCH_CLIENTS);
         for (let i = 0; i < runs; i += 1) {
           const one = await concordRun({ url: server.url, token, documents, pick: scenario.pick, amount, connections });
           for (const [id, n] of one.okByDocument) okTotals.set(id, (okTotals.get(id) ?? 0) + n);
@@ -295,15 +285,4 @@ export async function run({ quick = false } = {}) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (summary) => {
-      console.log(JSON.stringify(summary, null, 2));
-      process.exit(summary.ok ? 0 : 1);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, run);

@@ -7,10 +7,10 @@
 //
 //   node test/bench/two-instances/two-instances.bench.mjs [--quick]   (exported: run({ quick }))
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
 import { api, createBenchDatabase, inBatches, pinLoadGenerator, registerBenchUser, startConcord } from '../lib/concord-server.mjs';
 import { median, ratio, summarize } from '../lib/stats.mjs';
 import { checkDelivery, connect, join, Receiver, settle, Typist } from '../lib/socket-load.mjs';
+import { runAsScript } from '../lib/run-as-script.mjs';
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -115,15 +115,4 @@ export async function run({ quick = false } = {}) {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  run({ quick: process.argv.includes('--quick') }).then(
-    (summary) => {
-      console.log(JSON.stringify(summary, null, 2));
-      process.exit(summary.ok ? 0 : 1);
-    },
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, run);
