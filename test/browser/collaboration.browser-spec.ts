@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { AuthResponse, ConcordDocument } from '@concord/shared';
 import { http, startTestServer, type TestServer } from '../support';
@@ -19,7 +20,18 @@ import {
   type UserWindow,
 } from './browser.helpers';
 
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+/**
+ * A temp dir, so that a test run leaves the git tree clean, unless CONCORD_SCREENSHOTS names a
+ * folder (relative to the repository root): `CONCORD_SCREENSHOTS=docs/screenshots` refreshes the docs'.
+ */
+function screenshotDirectory(): string {
+  const asked = process.env.CONCORD_SCREENSHOTS;
+  if (!asked) return mkdtempSync(join(tmpdir(), 'concord-screenshots-'));
+  const directory = resolve(__dirname, '..', '..', asked);
+  mkdirSync(directory, { recursive: true });
+  return directory;
+}
+
 // Set here because a project config's testTimeout is not applied in a multi-project run.
 jest.setTimeout(90_000);
 
@@ -28,6 +40,7 @@ describeBrowser('two people editing one document in the browser', () => {
   let browser: Browser;
   let alice: AuthResponse;
   let bob: AuthResponse;
+  let screenshots: string;
   const windows: UserWindow[] = [];
 
   beforeAll(async () => {
@@ -37,7 +50,7 @@ describeBrowser('two people editing one document in the browser', () => {
     const suffix = Date.now().toString(36);
     alice = await registerWithName(server.url, `alice-${suffix}`, 'Alice');
     bob = await registerWithName(server.url, `bob-${suffix}`, 'Bob');
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    screenshots = screenshotDirectory();
   }, 120_000);
 
   afterEach(async () => {
@@ -144,7 +157,7 @@ describeBrowser('two people editing one document in the browser', () => {
 
     // Bob's cursor, labelled with his name, is drawn in Alice's editor.
     await a.page.locator('.cm-remote-caret-label', { hasText: 'Bob' }).waitFor();
-    await a.page.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
+    await a.page.screenshot({ path: join(screenshots, 'editor.png') });
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
   });
@@ -198,7 +211,7 @@ describeBrowser('two people editing one document in the browser', () => {
     await waitForStatus(a.page, /Conflict/);
     await expect(dialog.getByRole('region', { name: 'Theirs' }).first().textContent()).resolves.toMatch(/Bob.*Friday/);
     await expect(dialog.getByRole('region', { name: 'Mine' }).first().textContent()).resolves.toMatch(/Tuesday/);
-    await a.page.screenshot({ path: join(SCREENSHOTS, 'merge.png') });
+    await a.page.screenshot({ path: join(screenshots, 'merge.png') });
 
     await dialog.getByRole('button', { name: 'Keep both' }).first().click();
     const resolved = await dialog.getByLabel('Merged result').inputValue();
