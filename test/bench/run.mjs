@@ -150,7 +150,7 @@ async function main() {
 
   const seconds = Math.round((performance.now() - started) / 1000);
   const jsonOut = argv.find((arg) => arg.startsWith('--json='))?.slice('--json='.length);
-  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ meta: { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds }, results }, null, 2)}\n`);
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ meta: { date: new Date().toISOString(), node: process.version, cores: cpus().length, cpu: cpus()[0]?.model, pinned: CAN_PIN, seconds, failures, skipped }, results }, null, 2)}\n`);
   // A full run rewrites the docs even when something failed: the failures are part of the result.
   if (!quick && only === undefined) {
     const outDir = join(ROOT, 'docs/bench');
