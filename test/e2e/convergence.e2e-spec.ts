@@ -7,7 +7,6 @@ import { LiveDocumentClient } from './realtime-live-client';
 import { closeAllClients, connectClient, waitUntil } from './realtime.helpers';
 
 // testTimeout is a global Jest option (the e2e project's setting does not reach here): set it per file.
-jest.setTimeout(60_000);
 
 const CLIENTS = 8;
 const TYPING_MS = 5_000;

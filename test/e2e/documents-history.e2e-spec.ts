@@ -16,8 +16,6 @@ import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/docum
 import { DocumentsService } from '../../server/src/documents/documents.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
 
-jest.setTimeout(60_000);
-
 const HISTORY_LIMIT = 3;
 const MAX_DOCUMENT_BYTES = 2048;
 

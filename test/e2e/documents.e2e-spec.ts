@@ -18,7 +18,6 @@ import { DocumentsService } from '../../server/src/documents/documents.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
 
 // The embedded database takes a few seconds to boot; the project-level testTimeout does not reach hooks here.
-jest.setTimeout(60_000);
 
 describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
   const suite = useSuiteServer({ users: 3 });

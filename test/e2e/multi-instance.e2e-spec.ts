@@ -18,7 +18,6 @@ import { applyPatchExactly, makePatchText } from './realtime-live-client';
 import { closeAllClients, connectClient, nextEvent, quietFor, record, send } from './realtime.helpers';
 
 // testTimeout is a global Jest option (the e2e project's setting does not reach here): set it per file.
-jest.setTimeout(60_000);
 
 const REDIS_URL = process.env.CONCORD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -150,6 +150,7 @@ describeE2E('platform: health, problem+json, request ids, limits, web client', (
     // Served over plain HTTP: upgrading the client's own requests to https would break it.
     expect(response.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     expect(response.headers.get('strict-transport-security')).toBeNull();
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
