@@ -258,8 +258,10 @@ async function main() {
         );
       }
       // A time limit: the full run's check; --quick is the CI smoke test and asserts no timing.
-      if (!quick && row.block > BLOCK_LIMIT_MS)
-        failures.push(`${c.name}: blocked the event loop ${row.block.toFixed(0)} ms`);
+      // Judged on the call's own CPU time: preemption by other processes on a shared machine is
+      // not the merge blocking the loop.
+      if (!quick && row.own > BLOCK_LIMIT_MS)
+        failures.push(`${c.name}: blocked the event loop ${row.own.toFixed(0)} ms of its own CPU time`);
       if (!quick && c.big && row.concord > RATIO_TARGET * row.git) {
         failures.push(
           `${c.name}: ${(row.concord / row.git).toFixed(2)}x git merge-file (target ≤ ${RATIO_TARGET}x)`,
