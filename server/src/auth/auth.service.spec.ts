@@ -31,7 +31,7 @@ function setup() {
   };
   const users = { findOne, manager } as unknown as Repository<UserEntity>;
   const jwt = new JwtService({ secret: SECRET });
-  const auth = new AuthService(users, jwt, { jwtTtlSeconds: 600 } as AuthConfig);
+  const auth = new AuthService(users, jwt, { jwtSecret: SECRET, jwtTtlSeconds: 600 } as AuthConfig);
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
     rows.set(user.id, { ...user, passwordHash: 'x', createdAt: new Date() });
@@ -88,10 +88,13 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
 
   it('still verifies the token itself on every call (a forged token is refused even for a cached user)', async () => {
     const { auth, addUser } = setup();
-    const { token } = await addUser(1);
+    const { user, token } = await addUser(1);
     await auth.verifyToken(token);
     const [header, payload] = token.split('.');
     await expect(auth.verifyToken(`${header}.${payload}.forged-signature`)).rejects.toMatchObject({ status: 401 });
+    const otherSecret = new JwtService({ secret: 'another-secret-of-at-least-32-characters' });
+    const forged = await otherSecret.signAsync({ sub: user.id, username: user.username }, { algorithm: 'HS256' });
+    await expect(auth.verifyToken(forged)).rejects.toMatchObject({ status: 401 });
   });
 
   it(`holds at most ${VERIFIED_USER_CACHE_MAX} users, dropping the oldest`, async () => {
