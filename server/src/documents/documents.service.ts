@@ -119,6 +119,8 @@ const SLUG_ATTEMPTS = 5;
 @Injectable()
 export class DocumentsService {
   private readonly logger = new Logger(DocumentsService.name);
+  /** Writes of each document in progress in this process (see casLoop). */
+  private readonly writing = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -289,7 +291,7 @@ export class DocumentsService {
     precondition: WritePrecondition | null,
     state: DocumentState,
   ): Promise<ConcordDocument> {
-    const outcome = await this.casLoop(user, id, (current) => {
+    const outcome = await this.casLoop(user, id, false, (current) => {
       this.checkPrecondition(current, precondition);
       if (state === 'archived' && current.state === 'archived') {
         throw new ProblemError(
@@ -414,7 +416,7 @@ export class DocumentsService {
     if (change.kind === 'put') this.checkContent(change.content);
     let baseVersion: number | null = null;
     try {
-      const outcome = await this.casLoop(user, id, async (current, m) => {
+      const outcome = await this.casLoop(user, id, options.merge === true, async (current, m) => {
         const stale = this.evaluate(current, precondition);
         baseVersion = stale.yourVersion ?? current.version;
         if (stale.stale && !(options.merge === true && stale.yourVersion !== null)) {
@@ -479,19 +481,30 @@ export class DocumentsService {
    * (409) never queues behind the writers of a hot document. A miss (someone else committed in
    * between) runs the whole decision again on the fresh row, now inside a transaction that
    * row-locks it first, so concurrent writers of one document queue instead of retrying in a
-   * storm under merge: true; a stale precondition then answers 409.
+   * storm under merge: true; a stale precondition then answers 409. A merging write that finds
+   * another write of the document already in progress here starts locked: its unlocked attempt
+   * would most likely miss, after a wasted read and merge.
    */
   private async casLoop(
     user: UserSummary,
     id: string,
+    merging: boolean,
     decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
   ): Promise<Extract<Outcome, { kind: 'done' }>> {
-    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
-      const outcome =
-        attempt === 1
-          ? await this.attemptWrite(this.dataSource.manager, user, id, decide, false)
-          : await withTransaction(this.dataSource, (m) => this.attemptWrite(m, user, id, decide, true));
-      if (outcome.kind === 'done') return outcome;
+    const inProgress = this.writing.get(id) ?? 0;
+    this.writing.set(id, inProgress + 1);
+    try {
+      for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+        const outcome =
+          attempt === 1 && !(merging && inProgress > 0)
+            ? await this.attemptWrite(this.dataSource.manager, user, id, decide, false)
+            : await withTransaction(this.dataSource, (m) => this.attemptWrite(m, user, id, decide, true));
+        if (outcome.kind === 'done') return outcome;
+      }
+    } finally {
+      const left = (this.writing.get(id) ?? 1) - 1;
+      if (left === 0) this.writing.delete(id);
+      else this.writing.set(id, left);
     }
     throw ProblemError.serviceUnavailable(
       'This document is being written too often right now; retry shortly.',
