@@ -53,25 +53,30 @@ function findWorkspaceRoot(start: string): string {
   return dir;
 }
 
+/** Paths that belong to the server, never to the web client's files or routes. */
+const API_PATH = /^\/(api|socket\.io)(\/|$)/;
+
 /** The built web client at `/`, and index.html for client-side routes (/login, /d/:id) — never for /api or /socket.io. */
 function serveWebClient(app: NestExpressApplication, webDist: string): boolean {
   const index = join(webDist, 'index.html');
   if (!existsSync(index)) return false;
-  app.use(
-    express.static(webDist, {
-      index: false,
-      setHeaders: (response, file) => {
-        // Vite fingerprints assets, so they may be cached forever.
-        if (file.includes(`${join(webDist, 'assets')}`)) response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      },
-    }),
-  );
+  const staticFiles = express.static(webDist, {
+    index: false,
+    setHeaders: (response, file) => {
+      // Vite fingerprints assets, so they may be cached forever.
+      if (file.includes(`${join(webDist, 'assets')}`)) response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    },
+  });
+  // API requests skip the file lookup: a stat of web/dist on every API GET cost ~5 % of the CPU.
   app.use((request: Request, response: Response, next: NextFunction) => {
-    const path = request.path;
+    if (API_PATH.test(request.path)) next();
+    else void staticFiles(request, response, next);
+  });
+  app.use((request: Request, response: Response, next: NextFunction) => {
     const isAppRoute =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !/^\/(api|socket\.io)(\/|$)/.test(path) &&
-      !/\.[^/]*$/.test(path);
+      !API_PATH.test(request.path) &&
+      !/\.[^/]*$/.test(request.path);
     if (!isAppRoute) return next();
     response.setHeader('Cache-Control', 'no-cache');
     response.sendFile(index);

@@ -13,7 +13,7 @@ const CONNECTIONS = 50;
 
 export const METHOD =
   `autocannon, ${CONNECTIONS} connections, fixed duration per run, against the built server${CAN_PIN ? ' (server and load generator on different cores)' : ''}. ` +
-  'The document holds 2 KB of Markdown; requests carry the owner’s bearer token (verified and looked up per request, as in production). ' +
+  'The document holds 2 KB of Markdown; requests carry the owner’s bearer token (its signature verified on every request; the user behind it is looked up at most every 5 s per process, as in production). ' +
   'Baseline: GET /api/bench/hello of the same app — same middleware (request id, helmet, pino, metrics, global guard with @Public) — ' +
   'registered only when CONCORD_BENCH_ROUTES=1. Runs of the three routes are interleaved; medians of 3 runs.';
 
