@@ -1,28 +1,10 @@
 import type { ChangeSet } from '@codemirror/state';
-import { makePatch, type ConcordDocument, type UserSummary } from '@concord/shared';
+import { makePatch } from '@concord/shared';
+import { alice, bob, DOC_ID, serverDoc } from './editor.fixtures';
 import { LiveSession, type ConcordSocket, type RemoteCursor } from './live-session.service';
 import { sharedSyncDeps } from './sync-deps';
 import { syncStatus } from './sync.machine';
 import { applyChanges, diffChanges } from './text-changes.util';
-
-const DOC_ID = '0b7c5a52-7d0e-4a8e-9d53-3f1f2b6f4a11';
-const alice: UserSummary = { id: '5d3c1c1e-1111-4a8e-9d53-3f1f2b6f4a11', username: 'alice', displayName: 'Alice' };
-const bob: UserSummary = { id: '5d3c1c1e-2222-4a8e-9d53-3f1f2b6f4a11', username: 'bob', displayName: 'Bob' };
-
-function serverDoc(version: number, content: string): ConcordDocument {
-  return {
-    id: DOC_ID,
-    title: 'Notes',
-    slug: 'notes',
-    content,
-    version,
-    state: 'active',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:05:00.000Z',
-    updatedBy: bob,
-    etag: `"${DOC_ID}.v${version}"`,
-  };
-}
 
 type Handler = (...args: unknown[]) => void;
 

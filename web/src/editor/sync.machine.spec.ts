@@ -1,4 +1,5 @@
 import { makePatch, type ConcordDocument, type EditBroadcast, type UserSummary } from '@concord/shared';
+import { alice, bob, DOC_ID, serverDoc } from './editor.fixtures';
 import { sharedSyncDeps } from './sync-deps';
 import {
   draftOf,
@@ -11,25 +12,6 @@ import {
   type SyncState,
 } from './sync.machine';
 import { applyChanges, diffChanges } from './text-changes.util';
-
-const DOC_ID = '0b7c5a52-7d0e-4a8e-9d53-3f1f2b6f4a11';
-const alice: UserSummary = { id: '5d3c1c1e-1111-4a8e-9d53-3f1f2b6f4a11', username: 'alice', displayName: 'Alice' };
-const bob: UserSummary = { id: '5d3c1c1e-2222-4a8e-9d53-3f1f2b6f4a11', username: 'bob', displayName: 'Bob' };
-
-function serverDoc(version: number, content: string, by: UserSummary = bob): ConcordDocument {
-  return {
-    id: DOC_ID,
-    title: 'Notes',
-    slug: 'notes',
-    content,
-    version,
-    state: 'active',
-    createdAt: '2026-11-25T10:00:00.000Z',
-    updatedAt: '2026-11-25T10:05:00.000Z',
-    updatedBy: by,
-    etag: `"${DOC_ID}.v${version}"`,
-  };
-}
 
 function broadcast(baseVersion: number, version: number, from: string, to: string, author: UserSummary = bob): EditBroadcast {
   return {
