@@ -1,5 +1,5 @@
 import DiffMatchPatch from 'diff-match-patch';
-import { lineRuns } from './line-runs';
+import { type LineAlignment, lineRuns } from './line-runs';
 import { type Budget, type Diff, myersDiff } from './myers';
 
 /**
@@ -38,7 +38,12 @@ const dmp = new DiffMatchPatch();
  * run, which is still an exact diff — just a coarser one that may make a merge conflict
  * instead of merging, never one that loses text.
  */
-export function computeDiff(a: string, b: string, budget: Budget = { remaining: DIFF_BUDGET }): Diff[] {
+export function computeDiff(
+  a: string,
+  b: string,
+  budget: Budget = { remaining: DIFF_BUDGET },
+  alignment: LineAlignment = 'shortest',
+): Diff[] {
   if (a === b) return a.length > 0 ? [[0, a]] : [];
   // Trim the common ends back to line boundaries, so the line pass sees whole lines and an
   // edit is placed where a reader expects it ("line2\n" deleted, not "2\nline").
@@ -55,12 +60,12 @@ export function computeDiff(a: string, b: string, budget: Budget = { remaining: 
   const midB = b.slice(prefix, b.length - suffix);
   const out: Diff[] = [];
   if (prefix > 0) out.push([0, a.slice(0, prefix)]);
-  for (const diff of diffMiddle(midA, midB, budget)) out.push(diff);
+  for (const diff of diffMiddle(midA, midB, budget, alignment)) out.push(diff);
   if (suffix > 0) out.push([0, a.slice(a.length - suffix)]);
   return normalize(out);
 }
 
-function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
+function diffMiddle(a: string, b: string, budget: Budget, alignment: LineAlignment): Diff[] {
   if (a.length === 0 || b.length === 0) return a.length === 0 ? [[1, b]] : [[-1, a]];
   const lines = Math.max(countLines(a), countLines(b));
   if (lines === 0) return diffBlock(a, b, budget);
@@ -94,7 +99,7 @@ function diffMiddle(a: string, b: string, budget: Budget): Diff[] {
   };
   const idsA = toIds(linesA, a.endsWith('\n'));
   const idsB = toIds(linesB, b.endsWith('\n'));
-  const lineDiff = lineRuns(idsA, idsB, ids.size, budget);
+  const lineDiff = lineRuns(idsA, idsB, ids.size, budget, alignment);
   if (lineDiff === null)
     return [
       [-1, a],
@@ -261,6 +266,6 @@ export function diffToHunks(a: string, diffs: Diff[]): Hunk[] {
 }
 
 /** The hunks of turning `a` into `b`: surrogate-safe, deterministic, bounded work. */
-export function diffHunks(a: string, b: string, budget?: Budget): Hunk[] {
-  return diffToHunks(a, computeDiff(a, b, budget));
+export function diffHunks(a: string, b: string, budget?: Budget, alignment?: LineAlignment): Hunk[] {
+  return diffToHunks(a, computeDiff(a, b, budget, alignment));
 }

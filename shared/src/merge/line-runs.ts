@@ -1,6 +1,14 @@
 import { type Budget, type Run, myersRuns } from './myers';
 
 /**
+ * Which of several equally short line alignments to take. `shortest`: the one Myers finds.
+ * `unique-lines`: first pair the lines that occur exactly once in each text (as patience diff
+ * does), Myers only between them — where lines repeat (blank lines, a heading used twice) this
+ * is the reading a person makes, at the price of a diff that may be a little longer.
+ */
+export type LineAlignment = 'shortest' | 'unique-lines';
+
+/**
  * The line pass: Myers on line ids, and when that needs more than half the budget (many
  * changed lines: Myers costs about D² for D of them), an anchored diff instead. Anchors are
  * the lines that occur exactly once in each text, kept in the longest run that appears in the
@@ -8,7 +16,17 @@ import { type Budget, type Run, myersRuns } from './myers';
  * where D is small. A 1 MB document with thousands of scattered edits thus still diffs line by
  * line, while the total work stays within the one budget.
  */
-export function lineRuns(a: Int32Array, b: Int32Array, idCount: number, budget: Budget): Run[] | null {
+export function lineRuns(
+  a: Int32Array,
+  b: Int32Array,
+  idCount: number,
+  budget: Budget,
+  alignment: LineAlignment = 'shortest',
+): Run[] | null {
+  if (alignment === 'unique-lines') {
+    const anchored = anchoredRuns(a, b, idCount, budget);
+    if (anchored !== null) return anchored;
+  }
   const half: Budget = { remaining: budget.remaining / 2 };
   const plain = myersRuns(a, b, half);
   budget.remaining -= budget.remaining / 2 - half.remaining;

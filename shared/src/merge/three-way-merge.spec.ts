@@ -95,6 +95,20 @@ describe('threeWayMerge properties', () => {
     );
   });
 
+  it('reads repeated blank lines by the unique lines around them before it reports a conflict', () => {
+    // Found by the disjoint-regions property (seed 107040535): Myers aligned theirs' blank lines
+    // with the base's and read "#0#" and "#1#" as deleted and inserted again, so mine's "a"
+    // after "#0#" seemed to clash with it. Anchored on "#0#" and "#1#" the edits are apart.
+    const base = '\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n';
+    const mine = '\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n';
+    const theirs = '\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n';
+    expect(threeWayMerge(base, mine, theirs)).toEqual({
+      clean: true,
+      text: '\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
+      conflicts: [],
+    });
+  });
+
   it('never drops an insertion of either side (clean or not)', () => {
     // Insert distinctive tokens (characters the base alphabet lacks) at random places.
     const insertions = (prefix: string) =>

@@ -1,5 +1,6 @@
 import type { Conflict, MergeResult } from '../protocol';
 import { DIFF_BUDGET, type Hunk, diffHunks } from './diff';
+import type { LineAlignment } from './line-runs';
 
 /**
  * How far (UTF-16 units) a conflict zone grows along a word. Two edits inside one word
@@ -35,7 +36,8 @@ interface Region {
  * 1. Diff base→mine and base→theirs (see `computeDiff`: line diff first, then characters
  *    inside changed lines, on a deterministic work budget rather than diff-match-patch's
  *    wall-clock `Diff_Timeout`). Each diff becomes hunks against the base whose boundaries
- *    never split a surrogate pair.
+ *    never split a surrogate pair. Should steps 2–3 find a conflict, the merge is tried once
+ *    more with line diffs anchored on unique lines (see `mergeByHunks`).
  * 2. Grow every hunk to the whole words of the base around it (its "zone"). Hunks of the two
  *    sides whose zones overlap or touch form one cluster; two edits in different words of a
  *    line merge cleanly, two edits in one word, or an insertion at the edge of the other side's
@@ -56,9 +58,20 @@ export function threeWayMerge(base: string, mine: string, theirs: string): Merge
 
 /** The merge proper, without the equal-input shortcuts (exported for the property tests). */
 export function mergeByHunks(base: string, mine: string, theirs: string): MergeResult {
+  const merged = mergeAligned(base, mine, theirs, 'shortest');
+  // Where lines repeat, Myers may pair a blank line of the base with the wrong blank line of a
+  // side ("#0#" deleted and inserted again around it), so that edits of different lines seem to
+  // touch. Before reporting a conflict, read both sides again anchored on their unique lines:
+  // if the edits are apart there, they are apart. Text without line breaks has no such choice.
+  if (merged.clean || !base.includes('\n')) return merged;
+  const anchored = mergeAligned(base, mine, theirs, 'unique-lines');
+  return anchored.clean ? anchored : merged;
+}
+
+function mergeAligned(base: string, mine: string, theirs: string, alignment: LineAlignment): MergeResult {
   // One budget per side: two bounded diffs bound the whole merge.
-  const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET });
-  const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET });
+  const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET }, alignment);
+  const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET }, alignment);
   const clusters = clusterHunks(base, mineHunks, theirHunks);
   const regions = widenConflicts(base, clusters);
   return render(base, regions);
