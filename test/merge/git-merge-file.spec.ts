@@ -58,7 +58,28 @@ function applyEdits(lines: string[], edits: Edit[]): string[] {
 }
 
 const toText = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
-const sortedLines = (text: string): string[] => text.split('\n').sort();
+
+function lineCounts(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) counts.set(line, (counts.get(line) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * The lines whose count in `ours` differs from their count in `git` by more than the copies
+ * that both sides added (or both removed): those are the only ones two equally valid
+ * alignments can disagree on (one identical change, or two changes at different copies).
+ */
+function linesBeyondAlignmentChoice(base: string, mine: string, theirs: string, ours: string, git: string): string[] {
+  const [b, m, t, o, g] = [base, mine, theirs, ours, git].map(lineCounts);
+  const lines = new Set([...o.keys(), ...g.keys()]);
+  return [...lines].filter((line) => {
+    const count = (counts: Map<string, number>): number => counts.get(line) ?? 0;
+    const addedByBoth = Math.max(0, Math.min(count(m) - count(b), count(t) - count(b)));
+    const removedByBoth = Math.max(0, Math.min(count(b) - count(m), count(b) - count(t)));
+    return Math.abs(count(o) - count(g)) > addedByBoth + removedByBoth;
+  });
+}
 
 const RUNS = process.env.CI === 'true' ? 300 : 100;
 
@@ -98,14 +119,15 @@ describeWithGit('threeWayMerge vs git merge-file -p', () => {
     );
   });
 
-  it('with repeated lines, a clean merge keeps exactly git’s lines (identical lines may sit elsewhere)', () => {
+  it('with repeated lines, a clean merge differs from git’s only where an alignment choice allows', () => {
     // Explained differences: when lines repeat ("# Title" three times, blank lines), a line diff
     // has several equally short alignments, and git's xdiff (bidirectional Myers plus its
-    // slider heuristics) may pick another one than our forward Myers. Then one side's edit can
-    // land on a different copy of the repeated line: Concord may report a conflict where git
-    // is clean, or place a line inserted into a run of identical lines at the other end of the
-    // run (both readings are true to the two edits). What must never happen is a clean result
-    // that loses, doubles or changes a line of git's clean one.
+    // slider heuristics) may pick another one than ours. Then one side's edit can land on a
+    // different copy of the repeated line: Concord may report a conflict where git is clean;
+    // place a line inserted into a run of identical lines at the other end of the run; or read
+    // the same line added (or removed) by both sides as one identical change where git reads
+    // two changes at different copies, or the reverse. What must never happen is a clean result
+    // whose lines differ from git's by more than those identical changes of both sides.
     let gitClean = 0;
     let conflicted = 0;
     let realigned = 0;
@@ -125,7 +147,7 @@ describeWithGit('threeWayMerge vs git merge-file -p', () => {
           if (!ours.clean) conflicted++;
           else if (ours.text !== git.text) {
             realigned++;
-            expect(sortedLines(ours.text)).toEqual(sortedLines(git.text));
+            expect(linesBeyondAlignmentChoice(base, mine, theirs, ours.text, git.text)).toEqual([]);
           }
         },
       ),
@@ -133,7 +155,7 @@ describeWithGit('threeWayMerge vs git merge-file -p', () => {
     );
     expect(gitClean).toBeGreaterThan(RUNS / 10);
     console.log(
-      `repeated lines: git clean ${gitClean}/${RUNS}; of those, conflicts by another alignment: ${conflicted}, the same lines placed differently: ${realigned}`,
+      `repeated lines: git clean ${gitClean}/${RUNS}; of those, conflicts by another alignment: ${conflicted}, clean with another alignment: ${realigned}`,
     );
   });
 
@@ -156,6 +178,16 @@ describeWithGit('threeWayMerge vs git merge-file -p', () => {
       text: 'a\n# Title\n \n \n# Title\nSome prose here.\nSome prose here.\n \nSome prose here.\n# Title\n# Title\n',
       conflicts: [],
     });
+  });
+
+  it('an example of an identical change: the same line added by both sides is added once', () => {
+    // Found by the property above (seed -1499547350). Both sides add an "end" next to the
+    // existing one; our diff reads the two as one identical change, git's as two different ones.
+    const base = 'end\na\n';
+    const mine = 'end\nend\na\n';
+    const theirs = 'a\nend\nend\na\n';
+    expect(gitMerge(base, mine, theirs)).toEqual({ clean: true, text: 'a\nend\nend\nend\na\n', conflicts: 0 });
+    expect(threeWayMerge(base, mine, theirs)).toEqual({ clean: true, text: 'a\nend\nend\na\n', conflicts: [] });
   });
 
   it('an example of the explained difference: repeated lines aligned differently', () => {
