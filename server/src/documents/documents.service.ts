@@ -57,6 +57,7 @@ import {
 import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { DraftsService } from './drafts.service';
 import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
+import { GroupCommit } from './group-commit';
 import { firstFreeSlug, slugify } from './slug';
 
 /** What a write is conditioned on: an HTTP precondition header, or a socket edit's base version. */
@@ -90,9 +91,8 @@ export interface EditRequest {
   originSocketId?: string;
 }
 
+/** What a write decides from the row it read: the document's next state. */
 interface Decided {
-  kind: 'write';
-  current: DocumentRow;
   title: string;
   content: string;
   state: DocumentState;
@@ -101,14 +101,36 @@ interface Decided {
   mine?: string;
 }
 
-type Outcome =
-  | { kind: 'done'; before: DocumentRow; after: DocumentRow; patch: string; merged: boolean; mine?: string }
-  | { kind: 'raced' };
+/** One new version: the row before and after it, and the patch between their contents. */
+interface VersionStep {
+  before: DocumentRow;
+  after: DocumentRow;
+  patch: string;
+  merged: boolean;
+  mine?: string;
+}
+
+/** A version a group of socket edits makes, with what its broadcast needs. */
+interface EditStep extends VersionStep {
+  user: UserSummary;
+  options: WriteOptions;
+}
+
+/** A socket edit waiting for its document's group commit. */
+interface QueuedEdit {
+  user: UserSummary;
+  edit: EditRequest;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Compare-and-swap misses are retried this often (each re-reads and re-decides) before giving up. */
 const MAX_CAS_ATTEMPTS = 8;
 const SLUG_ATTEMPTS = 5;
+/**
+ * Socket edits of one document written in one statement at most. Each may need a merge, and
+ * the group is decided synchronously: this bounds how long one group holds the event loop.
+ */
+const MAX_EDITS_PER_COMMIT = 32;
 
 /**
  * The one write path of Concord. Every accepted write bumps `version` by exactly 1 in one
@@ -121,6 +143,11 @@ export class DocumentsService {
   private readonly logger = new Logger(DocumentsService.name);
   /** Writes of each document in progress in this process (see casLoop). */
   private readonly writing = new Map<string, number>();
+  /** Socket edits queue per document while one of its writes is in progress here (see writeEdits). */
+  private readonly editCommits = new GroupCommit<QueuedEdit, WriteResult>(
+    (id, edits) => this.writeEdits(id, edits),
+    MAX_EDITS_PER_COMMIT,
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -189,14 +216,14 @@ export class DocumentsService {
   async getVersion(user: UserSummary, id: string, version: number): Promise<ConcordDocument> {
     const current = await this.readVisible(this.dataSource.manager, user, id);
     const [row] = await this.versionRows(this.dataSource.manager, id, 'v.version = $2', [version], 'ASC');
-    const stored = await this.versionContent(this.dataSource.manager, id, version);
-    if (row === undefined || stored === null) {
+    const stored = (await this.versionContents(this.dataSource.manager, id, [version])).get(version);
+    if (row === undefined || stored === undefined) {
       throw ProblemError.notFound(`This document has no version ${version}.`);
     }
     return {
       ...toDocument(current),
       title: row.title,
-      content: stored.content,
+      content: stored,
       version: row.version,
       state: row.state,
       updatedAt: row.updated_at.toISOString(),
@@ -274,15 +301,13 @@ export class DocumentsService {
 
   // ---- writes ------------------------------------------------------------------------------
 
-  /** The socket gateway's edit: a patch against `baseVersion`, merged when asked and stale. */
+  /**
+   * The socket gateway's edit: a patch against `baseVersion`, merged when asked and stale. Edits
+   * of a document that arrive while one of its writes is in progress here wait and are then
+   * written together (writeEdits); each still gets its own version, ack and broadcast.
+   */
   applyEdit(user: UserSummary, documentId: string, edit: EditRequest): Promise<WriteResult> {
-    return this.write(
-      user,
-      documentId,
-      { kind: 'base-version', version: edit.baseVersion },
-      { kind: 'patch', patch: edit.patch },
-      { merge: edit.merge, clientEditId: edit.clientEditId, originSocketId: edit.originSocketId },
-    );
+    return this.editCommits.submit(documentId, { user, edit });
   }
 
   async setState(
@@ -291,28 +316,23 @@ export class DocumentsService {
     precondition: WritePrecondition | null,
     state: DocumentState,
   ): Promise<ConcordDocument> {
-    const outcome = await this.casLoop(user, id, false, (current) => {
-      this.checkPrecondition(current, precondition);
-      if (state === 'archived' && current.state === 'archived') {
-        throw new ProblemError(
-          'already_archived',
-          409,
-          'This document is already archived.',
-          stateExtras(current),
-        );
-      }
-      if (state === 'active' && current.state === 'active') {
-        throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
-      }
-      return Promise.resolve({
-        kind: 'write',
-        current,
-        title: current.title,
-        content: current.content,
-        state,
-        merged: false,
-      });
-    });
+    const outcome = await this.casLoop(id, false, (m, lock) =>
+      this.attemptWrite(m, user, id, lock, (current) => {
+        this.checkPrecondition(current, precondition);
+        if (state === 'archived' && current.state === 'archived') {
+          throw new ProblemError(
+            'already_archived',
+            409,
+            'This document is already archived.',
+            stateExtras(current),
+          );
+        }
+        if (state === 'active' && current.state === 'active') {
+          throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
+        }
+        return Promise.resolve({ title: current.title, content: current.content, state, merged: false });
+      }),
+    );
     this.emitAfterCommit(user, outcome, {});
     return toDocument(outcome.after);
   }
@@ -416,67 +436,170 @@ export class DocumentsService {
     if (change.kind === 'put') this.checkContent(change.content);
     let baseVersion: number | null = null;
     try {
-      const outcome = await this.casLoop(user, id, options.merge === true, async (current, m) => {
-        const stale = this.evaluate(current, precondition);
-        baseVersion = stale.yourVersion ?? current.version;
-        if (stale.stale && !(options.merge === true && stale.yourVersion !== null)) {
-          throw staleVersion(toDocument(current), stale.yourVersion);
-        }
-        if (current.state === 'archived') throw documentArchived(toDocument(current));
-        const base = stale.stale ? await this.versionContent(m, id, stale.yourVersion ?? 0) : current;
-        if (base === null) throw staleVersion(toDocument(current), stale.yourVersion);
-        const mine = change.kind === 'put' ? change.content : applyPatchOrThrow(base.content, change.patch);
-        if (!stale.stale) {
-          return {
-            kind: 'write',
-            current,
-            title: change.title ?? current.title,
-            content: mine,
-            state: current.state,
-            merged: false,
-          };
-        }
-        const mergeStarted = performance.now();
-        const result = threeWayMerge(base.content, mine, current.content);
-        this.metrics.observeMerge(performance.now() - mergeStarted, result.clean);
-        const title = change.title ?? current.title;
-        if (!result.clean) {
-          const merge: ServerMerge = { text: result.text, conflicts: result.conflicts };
-          throw staleVersion(toDocument(current), stale.yourVersion, merge);
-        }
-        return {
-          kind: 'write',
-          current,
-          title,
-          content: result.text,
-          state: current.state,
-          merged: true,
-          mine,
-        };
-      });
+      const outcome = await this.casLoop(id, options.merge === true, (m, lock) =>
+        this.attemptWrite(m, user, id, lock, async (current) => {
+          baseVersion = this.evaluate(current, precondition).yourVersion ?? current.version;
+          const merging = options.merge === true ? [precondition] : [];
+          const contents = await this.versionContents(m, id, this.staleBases(current, merging));
+          return this.decideChange(current, precondition, change, options.merge === true, contents);
+        }),
+      );
       this.emitAfterCommit(user, outcome, options);
-      const result: WriteResult = { document: toDocument(outcome.after), merged: outcome.merged };
-      if (outcome.merged && outcome.mine !== undefined)
-        result.patch = makePatch(outcome.mine, outcome.after.content);
-      return result;
+      return writeResult(outcome);
     } catch (error) {
-      // Nothing typed is lost: the body of every write answered 409 is kept for its author, in its
-      // own transaction (the failed one has rolled back).
-      if (error instanceof ProblemError && error.status === 409) {
-        await this.drafts.keep(user, id, {
-          baseVersion,
-          title: change.title ?? null,
-          content: change.kind === 'put' ? change.content : null,
-          patch: change.kind === 'patch' ? (change.patch ?? null) : null,
-        });
-      }
+      if (error instanceof ProblemError && error.status === 409)
+        await this.keepDraft(user, id, baseVersion, change);
       throw error;
     }
   }
 
   /**
-   * Reads the document, lets `decide` check preconditions and compute the new state, then writes
-   * it with a compare-and-swap on the version read (writeIfUnchanged). The first attempt reads
+   * The group commit of socket edits (GroupCommit runs one group of a document at a time). A
+   * lone edit takes the ordinary write path. Several are decided one after another against the
+   * state the previous one left — exactly as if written one by one, each with its own version,
+   * precondition, merge, conflict or error — and all accepted versions are written by one
+   * compare-and-swap statement: under load a document costs one round trip per group instead of
+   * one locked transaction per edit, each holding a pooled connection while it waits.
+   */
+  private async writeEdits(
+    id: string,
+    queued: QueuedEdit[],
+  ): Promise<Array<PromiseSettledResult<WriteResult>>> {
+    if (queued.length === 1) {
+      const [{ user, edit }] = queued;
+      const written = this.write(user, id, baseVersionOf(edit), editChange(edit), editOptions(edit));
+      return [
+        await written.then(
+          (value) => ({ status: 'fulfilled', value }),
+          (reason: unknown) => ({ status: 'rejected', reason }),
+        ),
+      ];
+    }
+    const { steps, answers } = await this.casLoop(id, true, (m, lock) =>
+      this.attemptEdits(m, id, queued, lock),
+    );
+    for (const step of steps) this.emitAfterCommit(step.user, step, step.options);
+    // Nothing typed is lost: each edit answered 409 is kept as a draft, as on the single path.
+    await Promise.all(
+      answers.map(async (answer, index) => {
+        if (
+          answer.status === 'rejected' &&
+          answer.reason instanceof ProblemError &&
+          answer.reason.status === 409
+        ) {
+          const { user, edit } = queued[index];
+          await this.keepDraft(user, id, edit.baseVersion, editChange(edit));
+        }
+      }),
+    );
+    return answers;
+  }
+
+  private async attemptEdits(
+    m: EntityManager,
+    id: string,
+    queued: QueuedEdit[],
+    lock: boolean,
+  ): Promise<{ steps: EditStep[]; answers: Array<PromiseSettledResult<WriteResult>> } | 'raced'> {
+    const { current, roles } = await this.readForEditors(
+      m,
+      id,
+      queued.map(({ user }) => user.id),
+      lock,
+    );
+    const preconditions = queued.map(({ edit }) => baseVersionOf(edit));
+    const merging = preconditions.filter((_, index) => queued[index].edit.merge === true);
+    const contents = await this.versionContents(m, id, this.staleBases(current, merging));
+    // Once an earlier edit of the group is accepted, `current` itself is a stale edit's base.
+    contents.set(current.version, current.content);
+    const now = writeTime(current);
+    const steps: EditStep[] = [];
+    const answers: Array<PromiseSettledResult<WriteResult>> = [];
+    let head = current;
+    for (const [index, { user, edit }] of queued.entries()) {
+      try {
+        checkWriter(roles[user.id] ?? null);
+        const decided = this.decideChange(
+          head,
+          preconditions[index],
+          editChange(edit),
+          edit.merge === true,
+          contents,
+        );
+        const step = this.nextVersion(user, head, decided, now);
+        steps.push({ ...step, user, options: editOptions(edit) });
+        answers.push({ status: 'fulfilled', value: writeResult(step) });
+        // A later edit of the group may name this version as its base.
+        contents.set(step.after.version, step.after.content);
+        head = step.after;
+      } catch (error) {
+        answers.push({ status: 'rejected', reason: error });
+      }
+    }
+    if (steps.length > 0 && !(await this.writeIfUnchanged(m, current, steps))) return 'raced';
+    return { steps, answers };
+  }
+
+  /**
+   * Checks the precondition against `current` and computes the next state: the change itself when
+   * fresh, or its three-way merge with `current` when stale and `merge` is asked (the base from
+   * `contents`, the stored versions by number). Throws the write's 409/422 otherwise.
+   */
+  private decideChange(
+    current: DocumentRow,
+    precondition: WritePrecondition | null,
+    change: ContentChange,
+    merge: boolean,
+    contents: ReadonlyMap<number, string>,
+  ): Decided {
+    const stale = this.evaluate(current, precondition);
+    if (stale.stale && !(merge && stale.yourVersion !== null)) {
+      throw staleVersion(toDocument(current), stale.yourVersion);
+    }
+    if (current.state === 'archived') throw documentArchived(toDocument(current));
+    const base = stale.stale ? contents.get(stale.yourVersion ?? 0) : current.content;
+    if (base === undefined) throw staleVersion(toDocument(current), stale.yourVersion);
+    const mine = change.kind === 'put' ? change.content : applyPatchOrThrow(base, change.patch);
+    const title = change.title ?? current.title;
+    if (!stale.stale) return { title, content: mine, state: current.state, merged: false };
+    const mergeStarted = performance.now();
+    const result = threeWayMerge(base, mine, current.content);
+    this.metrics.observeMerge(performance.now() - mergeStarted, result.clean);
+    if (!result.clean) {
+      const merge: ServerMerge = { text: result.text, conflicts: result.conflicts };
+      throw staleVersion(toDocument(current), stale.yourVersion, merge);
+    }
+    return { title, content: result.text, state: current.state, merged: true, mine };
+  }
+
+  /** The stored versions that the stale ones of these merging writes name: their merge bases. */
+  private staleBases(current: DocumentRow, preconditions: Array<WritePrecondition | null>): number[] {
+    const bases = new Set<number>();
+    for (const precondition of preconditions) {
+      if (precondition === null) continue;
+      const { stale, yourVersion } = this.evaluate(current, precondition);
+      if (stale && yourVersion !== null && yourVersion < current.version) bases.add(yourVersion);
+    }
+    return [...bases];
+  }
+
+  /** Nothing typed is lost: the body of every write answered 409 is kept for its author. */
+  private keepDraft(
+    user: UserSummary,
+    id: string,
+    baseVersion: number | null,
+    change: ContentChange,
+  ): Promise<void> {
+    return this.drafts.keep(user, id, {
+      baseVersion,
+      title: change.title ?? null,
+      content: change.kind === 'put' ? change.content : null,
+      patch: change.kind === 'patch' ? (change.patch ?? null) : null,
+    });
+  }
+
+  /**
+   * Runs `attempt` until its compare-and-swap lands (writeIfUnchanged). The first attempt reads
    * without a transaction or lock: an uncontended save is then two statements, and a stale one
    * (409) never queues behind the writers of a hot document. A miss (someone else committed in
    * between) runs the whole decision again on the fresh row, now inside a transaction that
@@ -485,21 +608,20 @@ export class DocumentsService {
    * another write of the document already in progress here starts locked: its unlocked attempt
    * would most likely miss, after a wasted read and merge.
    */
-  private async casLoop(
-    user: UserSummary,
+  private async casLoop<T>(
     id: string,
     merging: boolean,
-    decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
-  ): Promise<Extract<Outcome, { kind: 'done' }>> {
+    attempt: (manager: EntityManager, lock: boolean) => Promise<T | 'raced'>,
+  ): Promise<T> {
     const inProgress = this.writing.get(id) ?? 0;
     this.writing.set(id, inProgress + 1);
     try {
-      for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
+      for (let round = 1; round <= MAX_CAS_ATTEMPTS; round++) {
         const outcome =
-          attempt === 1 && !(merging && inProgress > 0)
-            ? await this.attemptWrite(this.dataSource.manager, user, id, decide, false)
-            : await withTransaction(this.dataSource, (m) => this.attemptWrite(m, user, id, decide, true));
-        if (outcome.kind === 'done') return outcome;
+          round === 1 && !(merging && inProgress > 0)
+            ? await attempt(this.dataSource.manager, false)
+            : await withTransaction(this.dataSource, (m) => attempt(m, true));
+        if (outcome !== 'raced') return outcome;
       }
     } finally {
       const left = (this.writing.get(id) ?? 1) - 1;
@@ -512,52 +634,55 @@ export class DocumentsService {
     );
   }
 
+  /** One write of one user: read the row `user` may change, decide, compare-and-swap. */
   private async attemptWrite(
     m: EntityManager,
     user: UserSummary,
     id: string,
-    decide: (current: DocumentRow, manager: EntityManager) => Promise<Decided>,
     lock: boolean,
-  ): Promise<Outcome> {
+    decide: (current: DocumentRow) => Promise<Decided>,
+  ): Promise<VersionStep | 'raced'> {
     const current = await this.readVisible(m, user, id, lock);
-    if (current.role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
-    const decided = await decide(current, m);
+    checkWriter(current.role);
+    const step = this.nextVersion(user, current, await decide(current), writeTime(current));
+    return (await this.writeIfUnchanged(m, current, [step])) ? step : 'raced';
+  }
+
+  /**
+   * The version after `before` that `decided` makes. The row is built from what will be written
+   * (timestamptz(3) keeps `now` exactly): re-reading it would cost a round trip.
+   */
+  private nextVersion(user: UserSummary, before: DocumentRow, decided: Decided, now: Date): VersionStep {
     this.checkContent(decided.content);
-    const now = new Date(Math.max(Date.now(), current.updated_at.getTime()));
-    const version = current.version + 1;
-    const patch = makePatch(current.content, decided.content);
-    if (!(await this.writeIfUnchanged(m, user, current, decided, version, now, patch))) return { kind: 'raced' };
-    // What the statement stored, built from what was sent (timestamptz(3) keeps `now` exactly):
-    // re-reading it would cost a round trip.
     const after: DocumentRow = {
-      ...current,
+      ...before,
       title: decided.title,
       content: decided.content,
       state: decided.state,
-      version,
+      version: before.version + 1,
       updated_at: now,
       updated_by_id: user.id,
       updated_by_username: user.username,
       updated_by_display_name: user.displayName,
     };
-    return { kind: 'done', before: current, after, patch, merged: decided.merged, mine: decided.mine };
+    const patch = makePatch(before.content, decided.content);
+    return { before, after, patch, merged: decided.merged, mine: decided.mine };
   }
 
   /**
    * One statement, so atomic without a transaction of its own: the compare-and-swap
-   * `UPDATE … WHERE id = $1 AND version = $2`, the history row of the new version and retention
-   * (only the latest HISTORY_LIMIT patches are kept; full versions stay). The last two only act
-   * when the update matched. False when it did not: another writer committed since `current`.
+   * `UPDATE … WHERE id = $1 AND version = $2` to the last step's state, a history row for every
+   * step (the last from the updated row, the earlier ones from arrays) and retention (only the
+   * latest HISTORY_LIMIT patches are kept; full versions stay). The last two only act when the
+   * update matched. False when it did not: another writer committed since `current`.
    */
   private async writeIfUnchanged(
     m: EntityManager,
-    user: UserSummary,
     current: DocumentRow,
-    decided: Decided,
-    version: number,
-    now: Date,
-    patch: string,
+    steps: VersionStep[],
   ): Promise<boolean> {
+    const { after: last, patch: lastPatch } = steps[steps.length - 1];
+    const earlier = steps.slice(0, -1);
     const updated = await select<{ id: string }>(
       m,
       `WITH updated AS (
@@ -567,6 +692,11 @@ export class DocumentsService {
        ), recorded AS (
          INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
          SELECT id, version, title, content, state, $9::text, updated_at, updated_by FROM updated
+         UNION ALL
+         SELECT $1, e.version, e.title, e.content, e.state, e.patch, $7, e.updated_by
+           FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[])
+                AS e(version, title, content, state, patch, updated_by)
+          WHERE EXISTS (SELECT FROM updated)
        ), retained AS (
          UPDATE document_versions SET patch = NULL
           WHERE document_id = $1 AND version <= $10 AND patch IS NOT NULL AND EXISTS (SELECT FROM updated)
@@ -575,24 +705,26 @@ export class DocumentsService {
       [
         current.id,
         current.version,
-        decided.title,
-        decided.content,
-        decided.state,
-        version,
-        now,
-        user.id,
-        patch,
-        version - this.config.historyLimit,
+        last.title,
+        last.content,
+        last.state,
+        last.version,
+        last.updated_at,
+        last.updated_by_id,
+        lastPatch,
+        last.version - this.config.historyLimit,
+        earlier.map((step) => step.after.version),
+        earlier.map((step) => step.after.title),
+        earlier.map((step) => step.after.content),
+        earlier.map((step) => step.after.state),
+        earlier.map((step) => step.patch),
+        earlier.map((step) => step.after.updated_by_id),
       ],
     );
     return updated.length === 1;
   }
 
-  private emitAfterCommit(
-    user: UserSummary,
-    outcome: Extract<Outcome, { kind: 'done' }>,
-    options: WriteOptions,
-  ): void {
+  private emitAfterCommit(user: UserSummary, outcome: VersionStep, options: WriteOptions): void {
     const { before, after, patch } = outcome;
     const etag = etagFor(after.id, after.version);
     const renamed = before.title !== after.title;
@@ -688,17 +820,47 @@ export class DocumentsService {
     return row;
   }
 
-  private async versionContent(
+  /**
+   * The document and the roles of the users of a group of edits (absent: not a member) in one
+   * query; the row's own `role` is the first user's.
+   */
+  private async readForEditors(
     m: EntityManager,
     id: string,
-    version: number,
-  ): Promise<{ content: string } | null> {
-    const [row] = await select<{ content: string }>(
+    userIds: string[],
+    lock: boolean,
+  ): Promise<{ current: DocumentRow; roles: Partial<Record<string, MemberRole>> }> {
+    if (!UUID.test(id)) throw documentNotFound();
+    if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
+    const [row] = await select<DocumentRow & { roles: Partial<Record<string, MemberRole>> }>(
       m,
-      `SELECT content FROM document_versions WHERE document_id = $1 AND version = $2`,
-      [id, version],
+      `SELECT ${DOCUMENT_COLUMNS},
+              (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
+                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles
+         FROM documents d
+         JOIN users u ON u.id = d.updated_by
+         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
+        WHERE d.id = $1`,
+      [id, [...new Set(userIds)]],
     );
-    return row ?? null;
+    if (row === undefined) throw documentNotFound();
+    const { roles, ...current } = row;
+    return { current, roles };
+  }
+
+  /** Stored contents of `versions` of the document, by version (missing ones are absent). */
+  private async versionContents(
+    m: EntityManager,
+    id: string,
+    versions: number[],
+  ): Promise<Map<number, string>> {
+    if (versions.length === 0) return new Map();
+    const rows = await select<{ version: number; content: string }>(
+      m,
+      `SELECT version, content FROM document_versions WHERE document_id = $1 AND version = ANY($2::int[])`,
+      [id, versions],
+    );
+    return new Map(rows.map((row) => [row.version, row.content]));
   }
 
   /** Version metadata and patches, never the (possibly large) full contents. */
@@ -745,6 +907,35 @@ export class DocumentsService {
     const problem = textProblem(text);
     if (problem !== null) throw invalidText(field, problem);
   }
+}
+
+/** A viewer reads only; a non-member does not see the document at all (404, no existence leak). */
+function checkWriter(role: MemberRole | null): void {
+  if (role === null) throw documentNotFound();
+  if (role === 'viewer') throw ProblemError.forbidden('Viewers cannot change this document.');
+}
+
+/** A new version's time: now, but never before the previous version's. */
+function writeTime(current: DocumentRow): Date {
+  return new Date(Math.max(Date.now(), current.updated_at.getTime()));
+}
+
+function writeResult(step: VersionStep): WriteResult {
+  const result: WriteResult = { document: toDocument(step.after), merged: step.merged };
+  if (step.merged && step.mine !== undefined) result.patch = makePatch(step.mine, step.after.content);
+  return result;
+}
+
+function baseVersionOf(edit: EditRequest): WritePrecondition {
+  return { kind: 'base-version', version: edit.baseVersion };
+}
+
+function editChange(edit: EditRequest): ContentChange {
+  return { kind: 'patch', patch: edit.patch };
+}
+
+function editOptions(edit: EditRequest): WriteOptions {
+  return { merge: edit.merge, clientEditId: edit.clientEditId, originSocketId: edit.originSocketId };
 }
 
 function applyPatchOrThrow(base: string, patch: string | undefined): string {
