@@ -352,6 +352,8 @@ describeE2E('documents: history retention, size limits, drafts retention, events
             document.id,
             edit(v2, 'zero\nONE\ntwo\nthree\nfour\n', 2, { merge: true, clientEditId: 'tail' }),
           ),
+          // A base no version can have (beyond PostgreSQL's integer): stale, not a database error.
+          service.applyEdit(editor.user, document.id, edit(v1, 'huge\n', 2 ** 40, { merge: true })),
         ];
         const answers = await Promise.allSettled(submitted);
         const outcome = answers.map((answer) =>
@@ -369,6 +371,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
           '422 patch_does_not_apply',
           '4',
           '5 merged',
+          '409 stale_version',
         ]);
         const value = (index: number) =>
           (answers[index] as PromiseFulfilledResult<Awaited<(typeof submitted)[0]>>).value;

@@ -58,6 +58,7 @@ import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { DraftsService } from './drafts.service';
 import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
 import { GroupCommit } from './group-commit';
+import { RecentVersions } from './recent-versions';
 import { firstFreeSlug, slugify } from './slug';
 
 /** What a write is conditioned on: an HTTP precondition header, or a socket edit's base version. */
@@ -116,6 +117,12 @@ interface EditStep extends VersionStep {
   options: WriteOptions;
 }
 
+/** A group of socket edits decided: the versions it makes and each edit's answer, in order. */
+interface EditGroup {
+  steps: EditStep[];
+  answers: Array<PromiseSettledResult<WriteResult>>;
+}
+
 /** A socket edit waiting for its document's group commit. */
 interface QueuedEdit {
   user: UserSummary;
@@ -131,6 +138,12 @@ const SLUG_ATTEMPTS = 5;
  * the group is decided synchronously: this bounds how long one group holds the event loop.
  */
 const MAX_EDITS_PER_COMMIT = 32;
+/**
+ * RecentVersions' bounds: the contents of a document's latest versions are the merge bases of
+ * its stale edits (a busy document's typists lag a few versions behind); 64 MiB in all.
+ */
+const RECENT_VERSIONS_PER_DOCUMENT = 32;
+const RECENT_VERSIONS_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * The one write path of Concord. Every accepted write bumps `version` by exactly 1 in one
@@ -148,6 +161,8 @@ export class DocumentsService {
     (id, edits) => this.writeEdits(id, edits),
     MAX_EDITS_PER_COMMIT,
   );
+  /** What this process last committed of each recently written document (see attemptEdits). */
+  private readonly recent = new RecentVersions(RECENT_VERSIONS_MAX_BYTES, RECENT_VERSIONS_PER_DOCUMENT);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -357,6 +372,7 @@ export class DocumentsService {
         precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null,
       );
     }
+    this.recent.forget(id);
     this.publish(
       DOCUMENT_STATE,
       new DocumentStateEvent(id, 'deleted', deleted.title, deleted.version, etagFor(id, deleted.version)),
@@ -438,9 +454,13 @@ export class DocumentsService {
     try {
       const outcome = await this.casLoop(id, options.merge === true, (m, lock) =>
         this.attemptWrite(m, user, id, lock, async (current) => {
-          baseVersion = this.evaluate(current, precondition).yourVersion ?? current.version;
-          const merging = options.merge === true ? [precondition] : [];
-          const contents = await this.versionContents(m, id, this.staleBases(current, merging));
+          const { stale, yourVersion } = this.evaluate(current, precondition);
+          baseVersion = yourVersion ?? current.version;
+          const mergeBase =
+            options.merge === true && stale && yourVersion !== null && yourVersion < current.version
+              ? [yourVersion]
+              : [];
+          const contents = await this.versionContents(m, id, mergeBase);
           return this.decideChange(current, precondition, change, options.merge === true, contents);
         }),
       );
@@ -454,32 +474,22 @@ export class DocumentsService {
   }
 
   /**
-   * The group commit of socket edits (GroupCommit runs one group of a document at a time). A
-   * lone edit takes the ordinary write path. Several are decided one after another against the
-   * state the previous one left — exactly as if written one by one, each with its own version,
-   * precondition, merge, conflict or error — and all accepted versions are written by one
-   * compare-and-swap statement: under load a document costs one round trip per group instead of
-   * one locked transaction per edit, each holding a pooled connection while it waits.
+   * The group commit of socket edits (GroupCommit runs one group of a document at a time): the
+   * edits are decided one after another against the state the previous one left — exactly as if
+   * written one by one, each with its own version, precondition, merge, conflict or error — and
+   * all accepted versions are written by one compare-and-swap statement. Under load a document
+   * then costs one or two round trips per group instead of a locked transaction per edit, each
+   * holding a pooled connection while it waits.
    */
   private async writeEdits(
     id: string,
     queued: QueuedEdit[],
   ): Promise<Array<PromiseSettledResult<WriteResult>>> {
-    if (queued.length === 1) {
-      const [{ user, edit }] = queued;
-      const written = this.write(user, id, baseVersionOf(edit), editChange(edit), editOptions(edit));
-      return [
-        await written.then(
-          (value) => ({ status: 'fulfilled', value }),
-          (reason: unknown) => ({ status: 'rejected', reason }),
-        ),
-      ];
-    }
     const { steps, answers } = await this.casLoop(id, true, (m, lock) =>
       this.attemptEdits(m, id, queued, lock),
     );
     for (const step of steps) this.emitAfterCommit(step.user, step, step.options);
-    // Nothing typed is lost: each edit answered 409 is kept as a draft, as on the single path.
+    // Nothing typed is lost: each edit answered 409 is kept as a draft, as on the HTTP path.
     await Promise.all(
       answers.map(async (answer, index) => {
         if (
@@ -495,49 +505,74 @@ export class DocumentsService {
     return answers;
   }
 
+  /**
+   * One attempt at a group. Unlocked, it first decides on what this process last committed of
+   * the document (RecentVersions) without reading it: the swap then also checks that every sender
+   * may write, so it lands only if that state is still current and nobody lost their role. A
+   * miss there is a race (the retry reads under the row lock). When nothing is remembered, or no
+   * edit would be accepted (errors must come from a state read, not a remembered one), the
+   * document, the senders' roles and the merge bases are read in one query.
+   */
   private async attemptEdits(
     m: EntityManager,
     id: string,
     queued: QueuedEdit[],
     lock: boolean,
-  ): Promise<{ steps: EditStep[]; answers: Array<PromiseSettledResult<WriteResult>> } | 'raced'> {
-    const { current, roles } = await this.readForEditors(
-      m,
-      id,
-      queued.map(({ user }) => user.id),
-      lock,
-    );
-    const preconditions = queued.map(({ edit }) => baseVersionOf(edit));
-    const merging = preconditions.filter((_, index) => queued[index].edit.merge === true);
-    const contents = await this.versionContents(m, id, this.staleBases(current, merging));
+  ): Promise<EditGroup | 'raced'> {
+    const recent = lock ? undefined : this.recent.get(id);
+    if (recent) {
+      const contents = new Map(recent.contents);
+      const group = this.decideEdits(recent.head, queued, undefined, contents);
+      if (group.steps.length > 0) {
+        const writers = [...new Set(queued.map(({ user }) => user.id))];
+        if (await this.writeIfUnchanged(m, recent.head, group.steps, writers)) return group;
+        this.recent.forget(id);
+        return 'raced';
+      }
+    }
+    const mergeBases = queued.flatMap(({ edit }) => (edit.merge === true ? [edit.baseVersion] : []));
+    const { current, roles, contents } = await this.readForEditors(m, id, queued, mergeBases, lock);
+    const group = this.decideEdits(current, queued, roles, contents);
+    if (group.steps.length > 0 && !(await this.writeIfUnchanged(m, current, group.steps))) return 'raced';
+    return group;
+  }
+
+  /**
+   * Decides a group's edits in order, each against the state the previous accepted one left.
+   * `roles` undefined: the senders' roles are left to the compare-and-swap to check.
+   */
+  private decideEdits(
+    current: DocumentRow,
+    queued: QueuedEdit[],
+    roles: Partial<Record<string, MemberRole>> | undefined,
+    contents: Map<number, string>,
+  ): EditGroup {
     // Once an earlier edit of the group is accepted, `current` itself is a stale edit's base.
     contents.set(current.version, current.content);
     const now = writeTime(current);
-    const steps: EditStep[] = [];
-    const answers: Array<PromiseSettledResult<WriteResult>> = [];
+    const group: EditGroup = { steps: [], answers: [] };
     let head = current;
-    for (const [index, { user, edit }] of queued.entries()) {
+    for (const { user, edit } of queued) {
       try {
-        checkWriter(roles[user.id] ?? null);
+        if (roles) checkWriter(roles[user.id] ?? null);
         const decided = this.decideChange(
           head,
-          preconditions[index],
+          baseVersionOf(edit),
           editChange(edit),
           edit.merge === true,
           contents,
         );
         const step = this.nextVersion(user, head, decided, now);
-        steps.push({ ...step, user, options: editOptions(edit) });
-        answers.push({ status: 'fulfilled', value: writeResult(step) });
+        group.steps.push({ ...step, user, options: editOptions(edit) });
+        group.answers.push({ status: 'fulfilled', value: writeResult(step) });
         // A later edit of the group may name this version as its base.
         contents.set(step.after.version, step.after.content);
         head = step.after;
       } catch (error) {
-        answers.push({ status: 'rejected', reason: error });
+        group.answers.push({ status: 'rejected', reason: error });
       }
     }
-    if (steps.length > 0 && !(await this.writeIfUnchanged(m, current, steps))) return 'raced';
-    return { steps, answers };
+    return group;
   }
 
   /**
@@ -570,17 +605,6 @@ export class DocumentsService {
       throw staleVersion(toDocument(current), stale.yourVersion, merge);
     }
     return { title, content: result.text, state: current.state, merged: true, mine };
-  }
-
-  /** The stored versions that the stale ones of these merging writes name: their merge bases. */
-  private staleBases(current: DocumentRow, preconditions: Array<WritePrecondition | null>): number[] {
-    const bases = new Set<number>();
-    for (const precondition of preconditions) {
-      if (precondition === null) continue;
-      const { stale, yourVersion } = this.evaluate(current, precondition);
-      if (stale && yourVersion !== null && yourVersion < current.version) bases.add(yourVersion);
-    }
-    return [...bases];
   }
 
   /** Nothing typed is lost: the body of every write answered 409 is kept for its author. */
@@ -674,12 +698,14 @@ export class DocumentsService {
    * `UPDATE … WHERE id = $1 AND version = $2` to the last step's state, a history row for every
    * step (the last from the updated row, the earlier ones from arrays) and retention (only the
    * latest HISTORY_LIMIT patches are kept; full versions stay). The last two only act when the
-   * update matched. False when it did not: another writer committed since `current`.
+   * update matched. False when it did not: another writer committed since `current`, or one of
+   * `writers` (when given: users whose right to write was not read first) is no owner or editor.
    */
   private async writeIfUnchanged(
     m: EntityManager,
     current: DocumentRow,
     steps: VersionStep[],
+    writers: string[] = [],
   ): Promise<boolean> {
     const { after: last, patch: lastPatch } = steps[steps.length - 1];
     const earlier = steps.slice(0, -1);
@@ -688,6 +714,9 @@ export class DocumentsService {
       `WITH updated AS (
          UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
           WHERE id = $1 AND version = $2
+            AND (SELECT count(*) FROM document_members w
+                  WHERE w.document_id = $1 AND w.user_id = ANY($17::uuid[]) AND w.role IN ('owner', 'editor'))
+                = cardinality($17::uuid[])
          RETURNING id, version, title, content, state, updated_at, updated_by
        ), recorded AS (
          INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
@@ -719,13 +748,16 @@ export class DocumentsService {
         earlier.map((step) => step.after.state),
         earlier.map((step) => step.patch),
         earlier.map((step) => step.after.updated_by_id),
+        writers,
       ],
     );
     return updated.length === 1;
   }
 
+  /** Runs once a version is committed: remembered for the next socket edits, then announced. */
   private emitAfterCommit(user: UserSummary, outcome: VersionStep, options: WriteOptions): void {
     const { before, after, patch } = outcome;
+    this.recent.remember(after);
     const etag = etagFor(after.id, after.version);
     const renamed = before.title !== after.title;
     this.publish(
@@ -821,31 +853,42 @@ export class DocumentsService {
   }
 
   /**
-   * The document and the roles of the users of a group of edits (absent: not a member) in one
-   * query; the row's own `role` is the first user's.
+   * In one query: the document, the roles of the group's users (absent: not a member; the row's
+   * own `role` is the first user's) and the stored contents of the merge bases it names that are
+   * older than the current version.
    */
   private async readForEditors(
     m: EntityManager,
     id: string,
-    userIds: string[],
+    queued: QueuedEdit[],
+    mergeBases: number[],
     lock: boolean,
-  ): Promise<{ current: DocumentRow; roles: Partial<Record<string, MemberRole>> }> {
+  ): Promise<{
+    current: DocumentRow;
+    roles: Partial<Record<string, MemberRole>>;
+    contents: Map<number, string>;
+  }> {
     if (!UUID.test(id)) throw documentNotFound();
     if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = await select<DocumentRow & { roles: Partial<Record<string, MemberRole>> }>(
+    const [row] = await select<
+      DocumentRow & { roles: Partial<Record<string, MemberRole>>; bases: Record<string, string> }
+    >(
       m,
       `SELECT ${DOCUMENT_COLUMNS},
               (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
-                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles
+                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles,
+              (SELECT coalesce(json_object_agg(v.version, v.content), '{}') FROM document_versions v
+                WHERE v.document_id = d.id AND v.version = ANY($3::bigint[]) AND v.version < d.version) AS bases
          FROM documents d
          JOIN users u ON u.id = d.updated_by
          LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
         WHERE d.id = $1`,
-      [id, [...new Set(userIds)]],
+      [id, [...new Set(queued.map(({ user }) => user.id))], [...new Set(mergeBases)]],
     );
     if (row === undefined) throw documentNotFound();
-    const { roles, ...current } = row;
-    return { current, roles };
+    const { roles, bases, ...current } = row;
+    const contents = new Map(Object.entries(bases).map(([version, content]) => [Number(version), content]));
+    return { current, roles, contents };
   }
 
   /** Stored contents of `versions` of the document, by version (missing ones are absent). */
