@@ -11,6 +11,7 @@ import {
   etagFor,
 } from '@concord/shared';
 import type { EntityManager } from 'typeorm';
+import type { PreparedStatement } from '../database/prepared-statement';
 
 /**
  * Rows as the SQL in this folder selects them, and their mapping to the wire types. The
@@ -39,6 +40,19 @@ export const DOCUMENT_COLUMNS = `
   d.id, d.title, d.slug, d.content, d.version, d.state, d.owner_id, d.created_at, d.updated_at,
   u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name,
   m.role`;
+
+/**
+ * One document as user $2 may see it ($1: its id): the row with the updater and that user's
+ * role, null when not a member. Prepared: it is the read of every GET and socket join.
+ */
+export const VISIBLE_DOCUMENT: PreparedStatement = {
+  name: 'concord_visible_document',
+  text: `SELECT ${DOCUMENT_COLUMNS}
+           FROM documents d
+           JOIN users u ON u.id = d.updated_by
+           LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = $2
+          WHERE d.id = $1`,
+};
 
 export type ListRow = Omit<DocumentRow, 'content' | 'role'> & { role: MemberRole };
 

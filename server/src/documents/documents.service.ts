@@ -25,6 +25,7 @@ import { ProblemError } from '../common/problem.error';
 import { type AppConfig, appConfig } from '../config/app.config';
 import { isUniqueViolation } from '../database/database-errors';
 import { MetricsService } from '../observability/metrics.service';
+import { queryPrepared } from '../database/prepared-statement';
 import { withTransaction } from '../database/transaction';
 import { textProblem, utf8Bytes } from './document-content';
 import {
@@ -53,6 +54,7 @@ import {
   toListItem,
   toMember,
   toVersionListItem,
+  VISIBLE_DOCUMENT,
 } from './document-rows';
 import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { DraftsService } from './drafts.service';
@@ -176,8 +178,16 @@ export class DocumentsService {
   // ---- reads -------------------------------------------------------------------------------
 
   async getForUser(user: UserSummary, id: string): Promise<{ document: ConcordDocument; role: MemberRole }> {
-    const row = await this.readVisible(this.dataSource.manager, user, id);
+    const row = await this.readVisibleOutsideTransaction(user, id);
     return { document: toDocument(row), role: row.role ?? 'viewer' };
+  }
+
+  /** readVisible without a lock or transaction, as a prepared statement (the GET's one query). */
+  private async readVisibleOutsideTransaction(user: UserSummary, id: string): Promise<DocumentRow> {
+    if (!UUID.test(id)) throw documentNotFound();
+    const [row] = await queryPrepared<DocumentRow>(this.dataSource, VISIBLE_DOCUMENT, [id, user.id]);
+    if (row === undefined || row.role === null) throw documentNotFound();
+    return row;
   }
 
   async list(user: UserSummary, query: ListDocumentsQuery): Promise<DocumentList> {
