@@ -8,9 +8,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { bodyParserErrorHandler, jsonBodyParser } from './common/body-parser';
 import { ProblemExceptionFilter } from './common/problem.filter';
+import { ShutdownDrain } from './common/shutdown-drain';
 import { answerClientErrorsWithProblems } from './common/client-error.handler';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/request-id.middleware';
 import { type AppConfig, loadAppConfig } from './config/app.config';
@@ -36,7 +38,7 @@ export interface ConcordApp {
   readonly databaseUrl: string;
   /** Starts listening; resolves to the base URL (`http://127.0.0.1:PORT`). */
   listen(port?: number, host?: string): Promise<string>;
-  /** Drains in-flight requests (bounded by SHUTDOWN_TIMEOUT_MS), closes sockets, the pool and the embedded database. */
+  /** Drains in-flight requests (bounded by SHUTDOWN_TIMEOUT_MS, see ShutdownDrain), closes sockets, the pool and the embedded database. */
   close(): Promise<void>;
 }
 
@@ -120,6 +122,9 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
     );
     const nest = app;
     nest.useLogger(nest.get(Logger));
+    // First: tracks each request in flight and whether it may have written, for the shutdown drain.
+    const drain = new ShutdownDrain(nest.getHttpServer());
+    nest.use(drain.track);
     nest.disable('x-powered-by');
     nest.set('trust proxy', appSettings.trustProxy);
     nest.use(requestIdMiddleware);
@@ -158,6 +163,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
       }),
     );
     await nest.init();
+    drain.guard(nest.get(DataSource));
     answerClientErrorsWithProblems(nest.getHttpServer());
     if (!servingWeb) nest.get(Logger).warn(`No built web client at ${webDist}; serving the API only.`);
 
@@ -175,12 +181,13 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
       },
       close() {
         closing ??= (async () => {
-          const server: Server = nest.getHttpServer();
-          // In-flight requests get SHUTDOWN_TIMEOUT_MS to finish; then connections are cut.
-          const force = setTimeout(() => server.closeAllConnections(), appSettings.shutdownTimeoutMs);
+          drain.startDraining();
+          // In-flight requests get SHUTDOWN_TIMEOUT_MS to finish; then connections are cut (see ShutdownDrain).
+          const force = setTimeout(() => drain.cutConnections(), appSettings.shutdownTimeoutMs);
           force.unref();
-          // server.close() drops only the connections idle at that moment; keep-alive ones that go idle
-          // after their in-flight response would otherwise hold the exit for keepAliveTimeout.
+          // server.close() drops only the connections idle at that moment; keep-alive ones that go idle later
+          // (socket.io's polling requests, which bypass the drain's Connection: close) would hold the exit for keepAliveTimeout.
+          const server: Server = nest.getHttpServer();
           const sweep = setInterval(() => server.closeIdleConnections(), 50);
           sweep.unref();
           try {

@@ -15,6 +15,7 @@ import {
   startTestServer,
   testDatabaseKind,
   type TestServer,
+  uniqueUsername,
 } from '../support';
 
 type Response = Awaited<ReturnType<HttpClient>>;
@@ -227,6 +228,25 @@ if (testDatabaseKind() === 'postgres') {
     });
   });
 }
+
+describeE2E('platform: shutdown drain (in process)', () => {
+  it('answers a request in flight when the drain starts with Connection: close, so the client does not reuse the socket', async () => {
+    const server = await startTestServer();
+    let closing: Promise<void> | undefined;
+    try {
+      // close() as soon as the registration has arrived (argon2 keeps it in flight for tens of ms).
+      server.app.getHttpServer().once('request', () => (closing = server.close()));
+      const response = await http(server.url)('/api/auth/register', {
+        method: 'POST',
+        body: { username: uniqueUsername('drain'), password: 'correct horse battery' },
+      });
+      expect(response.status).toBe(201);
+      expect(response.headers.get('connection')).toBe('close');
+    } finally {
+      await (closing ?? server.close());
+    }
+  });
+});
 
 if (testDatabaseKind() === 'embedded') {
   describeE2E('platform: embedded PostgreSQL (PGlite over pglite-socket)', () => {
