@@ -17,14 +17,26 @@ function recordingDataSource(sent: string[]): DataSource {
     };
     return runner;
   };
-  return { driver: { createQueryRunner } } as unknown as DataSource;
+  // The pg pool, for statements sent on it directly (prepared statements).
+  const master = {
+    query: (config: { text: string }) => {
+      sent.push(config.text);
+      return Promise.resolve({ rows: [] });
+    },
+  };
+  return { driver: { createQueryRunner, master } } as unknown as DataSource;
 }
 
-function post(port: number, path: string): Promise<{ status: number; connection: string | undefined } | 'cut'> {
+function post(
+  port: number,
+  path: string,
+): Promise<{ status: number; connection: string | undefined } | 'cut'> {
   return new Promise((resolve) => {
     const sent = request({ port, host: '127.0.0.1', path, method: 'POST' }, (response) => {
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
+      );
     });
     sent.on('error', () => resolve('cut'));
     sent.end();
@@ -36,6 +48,7 @@ describe('ShutdownDrain', () => {
   let port: number;
   let drain: ShutdownDrain;
   let sent: string[];
+  let dataSource: DataSource;
   let handling: Promise<void>[];
   let arrived: Promise<void>;
   let proceed: () => void;
@@ -49,7 +62,7 @@ describe('ShutdownDrain', () => {
     const released = new Promise<void>((resolve) => (proceed = resolve));
     server = createServer();
     drain = new ShutdownDrain(server);
-    const dataSource = recordingDataSource(sent);
+    dataSource = recordingDataSource(sent);
     drain.guard(dataSource);
     // /wrote: an autocommit write, then waits, then another; /late: waits, then a transaction.
     const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -115,5 +128,22 @@ describe('ShutdownDrain', () => {
     expect(await late).toEqual({ status: 200, connection: 'close' });
     expect(await wrote).toEqual({ status: 200, connection: 'close' });
     expect(sent).toContain('COMMIT');
+  });
+
+  it('gates statements sent straight on the pool the same way: after the bound a write is refused, a read is not', async () => {
+    const pool = (
+      dataSource.driver as unknown as { master: { query: (config: { text: string }) => Promise<unknown> } }
+    ).master;
+    await pool.query({ text: 'WITH updated AS (UPDATE documents SET version = 2) SELECT 1' });
+    drain.startDraining();
+    drain.cutConnections();
+    await expect(
+      pool.query({ text: 'WITH updated AS (UPDATE documents SET version = 3) SELECT 1' }),
+    ).rejects.toMatchObject({
+      status: 503,
+    });
+    await pool.query({ text: 'SELECT 1' });
+    expect(sent).toEqual(['WITH updated AS (UPDATE documents SET version = 2) SELECT 1', 'SELECT 1']);
+    proceed();
   });
 });

@@ -57,14 +57,30 @@ export class ShutdownDrain {
       const runner = createQueryRunner(mode);
       const query = runner.query.bind(runner);
       runner.query = ((statement: string, ...rest: unknown[]) => {
-        const mayCommit = statement === 'COMMIT' || (!runner.isTransactionActive && !NEVER_COMMITS.test(statement));
+        const mayCommit =
+          statement === 'COMMIT' || (!runner.isTransactionActive && !NEVER_COMMITS.test(statement));
         if (mayCommit && !this.admitWrite()) {
-          return Promise.reject(ProblemError.serviceUnavailable('The server is shutting down; the request was not applied.'));
+          return Promise.reject(this.refusal());
         }
         return (query as (...args: unknown[]) => Promise<unknown>)(statement, ...rest);
       }) as typeof runner.query;
       return runner;
     };
+    // Statements sent straight on the pg pool (database/prepared-statement.ts) pass the same gate.
+    const pool = (driver as unknown as { master?: { query: (...args: unknown[]) => Promise<unknown> } })
+      .master;
+    if (pool) {
+      const poolQuery = pool.query.bind(pool);
+      pool.query = (config: unknown, ...rest: unknown[]) => {
+        const statement = typeof config === 'string' ? config : ((config as { text?: string }).text ?? '');
+        if (!NEVER_COMMITS.test(statement) && !this.admitWrite()) return Promise.reject(this.refusal());
+        return poolQuery(config, ...rest);
+      };
+    }
+  }
+
+  private refusal(): ProblemError {
+    return ProblemError.serviceUnavailable('The server is shutting down; the request was not applied.');
   }
 
   /** SIGTERM: every answer from now on closes its connection (server.close() closes the idle ones). */
@@ -79,7 +95,9 @@ export class ShutdownDrain {
   /** The bound: no write starts any more; connections are cut except those of requests that may have written. */
   cutConnections(): void {
     this.cut = true;
-    const answering = new Set([...this.inFlight].filter((entry) => entry.mayHaveWritten).map((entry) => entry.socket));
+    const answering = new Set(
+      [...this.inFlight].filter((entry) => entry.mayHaveWritten).map((entry) => entry.socket),
+    );
     for (const socket of this.connections) if (!answering.has(socket)) socket.destroy();
     if (answering.size > 0) setTimeout(() => this.server.closeAllConnections(), ANSWER_GRACE_MS).unref();
   }

@@ -1,5 +1,5 @@
-import type { Pool, QueryResultRow } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * A named statement: PostgreSQL parses and plans it once per pooled connection and then only
@@ -23,15 +23,20 @@ function poolOf(dataSource: DataSource): Pool {
 }
 
 /**
- * Runs a prepared statement on the pool, outside any transaction, straight through pg: TypeORM's
- * `manager.query` cannot name a statement (and adds a query runner per call). Errors are pg's
- * own (SQLSTATE in `code`), which the problem renderer classifies like TypeORM's.
+ * Runs a prepared statement straight through pg: TypeORM's `manager.query` cannot name a
+ * statement (and adds a query runner per call). Inside a transaction (a manager with its own
+ * query runner) it runs on that transaction's connection — in embedded mode the pool's only
+ * one; otherwise on any pooled connection. Errors are pg's own (SQLSTATE in `code`), which the
+ * problem renderer classifies like TypeORM's.
  */
 export async function queryPrepared<T extends QueryResultRow>(
-  dataSource: DataSource,
+  manager: EntityManager,
   statement: PreparedStatement,
   values: unknown[],
 ): Promise<T[]> {
-  const result = await poolOf(dataSource).query<T>({ name: statement.name, text: statement.text, values });
-  return result.rows;
+  const query = { name: statement.name, text: statement.text, values };
+  const client: PoolClient | Pool = manager.queryRunner
+    ? ((await manager.queryRunner.connect()) as PoolClient)
+    : poolOf(manager.connection);
+  return (await client.query<T>(query)).rows;
 }

@@ -25,7 +25,7 @@ import { ProblemError } from '../common/problem.error';
 import { type AppConfig, appConfig } from '../config/app.config';
 import { isUniqueViolation } from '../database/database-errors';
 import { MetricsService } from '../observability/metrics.service';
-import { queryPrepared } from '../database/prepared-statement';
+import { type PreparedStatement, queryPrepared } from '../database/prepared-statement';
 import { withTransaction } from '../database/transaction';
 import { textProblem, utf8Bytes } from './document-content';
 import {
@@ -131,6 +131,49 @@ interface QueuedEdit {
   edit: EditRequest;
 }
 
+/**
+ * The compare-and-swap of every content write (see writeIfUnchanged): $1 id, $2 expected version,
+ * $3–$8 the new state, $9 its patch, $10 the newest version whose patch retention clears, $11–$16
+ * the earlier versions of a group, $17 users who must be owners or editors.
+ */
+const WRITE_IF_UNCHANGED: PreparedStatement = {
+  name: 'concord_write_if_unchanged',
+  text: `WITH updated AS (
+         UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
+          WHERE id = $1 AND version = $2
+            AND (SELECT count(*) FROM document_members w
+                  WHERE w.document_id = $1 AND w.user_id = ANY($17::uuid[]) AND w.role IN ('owner', 'editor'))
+                = cardinality($17::uuid[])
+         RETURNING id, version, title, content, state, updated_at, updated_by
+       ), recorded AS (
+         INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+         SELECT id, version, title, content, state, $9::text, updated_at, updated_by FROM updated
+         UNION ALL
+         SELECT $1, e.version, e.title, e.content, e.state, e.patch, $7, e.updated_by
+           FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[])
+                AS e(version, title, content, state, patch, updated_by)
+          WHERE EXISTS (SELECT FROM updated)
+       ), retained AS (
+         UPDATE document_versions SET patch = NULL
+          WHERE document_id = $1 AND version <= $10 AND patch IS NOT NULL AND EXISTS (SELECT FROM updated)
+       )
+       SELECT id FROM updated`,
+};
+
+/** A group of edits' read (see readForEditors): $1 id, $2 the senders, $3 merge bases. */
+const EDITORS_DOCUMENT: PreparedStatement = {
+  name: 'concord_editors_document',
+  text: `SELECT ${DOCUMENT_COLUMNS},
+              (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
+                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles,
+              (SELECT coalesce(json_object_agg(v.version, v.content), '{}') FROM document_versions v
+                WHERE v.document_id = d.id AND v.version = ANY($3::bigint[]) AND v.version < d.version) AS bases
+         FROM documents d
+         JOIN users u ON u.id = d.updated_by
+         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
+        WHERE d.id = $1`,
+};
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Compare-and-swap misses are retried this often (each re-reads and re-decides) before giving up. */
 const MAX_CAS_ATTEMPTS = 8;
@@ -178,16 +221,8 @@ export class DocumentsService {
   // ---- reads -------------------------------------------------------------------------------
 
   async getForUser(user: UserSummary, id: string): Promise<{ document: ConcordDocument; role: MemberRole }> {
-    const row = await this.readVisibleOutsideTransaction(user, id);
+    const row = await this.readVisible(this.dataSource.manager, user, id);
     return { document: toDocument(row), role: row.role ?? 'viewer' };
-  }
-
-  /** readVisible without a lock or transaction, as a prepared statement (the GET's one query). */
-  private async readVisibleOutsideTransaction(user: UserSummary, id: string): Promise<DocumentRow> {
-    if (!UUID.test(id)) throw documentNotFound();
-    const [row] = await queryPrepared<DocumentRow>(this.dataSource, VISIBLE_DOCUMENT, [id, user.id]);
-    if (row === undefined || row.role === null) throw documentNotFound();
-    return row;
   }
 
   async list(user: UserSummary, query: ListDocumentsQuery): Promise<DocumentList> {
@@ -719,48 +754,25 @@ export class DocumentsService {
   ): Promise<boolean> {
     const { after: last, patch: lastPatch } = steps[steps.length - 1];
     const earlier = steps.slice(0, -1);
-    const updated = await select<{ id: string }>(
-      m,
-      `WITH updated AS (
-         UPDATE documents SET title = $3, content = $4, state = $5, version = $6, updated_at = $7, updated_by = $8
-          WHERE id = $1 AND version = $2
-            AND (SELECT count(*) FROM document_members w
-                  WHERE w.document_id = $1 AND w.user_id = ANY($17::uuid[]) AND w.role IN ('owner', 'editor'))
-                = cardinality($17::uuid[])
-         RETURNING id, version, title, content, state, updated_at, updated_by
-       ), recorded AS (
-         INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
-         SELECT id, version, title, content, state, $9::text, updated_at, updated_by FROM updated
-         UNION ALL
-         SELECT $1, e.version, e.title, e.content, e.state, e.patch, $7, e.updated_by
-           FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[])
-                AS e(version, title, content, state, patch, updated_by)
-          WHERE EXISTS (SELECT FROM updated)
-       ), retained AS (
-         UPDATE document_versions SET patch = NULL
-          WHERE document_id = $1 AND version <= $10 AND patch IS NOT NULL AND EXISTS (SELECT FROM updated)
-       )
-       SELECT id FROM updated`,
-      [
-        current.id,
-        current.version,
-        last.title,
-        last.content,
-        last.state,
-        last.version,
-        last.updated_at,
-        last.updated_by_id,
-        lastPatch,
-        last.version - this.config.historyLimit,
-        earlier.map((step) => step.after.version),
-        earlier.map((step) => step.after.title),
-        earlier.map((step) => step.after.content),
-        earlier.map((step) => step.after.state),
-        earlier.map((step) => step.patch),
-        earlier.map((step) => step.after.updated_by_id),
-        writers,
-      ],
-    );
+    const updated = await queryPrepared<{ id: string }>(m, WRITE_IF_UNCHANGED, [
+      current.id,
+      current.version,
+      last.title,
+      last.content,
+      last.state,
+      last.version,
+      last.updated_at,
+      last.updated_by_id,
+      lastPatch,
+      last.version - this.config.historyLimit,
+      earlier.map((step) => step.after.version),
+      earlier.map((step) => step.after.title),
+      earlier.map((step) => step.after.content),
+      earlier.map((step) => step.after.state),
+      earlier.map((step) => step.patch),
+      earlier.map((step) => step.after.updated_by_id),
+      writers,
+    ]);
     return updated.length === 1;
   }
 
@@ -849,15 +861,7 @@ export class DocumentsService {
     // Lock the bare row first: FOR UPDATE on the joined query would, after waiting for another
     // writer, re-check the join against the *old* users row and drop the document (a false 404).
     if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = await select<DocumentRow>(
-      m,
-      `SELECT ${DOCUMENT_COLUMNS}
-         FROM documents d
-         JOIN users u ON u.id = d.updated_by
-         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = $2
-        WHERE d.id = $1`,
-      [id, user.id],
-    );
+    const [row] = await queryPrepared<DocumentRow>(m, VISIBLE_DOCUMENT, [id, user.id]);
     if (row === undefined || row.role === null) throw documentNotFound();
     return row;
   }
@@ -880,21 +884,9 @@ export class DocumentsService {
   }> {
     if (!UUID.test(id)) throw documentNotFound();
     if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
-    const [row] = await select<
+    const [row] = await queryPrepared<
       DocumentRow & { roles: Partial<Record<string, MemberRole>>; bases: Record<string, string> }
-    >(
-      m,
-      `SELECT ${DOCUMENT_COLUMNS},
-              (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
-                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles,
-              (SELECT coalesce(json_object_agg(v.version, v.content), '{}') FROM document_versions v
-                WHERE v.document_id = d.id AND v.version = ANY($3::bigint[]) AND v.version < d.version) AS bases
-         FROM documents d
-         JOIN users u ON u.id = d.updated_by
-         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
-        WHERE d.id = $1`,
-      [id, [...new Set(queued.map(({ user }) => user.id))], [...new Set(mergeBases)]],
-    );
+    >(m, EDITORS_DOCUMENT, [id, [...new Set(queued.map(({ user }) => user.id))], [...new Set(mergeBases)]]);
     if (row === undefined) throw documentNotFound();
     const { roles, bases, ...current } = row;
     const contents = new Map(Object.entries(bases).map(([version, content]) => [Number(version), content]));
