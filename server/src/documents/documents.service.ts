@@ -191,10 +191,11 @@ const RECENT_VERSIONS_PER_DOCUMENT = 32;
 const RECENT_VERSIONS_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
- * The one write path of Concord. Every accepted write bumps `version` by exactly 1 in one
- * statement with `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked;
- * a miss re-reads and decides again) that also stores the new full state and the patch from the
- * previous version in document_versions, and emits domain events after commit.
+ * The one write path of Concord. Every accepted write gets the next version — a group of socket
+ * edits committed together gets consecutive ones — through one statement with
+ * `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked; a miss re-reads
+ * and decides again) that also stores each new version's full state and its patch from the
+ * previous one in document_versions; domain events go out after commit, one per version.
  */
 @Injectable()
 export class DocumentsService {
