@@ -201,239 +201,230 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   });
 
   describe('DocumentsService.applyEdit (the socket gateway entry point)', () => {
+    let seen: DocumentChangedEvent[];
+    const record = (event: DocumentChangedEvent): void => void seen.push(event);
+    beforeEach(() => {
+      seen = [];
+      suite.server.app.get(EventEmitter2).on('document.changed', record);
+    });
+    afterEach(() => {
+      suite.server.app.get(EventEmitter2).off('document.changed', record);
+    });
+
     it('accepts a current-base edit, merges a stale one with a catch-up patch, and rejects overlapping ones with stale_version + merge', async () => {
       const service = suite.server.app.get(DocumentsService);
-      const emitter = suite.server.app.get(EventEmitter2);
-      const seen: DocumentChangedEvent[] = [];
-      const listener = (event: DocumentChangedEvent): void => void seen.push(event);
-      emitter.on('document.changed', listener);
-      try {
-        const base = 'alpha\nbeta\ngamma\n';
-        const document = await createDocument(api, user.token, { title: 'Socket', content: base });
-        const first = await service.applyEdit(user.user, document.id, {
-          baseVersion: 1,
-          patch: makePatch(base, 'ALPHA\nbeta\ngamma\n'),
-          clientEditId: 'e1',
-          originSocketId: 'sock-1',
-        });
-        expect(first).toMatchObject({
-          merged: false,
-          document: { version: 2, content: 'ALPHA\nbeta\ngamma\n' },
-        });
-        expect(first.patch).toBeUndefined();
-        expect(seen.find((e) => e.version === 2 && e.documentId === document.id)).toMatchObject({
-          clientEditId: 'e1',
-          originSocketId: 'sock-1',
-        });
+      const base = 'alpha\nbeta\ngamma\n';
+      const document = await createDocument(api, user.token, { title: 'Socket', content: base });
+      const first = await service.applyEdit(user.user, document.id, {
+        baseVersion: 1,
+        patch: makePatch(base, 'ALPHA\nbeta\ngamma\n'),
+        clientEditId: 'e1',
+        originSocketId: 'sock-1',
+      });
+      expect(first).toMatchObject({
+        merged: false,
+        document: { version: 2, content: 'ALPHA\nbeta\ngamma\n' },
+      });
+      expect(first.patch).toBeUndefined();
+      expect(seen.find((e) => e.version === 2 && e.documentId === document.id)).toMatchObject({
+        clientEditId: 'e1',
+        originSocketId: 'sock-1',
+      });
 
-        // Stale (base 1) but elsewhere: merged; `patch` turns the sender's text into the server's.
-        const senderText = 'alpha\nbeta\nGAMMA\n';
-        const second = await service.applyEdit(user.user, document.id, {
+      // Stale (base 1) but elsewhere: merged; `patch` turns the sender's text into the server's.
+      const senderText = 'alpha\nbeta\nGAMMA\n';
+      const second = await service.applyEdit(user.user, document.id, {
+        baseVersion: 1,
+        patch: makePatch(base, senderText),
+        merge: true,
+      });
+      expect(second.merged).toBe(true);
+      expect(second.document).toMatchObject({ version: 3, content: 'ALPHA\nbeta\nGAMMA\n' });
+      const catchUp = applyPatchStrict(senderText, second.patch ?? '');
+      expect(catchUp).toEqual({ ok: true, text: 'ALPHA\nbeta\nGAMMA\n' });
+
+      // Stale without merge: stale_version with current.
+      await expect(
+        service.applyEdit(user.user, document.id, {
+          baseVersion: 2,
+          patch: makePatch('ALPHA\nbeta\ngamma\n', 'x'),
+        }),
+      ).rejects.toMatchObject({
+        code: 'stale_version',
+        status: 409,
+        extensions: { yourVersion: 2, current: { version: 3 } },
+      });
+
+      // Stale, overlapping, with merge: stale_version with current and the merge attempt.
+      await expect(
+        service.applyEdit(user.user, document.id, {
           baseVersion: 1,
-          patch: makePatch(base, senderText),
+          patch: makePatch(base, 'alpha!!\nbeta\ngamma\n'),
           merge: true,
-        });
-        expect(second.merged).toBe(true);
-        expect(second.document).toMatchObject({ version: 3, content: 'ALPHA\nbeta\nGAMMA\n' });
-        const catchUp = applyPatchStrict(senderText, second.patch ?? '');
-        expect(catchUp).toEqual({ ok: true, text: 'ALPHA\nbeta\nGAMMA\n' });
+        }),
+      ).rejects.toMatchObject({
+        code: 'stale_version',
+        extensions: {
+          current: { version: 3 },
+          merge: { conflicts: expect.arrayContaining([expect.any(Object)]) },
+        },
+      });
 
-        // Stale without merge: stale_version with current.
-        await expect(
-          service.applyEdit(user.user, document.id, {
-            baseVersion: 2,
-            patch: makePatch('ALPHA\nbeta\ngamma\n', 'x'),
-          }),
-        ).rejects.toMatchObject({
-          code: 'stale_version',
-          status: 409,
-          extensions: { yourVersion: 2, current: { version: 3 } },
-        });
+      // A patch that does not apply: 422, nothing written.
+      await expect(
+        service.applyEdit(user.user, document.id, {
+          baseVersion: 3,
+          patch: makePatch('nothing like it', 'nothing like this'),
+        }),
+      ).rejects.toMatchObject({ code: 'patch_does_not_apply', status: 422 });
 
-        // Stale, overlapping, with merge: stale_version with current and the merge attempt.
-        await expect(
-          service.applyEdit(user.user, document.id, {
-            baseVersion: 1,
-            patch: makePatch(base, 'alpha!!\nbeta\ngamma\n'),
-            merge: true,
-          }),
-        ).rejects.toMatchObject({
-          code: 'stale_version',
-          extensions: {
-            current: { version: 3 },
-            merge: { conflicts: expect.arrayContaining([expect.any(Object)]) },
-          },
-        });
-
-        // A patch that does not apply: 422, nothing written.
-        await expect(
-          service.applyEdit(user.user, document.id, {
-            baseVersion: 3,
-            patch: makePatch('nothing like it', 'nothing like this'),
-          }),
-        ).rejects.toMatchObject({ code: 'patch_does_not_apply', status: 422 });
-
-        const changes = await service.changesSince(user.user, document.id, 1);
-        expect(changes.map((c) => c.version)).toEqual([2, 3]);
-        const { document: latest, role } = await service.getForUser(user.user, document.id);
-        expect(latest.version).toBe(3);
-        expect(role).toBe('owner');
-      } finally {
-        emitter.off('document.changed', listener);
-      }
+      const changes = await service.changesSince(user.user, document.id, 1);
+      expect(changes.map((c) => c.version)).toEqual([2, 3]);
+      const { document: latest, role } = await service.getForUser(user.user, document.id);
+      expect(latest.version).toBe(3);
+      expect(role).toBe('owner');
     });
     it('writes edits of one document that arrive together as one group, each answered as if written alone', async () => {
       const service = suite.server.app.get(DocumentsService);
-      const emitter = suite.server.app.get(EventEmitter2);
       const [owner, editor, viewer, stranger] = suite.users;
-      const seen: DocumentChangedEvent[] = [];
-      const listener = (event: DocumentChangedEvent): void => void seen.push(event);
-      emitter.on('document.changed', listener);
-      try {
-        const v1 = 'one\ntwo\nthree\nfour\n';
-        const document = await createDocument(api, owner.token, { title: 'Group', content: v1 });
-        for (const [member, role] of [
-          [editor, 'editor'],
-          [viewer, 'viewer'],
-        ] as const) {
-          const added = await api(`/api/documents/${document.id}/members`, {
-            method: 'POST',
-            token: owner.token,
-            body: { username: member.user.username, role },
-          });
-          expect(added.status).toBe(201);
-        }
-        const edit = (
-          from: string,
-          to: string,
-          baseVersion: number,
-          extra: { merge?: boolean; clientEditId?: string } = {},
-        ) => ({
-          baseVersion,
-          patch: makePatch(from, to),
-          originSocketId: `socket-${extra.clientEditId ?? 'x'}`,
-          ...extra,
+      const v1 = 'one\ntwo\nthree\nfour\n';
+      const document = await createDocument(api, owner.token, { title: 'Group', content: v1 });
+      for (const [member, role] of [
+        [editor, 'editor'],
+        [viewer, 'viewer'],
+      ] as const) {
+        const added = await api(`/api/documents/${document.id}/members`, {
+          method: 'POST',
+          token: owner.token,
+          body: { username: member.user.username, role },
         });
-        const v2 = 'ONE\ntwo\nthree\nfour\n';
-        // The first edit of an idle document is written at once, alone; the others arrive while it is
-        // in progress and are written together after it, in arrival order.
-        const submitted = [
-          service.applyEdit(owner.user, document.id, edit(v1, v2, 1, { clientEditId: 'lone' })),
-          // Stale (base 1) but elsewhere: merged onto v2 → v3.
-          service.applyEdit(
-            editor.user,
-            document.id,
-            edit(v1, 'one\ntwo\nthree\nFOUR\n', 1, { merge: true, clientEditId: 'merged' }),
-          ),
-          service.applyEdit(viewer.user, document.id, edit(v1, 'viewer\n', 1, { merge: true })),
-          service.applyEdit(stranger.user, document.id, edit(v1, 'stranger\n', 1, { merge: true })),
-          // Stale without merge: 409 against the group's state at that point (v3).
-          service.applyEdit(
-            owner.user,
-            document.id,
-            edit(v1, 'one\nTWO\nthree\nfour\n', 1, { clientEditId: 'stale' }),
-          ),
-          // Stale with merge, but the same line as the lone edit: 409 with the merge attempt.
-          service.applyEdit(
-            owner.user,
-            document.id,
-            edit(v1, 'one!\ntwo\nthree\nfour\n', 1, { merge: true, clientEditId: 'conflict' }),
-          ),
-          service.applyEdit(editor.user, document.id, { baseVersion: 3, patch: 'not a patch' }),
-          // Names v3, a version made earlier in the same group: fresh → v4.
-          service.applyEdit(
-            editor.user,
-            document.id,
-            edit('ONE\ntwo\nthree\nFOUR\n', 'ONE\ntwo\n2.5\nthree\nFOUR\n', 3, { clientEditId: 'chained' }),
-          ),
-          // Names v2 (stored before the group): merged onto v4 → v5.
-          service.applyEdit(
-            owner.user,
-            document.id,
-            edit(v2, 'zero\nONE\ntwo\nthree\nfour\n', 2, { merge: true, clientEditId: 'tail' }),
-          ),
-          // A base no version can have (beyond PostgreSQL's integer): stale, not a database error.
-          service.applyEdit(editor.user, document.id, edit(v1, 'huge\n', 2 ** 40, { merge: true })),
-        ];
-        const answers = await Promise.allSettled(submitted);
-        const outcome = answers.map((answer) =>
-          answer.status === 'fulfilled'
-            ? `${answer.value.document.version}${answer.value.merged ? ' merged' : ''}`
-            : `${(answer.reason as { status: number }).status} ${(answer.reason as { code: string }).code}`,
-        );
-        expect(outcome).toEqual([
-          '2',
-          '3 merged',
-          '403 forbidden',
-          '404 not_found',
-          '409 stale_version',
-          '409 stale_version',
-          '422 patch_does_not_apply',
-          '4',
-          '5 merged',
-          '409 stale_version',
-        ]);
-        const value = (index: number) =>
-          (answers[index] as PromiseFulfilledResult<Awaited<(typeof submitted)[0]>>).value;
-        const v5 = 'zero\nONE\ntwo\n2.5\nthree\nFOUR\n';
-        expect(value(8).document).toMatchObject({ version: 5, content: v5, updatedBy: owner.user });
-        expect(value(7).document).toMatchObject({ version: 4, updatedBy: editor.user });
-        // Each merged answer's patch turns that sender's own text into the version it got.
-        expect(applyPatchStrict('one\ntwo\nthree\nFOUR\n', value(1).patch ?? '')).toEqual({
-          ok: true,
-          text: 'ONE\ntwo\nthree\nFOUR\n',
-        });
-        expect(applyPatchStrict('zero\nONE\ntwo\nthree\nfour\n', value(8).patch ?? '')).toEqual({
-          ok: true,
-          text: v5,
-        });
-        const [stale, conflict] = [answers[4], answers[5]].map(
-          (answer) => (answer as PromiseRejectedResult).reason,
-        );
-        expect(stale).toMatchObject({ extensions: { yourVersion: 1, current: { version: 3 } } });
-        expect(conflict).toMatchObject({
-          extensions: {
-            current: { version: 3 },
-            merge: { conflicts: expect.arrayContaining([expect.any(Object)]) },
-          },
-        });
-
-        // One event per version, in order, each from the version before, with its author and edit id.
-        const events = seen.filter((event) => event.documentId === document.id);
-        expect(
-          events.map((e) => [e.baseVersion, e.version, e.author.id, e.clientEditId, e.originSocketId]),
-        ).toEqual([
-          [1, 2, owner.user.id, 'lone', 'socket-lone'],
-          [2, 3, editor.user.id, 'merged', 'socket-merged'],
-          [3, 4, editor.user.id, 'chained', 'socket-chained'],
-          [4, 5, owner.user.id, 'tail', 'socket-tail'],
-        ]);
-        // Every version is stored whole, and each event's patch leads from one to the next.
-        let text = v1;
-        for (const event of events) {
-          const applied = applyPatchStrict(text, event.patch);
-          if (!applied.ok) throw new Error(applied.detail);
-          text = applied.text;
-          const stored = await api<ConcordDocument>(
-            `/api/documents/${document.id}/versions/${event.version}`,
-            {
-              token: owner.token,
-            },
-          );
-          expect(stored.body).toMatchObject({ version: event.version, content: text });
-        }
-        expect(text).toBe(v5);
-        // Nothing typed is lost: both 409s are the owner's drafts.
-        const drafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, { token: owner.token });
-        expect(drafts.body.map((draft) => [draft.baseVersion, draft.patch]).sort()).toEqual(
-          [
-            [1, makePatch(v1, 'one\nTWO\nthree\nfour\n')],
-            [1, makePatch(v1, 'one!\ntwo\nthree\nfour\n')],
-          ].sort(),
-        );
-      } finally {
-        emitter.off('document.changed', listener);
+        expect(added.status).toBe(201);
       }
+      const edit = (
+        from: string,
+        to: string,
+        baseVersion: number,
+        extra: { merge?: boolean; clientEditId?: string } = {},
+      ) => ({
+        baseVersion,
+        patch: makePatch(from, to),
+        originSocketId: `socket-${extra.clientEditId ?? 'x'}`,
+        ...extra,
+      });
+      const v2 = 'ONE\ntwo\nthree\nfour\n';
+      // The first edit of an idle document is written at once, alone; the others arrive while it is
+      // in progress and are written together after it, in arrival order.
+      const submitted = [
+        service.applyEdit(owner.user, document.id, edit(v1, v2, 1, { clientEditId: 'lone' })),
+        // Stale (base 1) but elsewhere: merged onto v2 → v3.
+        service.applyEdit(
+          editor.user,
+          document.id,
+          edit(v1, 'one\ntwo\nthree\nFOUR\n', 1, { merge: true, clientEditId: 'merged' }),
+        ),
+        service.applyEdit(viewer.user, document.id, edit(v1, 'viewer\n', 1, { merge: true })),
+        service.applyEdit(stranger.user, document.id, edit(v1, 'stranger\n', 1, { merge: true })),
+        // Stale without merge: 409 against the group's state at that point (v3).
+        service.applyEdit(
+          owner.user,
+          document.id,
+          edit(v1, 'one\nTWO\nthree\nfour\n', 1, { clientEditId: 'stale' }),
+        ),
+        // Stale with merge, but the same line as the lone edit: 409 with the merge attempt.
+        service.applyEdit(
+          owner.user,
+          document.id,
+          edit(v1, 'one!\ntwo\nthree\nfour\n', 1, { merge: true, clientEditId: 'conflict' }),
+        ),
+        service.applyEdit(editor.user, document.id, { baseVersion: 3, patch: 'not a patch' }),
+        // Names v3, a version made earlier in the same group: fresh → v4.
+        service.applyEdit(
+          editor.user,
+          document.id,
+          edit('ONE\ntwo\nthree\nFOUR\n', 'ONE\ntwo\n2.5\nthree\nFOUR\n', 3, { clientEditId: 'chained' }),
+        ),
+        // Names v2 (stored before the group): merged onto v4 → v5.
+        service.applyEdit(
+          owner.user,
+          document.id,
+          edit(v2, 'zero\nONE\ntwo\nthree\nfour\n', 2, { merge: true, clientEditId: 'tail' }),
+        ),
+        // A base no version can have (beyond PostgreSQL's integer): stale, not a database error.
+        service.applyEdit(editor.user, document.id, edit(v1, 'huge\n', 2 ** 40, { merge: true })),
+      ];
+      const answers = await Promise.allSettled(submitted);
+      const outcome = answers.map((answer) =>
+        answer.status === 'fulfilled'
+          ? `${answer.value.document.version}${answer.value.merged ? ' merged' : ''}`
+          : `${(answer.reason as { status: number }).status} ${(answer.reason as { code: string }).code}`,
+      );
+      expect(outcome).toEqual([
+        '2',
+        '3 merged',
+        '403 forbidden',
+        '404 not_found',
+        '409 stale_version',
+        '409 stale_version',
+        '422 patch_does_not_apply',
+        '4',
+        '5 merged',
+        '409 stale_version',
+      ]);
+      const value = (index: number) =>
+        (answers[index] as PromiseFulfilledResult<Awaited<(typeof submitted)[0]>>).value;
+      const v5 = 'zero\nONE\ntwo\n2.5\nthree\nFOUR\n';
+      expect(value(8).document).toMatchObject({ version: 5, content: v5, updatedBy: owner.user });
+      expect(value(7).document).toMatchObject({ version: 4, updatedBy: editor.user });
+      // Each merged answer's patch turns that sender's own text into the version it got.
+      expect(applyPatchStrict('one\ntwo\nthree\nFOUR\n', value(1).patch ?? '')).toEqual({
+        ok: true,
+        text: 'ONE\ntwo\nthree\nFOUR\n',
+      });
+      expect(applyPatchStrict('zero\nONE\ntwo\nthree\nfour\n', value(8).patch ?? '')).toEqual({
+        ok: true,
+        text: v5,
+      });
+      const [stale, conflict] = [answers[4], answers[5]].map(
+        (answer) => (answer as PromiseRejectedResult).reason,
+      );
+      expect(stale).toMatchObject({ extensions: { yourVersion: 1, current: { version: 3 } } });
+      expect(conflict).toMatchObject({
+        extensions: {
+          current: { version: 3 },
+          merge: { conflicts: expect.arrayContaining([expect.any(Object)]) },
+        },
+      });
+
+      // One event per version, in order, each from the version before, with its author and edit id.
+      const events = seen.filter((event) => event.documentId === document.id);
+      expect(
+        events.map((e) => [e.baseVersion, e.version, e.author.id, e.clientEditId, e.originSocketId]),
+      ).toEqual([
+        [1, 2, owner.user.id, 'lone', 'socket-lone'],
+        [2, 3, editor.user.id, 'merged', 'socket-merged'],
+        [3, 4, editor.user.id, 'chained', 'socket-chained'],
+        [4, 5, owner.user.id, 'tail', 'socket-tail'],
+      ]);
+      // Every version is stored whole, and each event's patch leads from one to the next.
+      let text = v1;
+      for (const event of events) {
+        const applied = applyPatchStrict(text, event.patch);
+        if (!applied.ok) throw new Error(applied.detail);
+        text = applied.text;
+        const stored = await api<ConcordDocument>(`/api/documents/${document.id}/versions/${event.version}`, {
+          token: owner.token,
+        });
+        expect(stored.body).toMatchObject({ version: event.version, content: text });
+      }
+      expect(text).toBe(v5);
+      // Nothing typed is lost: both 409s are the owner's drafts.
+      const drafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, { token: owner.token });
+      expect(drafts.body.map((draft) => [draft.baseVersion, draft.patch]).sort()).toEqual(
+        [
+          [1, makePatch(v1, 'one\nTWO\nthree\nfour\n')],
+          [1, makePatch(v1, 'one!\ntwo\nthree\nfour\n')],
+        ].sort(),
+      );
     });
   });
 });

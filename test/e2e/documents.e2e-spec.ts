@@ -737,6 +737,12 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         404,
         'not_found',
       );
+      // Beyond PostgreSQL's integer: no such version either, not a database error.
+      expectProblem(
+        await api(`${docPath(document.id)}/versions/9999999999`, { token: alice.token }),
+        404,
+        'not_found',
+      );
       expectProblem(await api(`${docPath(document.id)}/versions`, { token: bob.token }), 404, 'not_found');
     });
 

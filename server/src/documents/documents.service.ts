@@ -859,9 +859,7 @@ export class DocumentsService {
     lock = false,
   ): Promise<DocumentRow> {
     if (!UUID.test(id)) throw documentNotFound();
-    // Lock the bare row first: FOR UPDATE on the joined query would, after waiting for another
-    // writer, re-check the join against the *old* users row and drop the document (a false 404).
-    if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
+    if (lock) await lockRow(m, id);
     const [row] = await queryPrepared<DocumentRow>(m, VISIBLE_DOCUMENT, [id, user.id]);
     if (row === undefined || row.role === null) throw documentNotFound();
     return row;
@@ -884,7 +882,7 @@ export class DocumentsService {
     contents: Map<number, string>;
   }> {
     if (!UUID.test(id)) throw documentNotFound();
-    if (lock) await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
+    if (lock) await lockRow(m, id);
     const [row] = await queryPrepared<
       DocumentRow & { roles: Partial<Record<string, MemberRole>>; bases: Record<string, string> }
     >(m, EDITORS_DOCUMENT, [id, [...new Set(queued.map(({ user }) => user.id))], [...new Set(mergeBases)]]);
@@ -953,6 +951,15 @@ export class DocumentsService {
     const problem = textProblem(text);
     if (problem !== null) throw invalidText(field, problem);
   }
+}
+
+/**
+ * Row-locks the bare document row. Not FOR UPDATE on the joined read: after waiting for another
+ * writer, that would re-check the join against the *old* users row and drop the document (a
+ * false 404).
+ */
+async function lockRow(m: EntityManager, id: string): Promise<void> {
+  await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
 }
 
 /** A viewer reads only; a non-member does not see the document at all (404, no existence leak). */

@@ -9,7 +9,10 @@ export const ChangesQuerySchema = z.strictObject({
 });
 export type ChangesQuery = z.infer<typeof ChangesQuerySchema>;
 
+/** Versions are PostgreSQL integers: a larger number names no version (and would not bind). */
+const MAX_VERSION = 2_147_483_647;
+
 /** Path `:v` of /versions/:v; anything else is "no such version" (404), like an unknown id. */
 export function parseVersionParam(value: string): number | null {
-  return /^[1-9][0-9]{0,9}$/.test(value) ? Number(value) : null;
+  return /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= MAX_VERSION ? Number(value) : null;
 }

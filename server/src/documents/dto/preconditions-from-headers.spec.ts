@@ -51,7 +51,9 @@ describe('parseVersionParam', () => {
   it('accepts positive integers only', () => {
     expect(parseVersionParam('1')).toBe(1);
     expect(parseVersionParam('42')).toBe(42);
-    for (const bad of ['0', '-1', '01', '1.5', 'x', '99999999999']) expect(parseVersionParam(bad)).toBeNull();
+    expect(parseVersionParam('2147483647')).toBe(2147483647);
+    for (const bad of ['0', '-1', '01', '1.5', 'x', '2147483648', '9999999999', '99999999999'])
+      expect(parseVersionParam(bad)).toBeNull();
   });
 });
 
