@@ -5,6 +5,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
+import { CoalescingWebSocketServer } from './coalescing-websocket-server';
 import { catchPublishFailures } from './redis-publish-guard';
 
 export interface ConcordIoAdapterOptions {
@@ -47,8 +48,8 @@ export function isOriginAllowed(
 
 /**
  * socket.io server options Concord needs beyond Nest's defaults: the message size limit, the
- * origin check (websocket upgrades ignore CORS, so `allowRequest` checks every transport), and
- * the Redis adapter when configured.
+ * origin check (websocket upgrades ignore CORS, so `allowRequest` checks every transport), the
+ * WebSocket server that coalesces each connection's writes, and the Redis adapter when configured.
  */
 export class ConcordIoAdapter extends IoAdapter {
   private readonly logger = new Logger(ConcordIoAdapter.name);
@@ -66,6 +67,7 @@ export class ConcordIoAdapter extends IoAdapter {
     const server = super.createIOServer(port, {
       ...options,
       maxHttpBufferSize: maxMessageBytes(this.options.maxDocumentBytes),
+      wsEngine: CoalescingWebSocketServer,
       cors: corsOrigins.includes('*') ? { origin: true } : { origin: [...corsOrigins] },
       allowRequest: (
         req: IncomingMessage,
