@@ -15,7 +15,8 @@ import {
   applyPatchStrict,
   etagFor,
   makePatch,
-  threeWayMerge,
+  mergeForAuthor,
+  patchOfEdits,
 } from '@concord/shared';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -100,8 +101,8 @@ interface Decided {
   content: string;
   state: DocumentState;
   merged: boolean;
-  /** The sender's text when merged (for the socket's catch-up patch). */
-  mine?: string;
+  /** When merged: the patch from the sender's own text to the merged content (its catch-up). */
+  ackPatch?: string;
 }
 
 /** One new version: the row before and after it, and the patch between their contents. */
@@ -110,7 +111,7 @@ interface VersionStep {
   after: DocumentRow;
   patch: string;
   merged: boolean;
-  mine?: string;
+  ackPatch?: string;
 }
 
 /** A version a group of socket edits makes, with what its broadcast needs. */
@@ -644,13 +645,19 @@ export class DocumentsService {
     const title = change.title ?? current.title;
     if (!stale.stale) return { title, content: mine, state: current.state, merged: false };
     const mergeStarted = performance.now();
-    const result = threeWayMerge(base, mine, current.content);
+    const { result, editsOfMine } = mergeForAuthor(base, mine, current.content);
     this.metrics.observeMerge(performance.now() - mergeStarted, result.clean);
     if (!result.clean) {
       const merge: ServerMerge = { text: result.text, conflicts: result.conflicts };
       throw staleVersion(toDocument(current), stale.yourVersion, merge);
     }
-    return { title, content: result.text, state: current.state, merged: true, mine };
+    return {
+      title,
+      content: result.text,
+      state: current.state,
+      merged: true,
+      ackPatch: patchOfEdits(mine, editsOfMine),
+    };
   }
 
   /** Nothing typed is lost: the body of every write answered 409 is kept for its author. */
@@ -736,7 +743,7 @@ export class DocumentsService {
       updated_by_display_name: user.displayName,
     };
     const patch = makePatch(before.content, decided.content);
-    return { before, after, patch, merged: decided.merged, mine: decided.mine };
+    return { before, after, patch, merged: decided.merged, ackPatch: decided.ackPatch };
   }
 
   /**
@@ -975,7 +982,7 @@ function writeTime(current: DocumentRow): Date {
 
 function writeResult(step: VersionStep): WriteResult {
   const result: WriteResult = { document: toDocument(step.after), merged: step.merged };
-  if (step.merged && step.mine !== undefined) result.patch = makePatch(step.mine, step.after.content);
+  if (step.ackPatch !== undefined) result.patch = step.ackPatch;
   return result;
 }
 

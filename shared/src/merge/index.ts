@@ -1,3 +1,3 @@
-export { makePatch, applyPatchStrict, type ApplyPatchResult } from './patch';
-export { threeWayMerge } from './three-way-merge';
+export { makePatch, patchOfEdits, applyPatchStrict, type ApplyPatchResult } from './patch';
+export { threeWayMerge, mergeForAuthor, type AuthorMerge } from './three-way-merge';
 export { diffHunks, type Hunk } from './diff';

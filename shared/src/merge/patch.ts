@@ -1,4 +1,4 @@
-import { diffHunks, splitsPair } from './diff';
+import { type Hunk, diffHunks, splitsPair } from './diff';
 import type { Diff } from './myers';
 import { type PatchHunk, PatchSyntaxError, hunksToText, parsePatchText } from './patch-text';
 
@@ -18,7 +18,14 @@ export type ApplyPatchResult =
  * Lone surrogates already present in the input are written as WTF-8 escapes.
  */
 export function makePatch(from: string, to: string): string {
-  const edits = diffHunks(from, to);
+  return patchOfEdits(from, diffHunks(from, to));
+}
+
+/**
+ * Patch text applying `edits` to `from`: sorted, disjoint, in `from`'s coordinates, and with no
+ * boundary inside a surrogate pair (as `diffHunks` and `mergeForAuthor` make them).
+ */
+export function patchOfEdits(from: string, edits: Hunk[]): string {
   if (edits.length === 0) return '';
   const hunks: PatchHunk[] = [];
   let delta = 0; // length of `to` minus length of `from`, before the current hunk

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { MergeResult } from '../protocol';
-import { mergeByHunks, threeWayMerge } from './three-way-merge';
+import { applyPatchStrict, patchOfEdits } from './patch';
+import { mergeByHunks, mergeForAuthor, threeWayMerge } from './three-way-merge';
 
 // CI runs the full counts (10,000+ cases over all properties with patch.spec.ts); a local run a quarter.
 // Thousands of generated cases under CI=true on a shared 2-core machine: more than Jest's 5 s.
@@ -35,6 +36,31 @@ const text = (maxLength = 30): fc.Arbitrary<string> =>
 
 const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * A base of chunks between unique separator lines; mine rewrites some chunks, theirs others.
+ * The merge is known: each chunk as the side that touched it left it.
+ */
+const disjointEdits = fc
+  .array(
+    fc.record({
+      base: text(20),
+      edit: fc.constantFrom<'none' | 'mine' | 'theirs'>('none', 'mine', 'theirs'),
+      mine: text(20),
+      theirs: text(20),
+    }),
+    { minLength: 1, maxLength: 8 },
+  )
+  .map((chunks) => {
+    const join = (pick: (c: (typeof chunks)[number]) => string): string =>
+      chunks.map((c, i) => `${pick(c)}\n#${i}#\n`).join('');
+    return {
+      base: join((c) => c.base),
+      mine: join((c) => (c.edit === 'mine' ? c.mine : c.base)),
+      theirs: join((c) => (c.edit === 'theirs' ? c.theirs : c.base)),
+      expected: join((c) => (c.edit === 'mine' ? c.mine : c.edit === 'theirs' ? c.theirs : c.base)),
+    };
+  });
+
 /** Invariants every result holds: conflict positions point at their marker blocks. */
 function checkShape(result: MergeResult): void {
   expect(result.clean).toBe(result.conflicts.length === 0);
@@ -66,29 +92,8 @@ describe('threeWayMerge properties', () => {
   }
 
   it('edits to disjoint regions merge cleanly and the result holds both', () => {
-    // The base is chunks between unique separator lines; mine rewrites some chunks, theirs
-    // others. The exact expected text is known: each chunk as the side that touched it left it.
-    const scenario = fc.array(
-      fc.record({
-        base: text(20),
-        edit: fc.constantFrom<'none' | 'mine' | 'theirs'>('none', 'mine', 'theirs'),
-        mine: text(20),
-        theirs: text(20),
-      }),
-      {
-        minLength: 1,
-        maxLength: 8,
-      },
-    );
     fc.assert(
-      fc.property(scenario, (chunks) => {
-        const sep = (i: number): string => `\n#${i}#\n`;
-        const join = (pick: (c: (typeof chunks)[number]) => string): string =>
-          chunks.map((c, i) => pick(c) + sep(i)).join('');
-        const base = join((c) => c.base);
-        const mine = join((c) => (c.edit === 'mine' ? c.mine : c.base));
-        const theirs = join((c) => (c.edit === 'theirs' ? c.theirs : c.base));
-        const expected = join((c) => (c.edit === 'mine' ? c.mine : c.edit === 'theirs' ? c.theirs : c.base));
+      fc.property(disjointEdits, ({ base, mine, theirs, expected }) => {
         expect(mergeByHunks(base, mine, theirs)).toEqual({ clean: true, text: expected, conflicts: [] });
       }),
       { numRuns: runs(2000) },
@@ -164,6 +169,53 @@ describe('threeWayMerge properties', () => {
         checkShape(threeWayMerge(b, m, t));
       }),
       { numRuns: runs(1000) },
+    );
+  });
+});
+
+describe('mergeForAuthor', () => {
+  /** The author of `mine` gets the same merge, and edits that turn their text into exactly it. */
+  function checkForAuthor(base: string, mine: string, theirs: string): void {
+    const { result, editsOfMine } = mergeForAuthor(base, mine, theirs);
+    expect(result).toEqual(threeWayMerge(base, mine, theirs));
+    if (!result.clean) {
+      expect(editsOfMine).toEqual([]);
+      return;
+    }
+    expect(applyPatchStrict(mine, patchOfEdits(mine, editsOfMine))).toEqual({ ok: true, text: result.text });
+  }
+
+  it("moves the other side's edits into mine's coordinates", () => {
+    const base = 'one\ntwo\nthree\n';
+    const mine = 'one\n2\nthree\n';
+    const theirs = 'zero\none\ntwo\nthree\nfour\n';
+    expect(mergeForAuthor(base, mine, theirs)).toEqual({
+      result: { clean: true, text: 'zero\none\n2\nthree\nfour\n', conflicts: [] },
+      editsOfMine: [
+        { start: 0, end: 0, text: 'zero\n' },
+        { start: 12, end: 12, text: 'four\n' },
+      ],
+    });
+    checkForAuthor(base, mine, theirs);
+  });
+
+  it('covers the equal-input shortcuts', () => {
+    checkForAuthor('a\nb\n', 'a\nb\n', 'a\nB\n');
+    checkForAuthor('a\nb\n', 'a\nB\n', 'a\nb\n');
+    checkForAuthor('a\nb\n', 'a\nB\n', 'a\nB\n');
+  });
+
+  it('on disjoint edits, gives mine the edits that make the merge', () => {
+    fc.assert(
+      fc.property(disjointEdits, ({ base, mine, theirs }) => checkForAuthor(base, mine, theirs)),
+      { numRuns: runs(2000) },
+    );
+  });
+
+  it('on any texts, clean or not', () => {
+    fc.assert(
+      fc.property(text(40), text(40), text(40), checkForAuthor),
+      { numRuns: runs(1500) },
     );
   });
 });

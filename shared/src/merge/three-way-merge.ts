@@ -51,24 +51,51 @@ interface Region {
  *    `<<<<<<< mine` / `=======` / `>>>>>>> theirs` (CRLF markers when the region uses CRLF).
  */
 export function threeWayMerge(base: string, mine: string, theirs: string): MergeResult {
-  if (mine === theirs || theirs === base) return { clean: true, text: mine, conflicts: [] };
-  if (mine === base) return { clean: true, text: theirs, conflicts: [] };
+  if (mine === theirs || theirs === base) return cleanMerge(mine);
+  if (mine === base) return cleanMerge(theirs);
   return mergeByHunks(base, mine, theirs);
+}
+
+/** A merge and, when it is clean, the edits that turn `mine` into its text. */
+export interface AuthorMerge {
+  result: MergeResult;
+  /** Sorted, disjoint edits of `mine` (in its coordinates) that give `result.text`; empty for a conflict. */
+  editsOfMine: Hunk[];
+}
+
+/**
+ * threeWayMerge for the author of `mine`, who holds that text and must be told how to reach the
+ * result. The edits come from the merge's own regions (theirs' hunks moved into `mine`'s
+ * coordinates) instead of a third diff, `mine` against the result: that diff spans every
+ * change the other side made, and on a busy document it cost as much as the merge itself.
+ */
+export function mergeForAuthor(base: string, mine: string, theirs: string): AuthorMerge {
+  if (mine === theirs || theirs === base) return { result: cleanMerge(mine), editsOfMine: [] };
+  if (mine === base) return { result: cleanMerge(theirs), editsOfMine: diffHunks(mine, theirs) };
+  return mergeRegions(base, mine, theirs);
 }
 
 /** The merge proper, without the equal-input shortcuts (exported for the property tests). */
 export function mergeByHunks(base: string, mine: string, theirs: string): MergeResult {
+  return mergeRegions(base, mine, theirs).result;
+}
+
+function cleanMerge(text: string): MergeResult {
+  return { clean: true, text, conflicts: [] };
+}
+
+function mergeRegions(base: string, mine: string, theirs: string): AuthorMerge {
   const merged = mergeAligned(base, mine, theirs, 'shortest');
   // Where lines repeat, Myers may pair a blank line of the base with the wrong blank line of a
   // side ("#0#" deleted and inserted again around it), so that edits of different lines seem to
   // touch. Before reporting a conflict, read both sides again anchored on their unique lines:
   // if the edits are apart there, they are apart. Text without line breaks has no such choice.
-  if (merged.clean || !base.includes('\n')) return merged;
+  if (merged.result.clean || !base.includes('\n')) return merged;
   const anchored = mergeAligned(base, mine, theirs, 'unique-lines');
-  return anchored.clean ? anchored : merged;
+  return anchored.result.clean ? anchored : merged;
 }
 
-function mergeAligned(base: string, mine: string, theirs: string, alignment: LineAlignment): MergeResult {
+function mergeAligned(base: string, mine: string, theirs: string, alignment: LineAlignment): AuthorMerge {
   // One budget per side: two bounded diffs bound the whole merge.
   const mineHunks = diffHunks(base, mine, { remaining: DIFF_BUDGET }, alignment);
   const theirHunks = diffHunks(base, theirs, { remaining: DIFF_BUDGET }, alignment);
@@ -197,11 +224,14 @@ function applyHunks(base: string, start: number, end: number, hunks: Hunk[]): st
   return out + base.slice(pos, end);
 }
 
-function render(base: string, regions: Region[]): MergeResult {
+function render(base: string, regions: Region[]): AuthorMerge {
   const parts: string[] = [];
   const conflicts: Conflict[] = [];
+  const editsOfMine: Hunk[] = [];
   let length = 0;
   let pos = 0;
+  // Where `mine` has the base text at `p`, it has it at `p + mineShift` (regions so far).
+  let mineShift = 0;
   const emit = (text: string): void => {
     parts.push(text);
     length += text.length;
@@ -212,6 +242,7 @@ function render(base: string, regions: Region[]): MergeResult {
     const ours = applyHunks(base, region.start, region.end, region.mine);
     const their = applyHunks(base, region.start, region.end, region.theirs);
     const original = base.slice(region.start, region.end);
+    mineShift += ours.length - original.length;
     // A region only one side changed (or both the same way) is clean; `conflict` marks the rest.
     if (ours === their || their === original) {
       emit(ours);
@@ -219,6 +250,8 @@ function render(base: string, regions: Region[]): MergeResult {
     }
     if (ours === original) {
       emit(their);
+      for (const hunk of region.theirs)
+        editsOfMine.push({ start: hunk.start + mineShift, end: hunk.end + mineShift, text: hunk.text });
       continue;
     }
     const eol = /\r\n/.test(original + ours + their) ? '\r\n' : '\n';
@@ -230,7 +263,8 @@ function render(base: string, regions: Region[]): MergeResult {
     emit(block);
   }
   emit(base.slice(pos));
-  return { clean: conflicts.length === 0, text: parts.join(''), conflicts };
+  const clean = conflicts.length === 0;
+  return { result: { clean, text: parts.join(''), conflicts }, editsOfMine: clean ? editsOfMine : [] };
 }
 
 /** Text followed by a line break, so the next marker starts its own line. */
