@@ -426,5 +426,47 @@ describeE2E('documents: history retention, size limits, drafts retention, events
         ].sort(),
       );
     });
+
+    it('reads a grouped merge base that this process no longer remembers, instead of answering 409', async () => {
+      const service = suite.server.app.get(DocumentsService);
+      const [owner] = suite.users;
+      const v1 = 'one\ntwo\nthree\n';
+      const document = await createDocument(api, owner.token, { title: 'Old base', content: v1 });
+      // More versions than a process remembers of a document: v1 is then only in PostgreSQL.
+      let text = v1;
+      for (let version = 1; version <= 40; version++) {
+        const next = `${text}line ${version}\n`;
+        await service.applyEdit(owner.user, document.id, {
+          baseVersion: version,
+          patch: makePatch(text, next),
+        });
+        text = next;
+      }
+      const v42 = `${text}lone\n`;
+      // A lone edit of v41 is written at once; the two after it arrive meanwhile and form a group
+      // with one edit accepted on the remembered state and one whose base (v1) must be read.
+      const answers = await Promise.allSettled([
+        service.applyEdit(owner.user, document.id, { baseVersion: 41, patch: makePatch(text, v42) }),
+        service.applyEdit(owner.user, document.id, {
+          baseVersion: 1,
+          patch: makePatch(v1, 'one\nTWO\nthree\n'),
+          merge: true,
+        }),
+        service.applyEdit(owner.user, document.id, {
+          baseVersion: 42,
+          patch: makePatch(v42, `zero\n${v42}`),
+          merge: true,
+        }),
+      ]);
+      expect(
+        answers.map((answer) =>
+          answer.status === 'fulfilled'
+            ? `${answer.value.document.version}${answer.value.merged ? ' merged' : ''}`
+            : `${(answer.reason as { status: number }).status} ${(answer.reason as { code: string }).code}`,
+        ),
+      ).toEqual(['42', '43 merged', '44 merged']);
+      const { document: latest } = await service.getForUser(owner.user, document.id);
+      expect(latest.content).toBe(`zero\n${v42.replace('two', 'TWO')}`);
+    });
   });
 });

@@ -556,9 +556,10 @@ export class DocumentsService {
    * One attempt at a group. Unlocked, it first decides on what this process last committed of
    * the document (RecentVersions) without reading it: the swap then also checks that every sender
    * may write, so it lands only if that state is still current and nobody lost their role. A
-   * miss there is a race (the retry reads under the row lock). When nothing is remembered, or no
-   * edit would be accepted (errors must come from a state read, not a remembered one), the
-   * document, the senders' roles and the merge bases are read in one query.
+   * miss there is a race (the retry reads under the row lock). When nothing is remembered, a
+   * stale merge's base is not, or no edit would be accepted (errors must come from a state read,
+   * not a remembered one), the document, the senders' roles and the merge bases are read in one
+   * query.
    */
   private async attemptEdits(
     m: EntityManager,
@@ -567,7 +568,11 @@ export class DocumentsService {
     lock: boolean,
   ): Promise<EditGroup | 'raced'> {
     const recent = lock ? undefined : this.recent.get(id);
-    if (recent) {
+    // A merge base that is no longer remembered is read, never answered 409 for lack of it.
+    if (
+      recent &&
+      queued.every(({ edit }) => !needsMergeBase(edit, recent.head) || recent.contents.has(edit.baseVersion))
+    ) {
       const contents = new Map(recent.contents);
       const group = this.decideEdits(recent.head, queued, undefined, contents);
       if (group.steps.length > 0) {
@@ -984,6 +989,11 @@ function writeResult(step: VersionStep): WriteResult {
   const result: WriteResult = { document: toDocument(step.after), merged: step.merged };
   if (step.ackPatch !== undefined) result.patch = step.ackPatch;
   return result;
+}
+
+/** Whether deciding `edit` against `head` needs the content of its base version (a stale merge). */
+function needsMergeBase(edit: EditRequest, head: DocumentRow): boolean {
+  return edit.merge === true && edit.baseVersion < head.version;
 }
 
 function baseVersionOf(edit: EditRequest): WritePrecondition {
