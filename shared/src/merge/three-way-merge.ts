@@ -140,17 +140,26 @@ function withZone(base: string, hunk: Hunk, side: Side): SideHunk {
   const leftLimit = Math.max(0, hunk.start - MAX_WORD);
   while (zoneStart > leftLimit) {
     const width = zoneStart >= 2 && isPairAt(base, zoneStart - 2) ? 2 : 1;
-    if (!WORD_CHAR.test(base.slice(zoneStart - width, zoneStart))) break;
+    if (!isWordChar(base, zoneStart - width, zoneStart)) break;
     zoneStart -= width;
   }
   let zoneEnd = hunk.end;
   const rightLimit = Math.min(base.length, hunk.end + MAX_WORD);
   while (zoneEnd < rightLimit) {
     const width = isPairAt(base, zoneEnd) ? 2 : 1;
-    if (!WORD_CHAR.test(base.slice(zoneEnd, zoneEnd + width))) break;
+    if (!isWordChar(base, zoneEnd, zoneEnd + width)) break;
     zoneEnd += width;
   }
   return { ...hunk, side, zoneStart, zoneEnd };
+}
+
+/** Whether `text.slice(start, end)` (one code point) is a word character: WORD_CHAR, ASCII without the regex. */
+function isWordChar(text: string, start: number, end: number): boolean {
+  const code = text.charCodeAt(start);
+  if (code >= 0x80) return WORD_CHAR.test(text.slice(start, end));
+  return (
+    (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x5f
+  );
 }
 
 function isPairAt(text: string, index: number): boolean {
