@@ -7,7 +7,12 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from '../../server/src/d
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { runMigrationsExclusively } from '../../server/src/database/run-migrations';
 // Only the database helpers: this suite needs no app, so it keeps running while a feature module is broken.
-import { createTestDatabase, describeE2E, type TestDatabase, testDatabaseKind } from '../support/test-database';
+import {
+  createTestDatabase,
+  describeE2E,
+  type TestDatabase,
+  testDatabaseKind,
+} from '../support/test-database';
 
 async function userTables(dataSource: DataSource): Promise<string[]> {
   const rows = await dataSource.query<{ table_name: string }[]>(
@@ -16,59 +21,84 @@ async function userTables(dataSource: DataSource): Promise<string[]> {
   return rows.map((row) => row.table_name).filter((name) => name !== 'migrations');
 }
 
-describeE2E(`migrations on ${testDatabaseKind() === 'postgres' ? 'PostgreSQL 15' : 'PGlite (PostgreSQL 18)'}`, () => {
-  let database: TestDatabase;
-  let embedded: EmbeddedPostgres | undefined;
-  let dataSource: DataSource;
+describeE2E(
+  `migrations on ${testDatabaseKind() === 'postgres' ? 'PostgreSQL 15' : 'PGlite (PostgreSQL 18)'}`,
+  () => {
+    let database: TestDatabase;
+    let embedded: EmbeddedPostgres | undefined;
+    let dataSource: DataSource;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    if (database.kind === 'embedded') embedded = await startEmbeddedPostgres(database.dataDir!);
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: database.databaseUrl ?? embedded!.url,
-      migrations,
-      migrationsTransactionMode: 'each',
-      installExtensions: false,
-      uuidExtension: 'pgcrypto',
-      extra: { max: 1 },
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      if (database.kind === 'embedded') embedded = await startEmbeddedPostgres(database.dataDir!);
+      dataSource = new DataSource({
+        type: 'postgres',
+        url: database.databaseUrl ?? embedded!.url,
+        migrations,
+        migrationsTransactionMode: 'each',
+        installExtensions: false,
+        uuidExtension: 'pgcrypto',
+        extra: { max: 1 },
+      });
+      await dataSource.initialize();
     });
-    await dataSource.initialize();
-  });
-  afterAll(async () => {
-    await dataSource?.destroy();
-    await embedded?.stop();
-    await database?.drop();
-  });
+    afterAll(async () => {
+      await dataSource?.destroy();
+      await embedded?.stop();
+      await database?.drop();
+    });
 
-  it('runs every migration up from an empty database, in order, each once', async () => {
-    expect(await userTables(dataSource)).toEqual([]);
-    const applied = await dataSource.runMigrations();
-    expect(applied.map((migration) => migration.name)).toEqual(migrations.map((migration) => migration.name));
-    expect(await userTables(dataSource)).toContain('users');
-    expect(await dataSource.runMigrations()).toEqual([]);
-  });
+    it('runs every migration up from an empty database, in order, each once', async () => {
+      expect(await userTables(dataSource)).toEqual([]);
+      const applied = await dataSource.runMigrations();
+      expect(applied.map((migration) => migration.name)).toEqual(
+        migrations.map((migration) => migration.name),
+      );
+      expect(await userTables(dataSource)).toContain('users');
+      expect(await dataSource.runMigrations()).toEqual([]);
+    });
 
-  it('the users table works as the app needs: gen_random_uuid() ids, unique usernames', async () => {
-    const [row] = await dataSource.query<{ id: string }[]>(
-      `INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Mig', 'x') RETURNING id`,
-    );
-    expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
-    await expect(
-      dataSource.query(`INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Again', 'y')`),
-    ).rejects.toMatchObject({ driverError: { code: '23505', constraint: 'users_username_key' } });
-    await dataSource.query(`DELETE FROM users`);
-  });
+    it('the users table works as the app needs: gen_random_uuid() ids, unique usernames', async () => {
+      const [row] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Mig', 'x') RETURNING id`,
+      );
+      expect(row?.id).toMatch(/^[0-9a-f-]{36}$/);
+      await expect(
+        dataSource.query(
+          `INSERT INTO users (username, display_name, password_hash) VALUES ('mig-user', 'Again', 'y')`,
+        ),
+      ).rejects.toMatchObject({ driverError: { code: '23505', constraint: 'users_username_key' } });
+      await dataSource.query(`DELETE FROM users`);
+    });
 
-  it('goes all the way down, leaving no tables, and up again to the same schema', async () => {
-    const upSchema = await userTables(dataSource);
-    for (let step = 0; step < migrations.length; step += 1) await dataSource.undoLastMigration({ transaction: 'each' });
-    expect(await userTables(dataSource)).toEqual([]);
-    const reapplied = await dataSource.runMigrations();
-    expect(reapplied).toHaveLength(migrations.length);
-    expect(await userTables(dataSource)).toEqual(upSchema);
-  });
-});
+    it('compresses stored document texts with lz4 where the server is built with it, else keeps pglz', async () => {
+      const [{ lz4 }] = await dataSource.query<{ lz4: boolean }[]>(
+        `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+      );
+      const columns = await dataSource.query<{ table: string; compression: string }[]>(
+        `SELECT attrelid::regclass::text AS table, attcompression AS compression FROM pg_attribute
+        WHERE attname = 'content' AND attrelid IN ('documents'::regclass, 'document_versions'::regclass)
+        ORDER BY 1`,
+      );
+      // '' is the server's default_toast_compression (pglz unless configured otherwise).
+      const expected = lz4 ? 'l' : '';
+      expect(columns).toEqual([
+        { table: 'document_versions', compression: expected },
+        { table: 'documents', compression: expected },
+      ]);
+    });
+
+    it('goes all the way down, leaving no tables, and up again to the same schema', async () => {
+      const upSchema = await userTables(dataSource);
+      for (let step = 0; step < migrations.length; step += 1)
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      expect(await userTables(dataSource)).toEqual([]);
+      const reapplied = await dataSource.runMigrations();
+      expect(reapplied).toHaveLength(migrations.length);
+      expect(await userTables(dataSource)).toEqual(upSchema);
+    });
+  },
+);
 
 if (testDatabaseKind() === 'postgres') {
   describeE2E('migrations: several instances booting at once on one PostgreSQL', () => {
@@ -84,7 +114,9 @@ if (testDatabaseKind() === 'postgres') {
         const rows = await instances[0].query<{ name: string }[]>('SELECT name FROM migrations ORDER BY id');
         expect(rows.map((row) => row.name)).toEqual(migrations.map((migration) => migration.name));
       } finally {
-        await Promise.all(instances.filter((instance) => instance.isInitialized).map((instance) => instance.destroy()));
+        await Promise.all(
+          instances.filter((instance) => instance.isInitialized).map((instance) => instance.destroy()),
+        );
         await database.drop();
       }
     });
