@@ -110,7 +110,7 @@ describe('CoalescingWebSocketServer', () => {
     await once(http, 'listening');
     try {
       const { port } = http.address() as AddressInfo;
-      // No Sec-WebSocket-Key: ws refuses with 400 and destroys the socket in the same tick.
+      // No Sec-WebSocket-Key: ws refuses the handshake with 400.
       const request = get({
         host: '127.0.0.1',
         port,
