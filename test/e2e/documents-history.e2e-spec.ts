@@ -14,6 +14,8 @@ import { describeE2E, useSuiteServer } from '../support';
 import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DocumentsService } from '../../server/src/documents/documents.service';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
+import { DraftsService } from '../../server/src/documents/drafts.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
 
 const HISTORY_LIMIT = 3;
@@ -425,6 +427,38 @@ describeE2E('documents: history retention, size limits, drafts retention, events
           [1, makePatch(v1, 'one!\ntwo\nthree\nfour\n')],
         ].sort(),
       );
+    });
+
+    it('answers the accepted edits of a group even when the draft of one of its 409s cannot be kept', async () => {
+      const service = suite.server.app.get(DocumentsService);
+      const drafts = suite.server.app.get(DraftsService);
+      const [owner] = suite.users;
+      const v1 = 'one\ntwo\n';
+      const v2 = 'one\ntwo\nthree\n';
+      const v3 = 'zero\none\ntwo\nthree\n';
+      const document = await createDocument(api, owner.token, { title: 'Draft fails', content: v1 });
+      const keep = jest.spyOn(drafts, 'keep').mockRejectedValueOnce(new Error('the drafts table is gone'));
+      try {
+        // A lone edit is written at once; the two after it arrive meanwhile and form a group: one
+        // accepted (it names v2), one stale without merge (409, whose draft then fails).
+        const answers = await Promise.allSettled([
+          service.applyEdit(owner.user, document.id, { baseVersion: 1, patch: makePatch(v1, v2) }),
+          service.applyEdit(owner.user, document.id, { baseVersion: 2, patch: makePatch(v2, v3) }),
+          service.applyEdit(owner.user, document.id, { baseVersion: 1, patch: makePatch(v1, 'ONE\ntwo\n') }),
+        ]);
+        expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+        expect(
+          (answers[1] as PromiseFulfilledResult<{ document: { version: number } }>).value.document.version,
+        ).toBe(3);
+        expect((answers[2] as PromiseRejectedResult).reason).toMatchObject({
+          message: 'the drafts table is gone',
+        });
+        expect(keep).toHaveBeenCalledTimes(1);
+      } finally {
+        keep.mockRestore();
+      }
+      const { document: latest } = await service.getForUser(owner.user, document.id);
+      expect(latest).toMatchObject({ version: 3, content: v3 });
     });
 
     it('reads a grouped merge base that this process no longer remembers, instead of answering 409', async () => {

@@ -60,7 +60,7 @@ import {
 import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { DraftsService } from './drafts.service';
 import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
-import { GroupCommit } from './group-commit';
+import { type Answer, GroupCommit } from './group-commit';
 import { RecentVersions } from './recent-versions';
 import { firstFreeSlug, slugify } from './slug';
 
@@ -528,28 +528,27 @@ export class DocumentsService {
    * then costs one or two round trips per group instead of a locked transaction per edit, each
    * holding a pooled connection while it waits.
    */
-  private async writeEdits(
-    id: string,
-    queued: QueuedEdit[],
-  ): Promise<Array<PromiseSettledResult<WriteResult>>> {
+  private async writeEdits(id: string, queued: QueuedEdit[]): Promise<Array<Answer<WriteResult>>> {
     const { steps, answers } = await this.casLoop(id, true, (m, lock) =>
       this.attemptEdits(m, id, queued, lock),
     );
     for (const step of steps) this.emitAfterCommit(step.user, step, step.options);
-    // Nothing typed is lost: each edit answered 409 is kept as a draft, as on the HTTP path.
-    await Promise.all(
-      answers.map(async (answer, index) => {
-        if (
-          answer.status === 'rejected' &&
-          answer.reason instanceof ProblemError &&
-          answer.reason.status === 409
-        ) {
-          const { user, edit } = queued[index];
-          await this.keepDraft(user, id, edit.baseVersion, editChange(edit));
-        }
-      }),
-    );
-    return answers;
+    // Nothing typed is lost: each edit answered 409 is kept as a draft, as on the HTTP path, and
+    // answered once it is (a draft that cannot be kept answers that error instead). The
+    // document's next group does not wait for the drafts, nor does any other edit's answer.
+    return answers.map((answer, index) => {
+      if (!(
+        answer.status === 'rejected' &&
+        answer.reason instanceof ProblemError &&
+        answer.reason.status === 409
+      ))
+        return answer;
+      const { user, edit } = queued[index];
+      return this.keepDraft(user, id, edit.baseVersion, editChange(edit)).then(
+        (): PromiseSettledResult<WriteResult> => answer,
+        (error: unknown): PromiseSettledResult<WriteResult> => ({ status: 'rejected', reason: error }),
+      );
+    });
   }
 
   /**

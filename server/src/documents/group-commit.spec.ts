@@ -1,11 +1,11 @@
-import { GroupCommit } from './group-commit';
+import { type Answer, GroupCommit } from './group-commit';
 
 /** A run whose batches stay open until the test settles them, recording what each held. */
 function harness(maxBatch = 10) {
   const batches: Array<{
     key: string;
     items: string[];
-    settle: (results: Array<PromiseSettledResult<string>>) => void;
+    settle: (results: Array<Answer<string>>) => void;
     fail: (error: Error) => void;
   }> = [];
   const group = new GroupCommit<string, string>(
@@ -76,6 +76,33 @@ describe('GroupCommit', () => {
     ]);
     await expect(good).resolves.toBe('good!');
     await expect(bad).rejects.toThrow('conflict');
+  });
+
+  it('starts the next batch while an answer of the last one is still settling', async () => {
+    const { group, batches, fulfilAll } = harness();
+    void group.submit('doc', 'first');
+    const quick = group.submit('doc', 'quick');
+    const slow = group.submit('doc', 'slow');
+    await fulfilAll(0);
+    const next = group.submit('doc', 'next');
+    let keepDraft!: () => void;
+    const drafted = new Promise<PromiseSettledResult<string>>((resolve) => {
+      keepDraft = () => resolve({ status: 'rejected', reason: new Error('conflict') });
+    });
+    let slowSettled = false;
+    slow.then(
+      () => (slowSettled = true),
+      () => (slowSettled = true),
+    );
+    batches[1].settle([{ status: 'fulfilled', value: 'quick!' }, drafted]);
+    await expect(quick).resolves.toBe('quick!');
+    await flush();
+    expect(batches.map((b) => b.items)).toEqual([['first'], ['quick', 'slow'], ['next']]);
+    expect(slowSettled).toBe(false);
+    keepDraft();
+    await expect(slow).rejects.toThrow('conflict');
+    await fulfilAll(2);
+    await expect(next).resolves.toBe('next!');
   });
 
   it('fails every item of a batch whose run throws, and goes on with the next batch', async () => {
