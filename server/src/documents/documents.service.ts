@@ -514,8 +514,7 @@ export class DocumentsService {
       this.emitAfterCommit(user, outcome, options);
       return writeResult(outcome);
     } catch (error) {
-      if (error instanceof ProblemError && error.status === 409)
-        await this.keepDraft(user, id, baseVersion, change);
+      if (isConflict(error)) await this.keepDraft(user, id, baseVersion, change);
       throw error;
     }
   }
@@ -537,12 +536,7 @@ export class DocumentsService {
     // answered once it is (a draft that cannot be kept answers that error instead). The
     // document's next group does not wait for the drafts, nor does any other edit's answer.
     return answers.map((answer, index) => {
-      if (!(
-        answer.status === 'rejected' &&
-        answer.reason instanceof ProblemError &&
-        answer.reason.status === 409
-      ))
-        return answer;
+      if (answer.status === 'fulfilled' || !isConflict(answer.reason)) return answer;
       const { user, edit } = queued[index];
       return this.keepDraft(user, id, edit.baseVersion, editChange(edit)).then(
         (): PromiseSettledResult<WriteResult> => answer,
@@ -988,6 +982,11 @@ function writeResult(step: VersionStep): WriteResult {
   const result: WriteResult = { document: toDocument(step.after), merged: step.merged };
   if (step.ackPatch !== undefined) result.patch = step.ackPatch;
   return result;
+}
+
+/** A 409: the write was refused for a newer version (its body is then kept as a draft). */
+function isConflict(error: unknown): boolean {
+  return error instanceof ProblemError && error.status === 409;
 }
 
 /** Whether deciding `edit` against `head` needs the content of its base version (a stale merge). */
