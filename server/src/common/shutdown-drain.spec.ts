@@ -24,7 +24,7 @@ function recordingDataSource(sent: string[]): DataSource {
       return Promise.resolve({ rows: [] });
     },
   };
-  return { driver: { createQueryRunner, master } } as unknown as DataSource;
+  return { isInitialized: true, driver: { createQueryRunner, master } } as unknown as DataSource;
 }
 
 function post(

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { pgPoolOf } from '../database/pg-pool';
 import { ProblemError } from './problem.error';
 
 /** How long, past SHUTDOWN_TIMEOUT_MS, a request that may already have written gets to send its answer. */
@@ -67,8 +68,7 @@ export class ShutdownDrain {
       return runner;
     };
     // Statements sent straight on the pg pool (database/prepared-statement.ts) pass the same gate.
-    const pool = (driver as unknown as { master?: { query: (...args: unknown[]) => Promise<unknown> } })
-      .master;
+    const pool = pgPoolOf(dataSource) as { query: (...args: unknown[]) => Promise<unknown> } | undefined;
     if (pool) {
       const poolQuery = pool.query.bind(pool);
       pool.query = (config: unknown, ...rest: unknown[]) => {

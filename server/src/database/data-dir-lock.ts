@@ -56,7 +56,8 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) throw new DataDirLockedError(dataDir, holder);
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder))
+      throw new DataDirLockedError(dataDir, holder);
     // Stale (dead pid or garbage): remove it and race for it again.
     rmSync(file, { force: true });
   }

@@ -47,14 +47,25 @@ parentPort.on('message', (message) => { if (message === 'stop') void stop(); });
 start().catch((error) => parentPort.postMessage({ type: 'error', message: String(error && error.stack || error) }));
 `;
 
-type WorkerMessage = { type: 'ready'; conn: string } | { type: 'stopped' } | { type: 'error'; message: string };
+type WorkerMessage =
+  { type: 'ready'; conn: string } | { type: 'stopped' } | { type: 'error'; message: string };
 
-function nextMessage<K extends 'ready' | 'stopped'>(worker: Worker, expected: K): Promise<Extract<WorkerMessage, { type: K }>> {
+function nextMessage<K extends 'ready' | 'stopped'>(
+  worker: Worker,
+  expected: K,
+): Promise<Extract<WorkerMessage, { type: K }>> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerMessage): void => {
       cleanup();
       if (message.type === expected) resolve(message as Extract<WorkerMessage, { type: K }>);
-      else reject(new Error(message.type === 'error' ? `embedded PostgreSQL: ${message.message}` : `unexpected ${message.type}`));
+      else
+        reject(
+          new Error(
+            message.type === 'error'
+              ? `embedded PostgreSQL: ${message.message}`
+              : `unexpected ${message.type}`,
+          ),
+        );
     };
     const onError = (error: Error): void => {
       cleanup();

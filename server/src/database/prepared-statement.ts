@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { pgPoolOf } from './pg-pool';
 
 /**
  * A named statement: PostgreSQL parses and plans it once per pooled connection and then only
@@ -11,15 +12,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 export interface PreparedStatement {
   readonly name: string;
   readonly text: string;
-}
-
-/** TypeORM's pg pool (its postgres driver's `master`); the same connections TypeORM uses. */
-function poolOf(dataSource: DataSource): Pool {
-  const pool: unknown = (dataSource.driver as unknown as { master?: unknown }).master;
-  if (typeof pool !== 'object' || pool === null || typeof (pool as Partial<Pool>).query !== 'function') {
-    throw new Error('The data source has no pg pool: prepared statements need the postgres driver.');
-  }
-  return pool as Pool;
 }
 
 /**
@@ -35,8 +27,11 @@ export async function queryPrepared<T extends QueryResultRow>(
   values: unknown[],
 ): Promise<T[]> {
   const query = { name: statement.name, text: statement.text, values };
-  const client: PoolClient | Pool = manager.queryRunner
+  const client: PoolClient | Pool | undefined = manager.queryRunner
     ? ((await manager.queryRunner.connect()) as PoolClient)
-    : poolOf(manager.connection);
+    : pgPoolOf(manager.connection);
+  if (client === undefined) {
+    throw new Error('The data source has no pg pool: prepared statements need the postgres driver.');
+  }
   return (await client.query<T>(query)).rows;
 }

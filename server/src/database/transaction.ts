@@ -16,5 +16,7 @@ export function withTransaction<T>(
   work: (manager: EntityManager) => Promise<T>,
   isolation: IsolationLevel = 'READ COMMITTED',
 ): Promise<T> {
-  return isolation === 'READ COMMITTED' ? dataSource.transaction(work) : dataSource.transaction(isolation, work);
+  return isolation === 'READ COMMITTED'
+    ? dataSource.transaction(work)
+    : dataSource.transaction(isolation, work);
 }

@@ -100,8 +100,7 @@ interface Decided {
   title: string;
   content: string;
   state: DocumentState;
-  merged: boolean;
-  /** When merged: the patch from the sender's own text to the merged content (its catch-up). */
+  /** Set when merged: the patch from the sender's own text to the merged content (its catch-up). */
   ackPatch?: string;
 }
 
@@ -110,7 +109,7 @@ interface VersionStep {
   before: DocumentRow;
   after: DocumentRow;
   patch: string;
-  merged: boolean;
+  /** Set when merged (see Decided). */
   ackPatch?: string;
 }
 
@@ -392,7 +391,7 @@ export class DocumentsService {
         if (state === 'active' && current.state === 'active') {
           throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
         }
-        return Promise.resolve({ title: current.title, content: current.content, state, merged: false });
+        return Promise.resolve({ title: current.title, content: current.content, state });
       }),
     );
     this.emitAfterCommit(user, outcome, {});
@@ -641,7 +640,7 @@ export class DocumentsService {
     if (base === undefined) throw staleVersion(toDocument(current), stale.yourVersion);
     const mine = change.kind === 'put' ? change.content : applyPatchOrThrow(base, change.patch);
     const title = change.title ?? current.title;
-    if (!stale.stale) return { title, content: mine, state: current.state, merged: false };
+    if (!stale.stale) return { title, content: mine, state: current.state };
     const mergeStarted = performance.now();
     const { result, editsOfMine } = mergeForAuthor(base, mine, current.content);
     this.metrics.observeMerge(performance.now() - mergeStarted, result.clean);
@@ -653,7 +652,6 @@ export class DocumentsService {
       title,
       content: result.text,
       state: current.state,
-      merged: true,
       ackPatch: patchOfEdits(mine, editsOfMine),
     };
   }
@@ -741,7 +739,7 @@ export class DocumentsService {
       updated_by_display_name: user.displayName,
     };
     const patch = makePatch(before.content, decided.content);
-    return { before, after, patch, merged: decided.merged, ackPatch: decided.ackPatch };
+    return { before, after, patch, ackPatch: decided.ackPatch };
   }
 
   /**
@@ -979,7 +977,7 @@ function writeTime(current: DocumentRow): Date {
 }
 
 function writeResult(step: VersionStep): WriteResult {
-  const result: WriteResult = { document: toDocument(step.after), merged: step.merged };
+  const result: WriteResult = { document: toDocument(step.after), merged: step.ackPatch !== undefined };
   if (step.ackPatch !== undefined) result.patch = step.ackPatch;
   return result;
 }

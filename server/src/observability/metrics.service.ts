@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { pgPoolOf } from '../database/pg-pool';
 
 /** What the metrics read from the socket.io server at scrape time (structural, so no socket.io import here). */
 export interface RealtimeSource {
@@ -10,13 +11,6 @@ export interface RealtimeSource {
 }
 
 /** The bits of a pg Pool the pool gauges read (pg exposes them as getters). */
-interface PoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-  options?: { max?: number };
-}
-
 /** Label of requests that matched no route: raw paths would make the label set unbounded. */
 export const UNMATCHED_ROUTE = '<unmatched>';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -25,7 +19,8 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function routeOf(request: Request): string {
   // express types `req.route` as any; read it as unknown and check.
   const route: unknown = (request as { route?: unknown }).route;
-  const path: unknown = typeof route === 'object' && route !== null ? (route as { path?: unknown }).path : undefined;
+  const path: unknown =
+    typeof route === 'object' && route !== null ? (route as { path?: unknown }).path : undefined;
   // A catch-all (`/{*path}`: Nest's not-found route) is no route of ours: one label for all of them.
   return typeof path === 'string' && !path.includes('*') ? `${request.baseUrl}${path}` : UNMATCHED_ROUTE;
 }
@@ -128,7 +123,7 @@ export class MetricsService {
       labelNames: ['state'] as const,
       registers: [this.registry],
       collect() {
-        const pool = poolOf(dataSource);
+        const pool = dataSource ? pgPoolOf(dataSource) : undefined;
         if (pool === undefined) return;
         this.set({ state: 'total' }, pool.totalCount);
         this.set({ state: 'idle' }, pool.idleCount);
@@ -177,7 +172,10 @@ export class MetricsService {
         this.httpRequests.inc({ method, route, status: String(status) });
         this.httpDuration.observe({ method, route }, seconds);
         if (WRITE_METHODS.has(method) && route.startsWith('/api/documents')) {
-          this.writeDuration.observe({ route: `${method} ${route}`, outcome: status < 400 ? 'ok' : String(status) }, seconds);
+          this.writeDuration.observe(
+            { route: `${method} ${route}`, outcome: status < 400 ? 'ok' : String(status) },
+            seconds,
+          );
         }
         if (status === 409) {
           const code: unknown = response.locals[PROBLEM_CODE_LOCAL];
@@ -201,12 +199,4 @@ export class MetricsService {
     for (const room of adapter.rooms.keys()) if (!adapter.sids.has(room)) rooms += 1;
     return rooms;
   }
-}
-
-function poolOf(dataSource: DataSource | undefined): PoolCounts | undefined {
-  if (dataSource === undefined || !dataSource.isInitialized) return undefined;
-  const master: unknown = (dataSource.driver as unknown as { master?: unknown }).master;
-  if (typeof master !== 'object' || master === null) return undefined;
-  const pool = master as Partial<PoolCounts>;
-  return typeof pool.totalCount === 'number' ? (pool as PoolCounts) : undefined;
 }
