@@ -2,6 +2,7 @@ import { CreateUsers1764100000000 } from './1764100000000-create-users';
 import { Documents1764108000000 } from './1764108000000-documents';
 import { VersionPatchIndex1764200000000 } from './1764200000000-version-patch-index';
 import { Lz4Content1764300000000 } from './1764300000000-lz4-content';
+import { VersionDeltas1764400000000 } from './1764400000000-version-deltas';
 
 /**
  * Every migration, oldest first, listed explicitly so Jest (TypeScript sources) and the built
@@ -13,4 +14,5 @@ export const migrations = [
   Documents1764108000000,
   VersionPatchIndex1764200000000,
   Lz4Content1764300000000,
+  VersionDeltas1764400000000,
 ];

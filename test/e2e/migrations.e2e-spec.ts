@@ -1,3 +1,4 @@
+import { makePatch } from '@concord/shared';
 import { DataSource } from 'typeorm';
 // Migrations are compiled with the server, not an Nx library: reached by path on purpose.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -86,6 +87,42 @@ describeE2E(
         { table: 'document_versions', compression: expected },
         { table: 'documents', compression: expected },
       ]);
+    });
+
+    it('stores versions as deltas: a version keeps its text or its patch; going down replays every text', async () => {
+      const [{ id: userId }] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO users (username, display_name, password_hash) VALUES ('mig-deltas', 'Deltas', 'x') RETURNING id`,
+      );
+      const texts = ['one\n', 'one\ntwo\n', 'zero\none\ntwo\n', 'zero\none\n'];
+      const [{ id: documentId }] = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO documents (id, title, slug, content, version, state, owner_id, created_at, created_by, updated_at, updated_by)
+         VALUES (gen_random_uuid(), 'Deltas', 'deltas', $1, $2, 'active', $3, now(), $3, now(), $3) RETURNING id`,
+        [texts.at(-1), texts.length, userId],
+      );
+      for (const [index, text] of texts.entries()) {
+        await dataSource.query(
+          `INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+           VALUES ($1, $2, 'Deltas', $3, 'active', $4, now(), $5)`,
+          [documentId, index + 1, index === 0 ? text : null, makePatch(texts[index - 1] ?? '', text), userId],
+        );
+      }
+      await expect(
+        dataSource.query(
+          `INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
+           VALUES ($1, 9, 'Deltas', NULL, 'active', NULL, now(), $2)`,
+          [documentId, userId],
+        ),
+      ).rejects.toMatchObject({ driverError: { code: '23514', constraint: 'document_versions_text_or_patch' } });
+
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      const replayed = await dataSource.query<{ content: string }[]>(
+        `SELECT content FROM document_versions WHERE document_id = $1 ORDER BY version`,
+        [documentId],
+      );
+      expect(replayed.map((row) => row.content)).toEqual(texts);
+      expect(await dataSource.runMigrations()).toHaveLength(1);
+      await dataSource.query(`DELETE FROM documents`);
+      await dataSource.query(`DELETE FROM users`);
     });
 
     it('goes all the way down, leaving no tables, and up again to the same schema', async () => {

@@ -5,8 +5,9 @@ import { type Env, intFromEnv, parseEnv } from '../config/env';
 const DocumentsConfigSchema = z
   .object({
     /**
-     * How many of the latest per-version patches (`/changes`, socket catch-up) are kept per
-     * document. Older patches are dropped (410 history_pruned); full versions are kept forever.
+     * How many versions back `/changes` and the socket catch-up serve patches; a client further
+     * behind gets 410 history_pruned and fetches the whole document. Every version stays
+     * readable (version-history.ts).
      */
     HISTORY_LIMIT: intFromEnv(1, 10_000_000).default(1000),
     /** Drafts (bodies of writes answered 409) are kept at least this many days (CONTRACT: ≥ 7). */

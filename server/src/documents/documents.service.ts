@@ -63,6 +63,7 @@ import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } fro
 import { type Answer, GroupCommit } from './group-commit';
 import { RecentVersions } from './recent-versions';
 import { firstFreeSlug, slugify } from './slug';
+import { isKeyframe, replayRowsSql, replayVersions, type StoredVersion } from './version-history';
 
 /** What a write is conditioned on: an HTTP precondition header, or a socket edit's base version. */
 export type WritePrecondition =
@@ -133,8 +134,9 @@ interface QueuedEdit {
 
 /**
  * The compare-and-swap of every content write (see writeIfUnchanged): $1 id, $2 expected version,
- * $3–$8 the new state, $9 its patch, $10 the newest version whose patch retention clears, $11–$16
- * the earlier versions of a group, $17 users who must be owners or editors.
+ * $3–$8 the new state, $9 its patch, $10 whether its history row keeps the text (a keyframe),
+ * $11–$16 the earlier versions of a group (text null unless a keyframe), $17 users who must be
+ * owners or editors.
  */
 const WRITE_IF_UNCHANGED: PreparedStatement = {
   name: 'concord_write_if_unchanged',
@@ -147,15 +149,13 @@ const WRITE_IF_UNCHANGED: PreparedStatement = {
          RETURNING id, version, title, content, state, updated_at, updated_by
        ), recorded AS (
          INSERT INTO document_versions (document_id, version, title, content, state, patch, updated_at, updated_by)
-         SELECT id, version, title, content, state, $9::text, updated_at, updated_by FROM updated
+         SELECT id, version, title, CASE WHEN $10::boolean THEN content END, state, $9::text, updated_at, updated_by
+           FROM updated
          UNION ALL
          SELECT $1, e.version, e.title, e.content, e.state, e.patch, $7, e.updated_by
            FROM unnest($11::int[], $12::text[], $13::text[], $14::text[], $15::text[], $16::uuid[])
                 AS e(version, title, content, state, patch, updated_by)
           WHERE EXISTS (SELECT FROM updated)
-       ), retained AS (
-         UPDATE document_versions SET patch = NULL
-          WHERE document_id = $1 AND version <= $10 AND patch IS NOT NULL AND EXISTS (SELECT FROM updated)
        )
        SELECT id FROM updated`,
 };
@@ -166,8 +166,12 @@ const EDITORS_DOCUMENT: PreparedStatement = {
   text: `SELECT ${DOCUMENT_COLUMNS},
               (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
                 WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles,
-              (SELECT coalesce(json_object_agg(v.version, v.content), '{}') FROM document_versions v
-                WHERE v.document_id = d.id AND v.version = ANY($3::bigint[]) AND v.version < d.version) AS bases
+              (SELECT coalesce(json_agg(json_build_array(r.version, r.content, r.patch) ORDER BY r.version), '[]')
+                 FROM (${replayRowsSql(
+                   'd.id',
+                   '(SELECT min(b) FROM unnest($3::bigint[]) b)',
+                   'least(d.version - 1, (SELECT max(b) FROM unnest($3::bigint[]) b))',
+                 )}) r) AS bases
          FROM documents d
          JOIN users u ON u.id = d.updated_by
          LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
@@ -194,8 +198,9 @@ const RECENT_VERSIONS_MAX_BYTES = 64 * 1024 * 1024;
  * The one write path of Concord. Every accepted write gets the next version — a group of socket
  * edits committed together gets consecutive ones — through one statement with
  * `UPDATE … WHERE id = $1 AND version = $2` (the affected-row count is checked; a miss re-reads
- * and decides again) that also stores each new version's full state and its patch from the
- * previous one in document_versions; domain events go out after commit, one per version.
+ * and decides again) that also stores each new version in document_versions: its patch from the
+ * previous one, and its full text only for keyframes (version-history.ts); domain events go out
+ * after commit, one per version.
  */
 @Injectable()
 export class DocumentsService {
@@ -297,11 +302,18 @@ export class DocumentsService {
     };
   }
 
-  /** Accepted writes after `since`, oldest first; 410 history_pruned when the kept patches do not reach back. */
+  /**
+   * Accepted writes after `since`, oldest first; 410 history_pruned when `since` is more than
+   * HISTORY_LIMIT versions back (a client that far behind is better served the whole document)
+   * or the stored patches do not reach it (versions written before patches were kept).
+   */
   async changesSince(user: UserSummary, id: string, since: number): Promise<Change[]> {
     const current = await this.readVisible(this.dataSource.manager, user, id);
     if (since >= current.version) return [];
-    const rows = await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
+    const rows =
+      current.version - since > this.config.historyLimit
+        ? []
+        : await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
     // Contiguous from since+1 up to at least the version read (a write may have landed since).
     const complete =
       rows.length >= current.version - since &&
@@ -744,10 +756,9 @@ export class DocumentsService {
 
   /**
    * One statement, so atomic without a transaction of its own: the compare-and-swap
-   * `UPDATE … WHERE id = $1 AND version = $2` to the last step's state, a history row for every
-   * step (the last from the updated row, the earlier ones from arrays) and retention (only the
-   * latest HISTORY_LIMIT patches are kept; full versions stay). The last two only act when the
-   * update matched. False when it did not: another writer committed since `current`, or one of
+   * `UPDATE … WHERE id = $1 AND version = $2` to the last step's state and a history row for
+   * every step (the last from the updated row, the earlier ones from arrays; the text only on
+   * keyframes), written only when the update matched. False when it did not: another writer committed since `current`, or one of
    * `writers` (when given: users whose right to write was not read first) is no owner or editor.
    */
   private async writeIfUnchanged(
@@ -768,10 +779,10 @@ export class DocumentsService {
       last.updated_at,
       last.updated_by_id,
       lastPatch,
-      last.version - this.config.historyLimit,
+      isKeyframe(last.version),
       earlier.map((step) => step.after.version),
       earlier.map((step) => step.after.title),
-      earlier.map((step) => step.after.content),
+      earlier.map((step) => (isKeyframe(step.after.version) ? step.after.content : null)),
       earlier.map((step) => step.after.state),
       earlier.map((step) => step.patch),
       earlier.map((step) => step.after.updated_by_id),
@@ -887,27 +898,30 @@ export class DocumentsService {
     if (!UUID.test(id)) throw documentNotFound();
     if (lock) await lockRow(m, id);
     const [row] = await queryPrepared<
-      DocumentRow & { roles: Partial<Record<string, MemberRole>>; bases: Record<string, string> }
+      DocumentRow & {
+        roles: Partial<Record<string, MemberRole>>;
+        bases: Array<[number, string | null, string | null]>;
+      }
     >(m, EDITORS_DOCUMENT, [id, [...new Set(queued.map(({ user }) => user.id))], [...new Set(mergeBases)]]);
     if (row === undefined) throw documentNotFound();
     const { roles, bases, ...current } = row;
-    const contents = new Map(Object.entries(bases).map(([version, content]) => [Number(version), content]));
-    return { current, roles, contents };
+    const stored = bases.map(([version, content, patch]) => ({ version, content, patch }));
+    return { current, roles, contents: replayVersions(stored, mergeBases) };
   }
 
-  /** Stored contents of `versions` of the document, by version (missing ones are absent). */
+  /** The texts of `versions` of the document, by version (missing ones are absent). */
   private async versionContents(
     m: EntityManager,
     id: string,
     versions: number[],
   ): Promise<Map<number, string>> {
     if (versions.length === 0) return new Map();
-    const rows = await select<{ version: number; content: string }>(
-      m,
-      `SELECT version, content FROM document_versions WHERE document_id = $1 AND version = ANY($2::int[])`,
-      [id, versions],
-    );
-    return new Map(rows.map((row) => [row.version, row.content]));
+    const rows = await select<StoredVersion>(m, `${replayRowsSql('$1', '$2', '$3')} ORDER BY v.version`, [
+      id,
+      Math.min(...versions),
+      Math.max(...versions),
+    ]);
+    return replayVersions(rows, versions);
   }
 
   /** Version metadata and patches, never the (possibly large) full contents. */
