@@ -34,6 +34,11 @@ describe('version history (keyframes and patches)', () => {
     );
   });
 
+  it('replays versions whose text did not change (a rename, archive or restore: an empty patch)', () => {
+    const same = ['a\n', 'a\n', 'a\nb\n', 'a\nb\n', 'a\nb\n'];
+    expect([...replayVersions(stored(same), [1, 2, 3, 4, 5]).values()]).toEqual(same);
+  });
+
   it('leaves out versions the rows do not reach', () => {
     expect(replayVersions(stored(texts.slice(0, 3)), [2, 7])).toEqual(new Map([[2, texts[1]]]));
     expect(replayVersions([], [1])).toEqual(new Map());
