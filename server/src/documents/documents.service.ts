@@ -758,8 +758,9 @@ export class DocumentsService {
    * One statement, so atomic without a transaction of its own: the compare-and-swap
    * `UPDATE … WHERE id = $1 AND version = $2` to the last step's state and a history row for
    * every step (the last from the updated row, the earlier ones from arrays; the text only on
-   * keyframes), written only when the update matched. False when it did not: another writer committed since `current`, or one of
-   * `writers` (when given: users whose right to write was not read first) is no owner or editor.
+   * keyframes), written only when the update matched. False when it did not: another writer
+   * committed since `current`, or one of `writers` (when given: users whose right to write was
+   * not read first) is no owner or editor.
    */
   private async writeIfUnchanged(
     m: EntityManager,
