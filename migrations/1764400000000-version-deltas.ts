@@ -38,13 +38,13 @@ export class VersionDeltas1764400000000 implements MigrationInterface {
           continue;
         }
         const applied = applyPatchStrict(text, row.patch ?? '');
-        if (!applied.ok) throw new Error(`version ${row.version} of ${documentId} does not replay: ${applied.detail}`);
+        if (!applied.ok)
+          throw new Error(`version ${row.version} of ${documentId} does not replay: ${applied.detail}`);
         text = applied.text;
-        await queryRunner.query(`UPDATE document_versions SET content = $3 WHERE document_id = $1 AND version = $2`, [
-          documentId,
-          row.version,
-          text,
-        ]);
+        await queryRunner.query(
+          `UPDATE document_versions SET content = $3 WHERE document_id = $1 AND version = $2`,
+          [documentId, row.version, text],
+        );
       }
     }
     await queryRunner.query(`ALTER TABLE document_versions DROP CONSTRAINT document_versions_text_or_patch`);

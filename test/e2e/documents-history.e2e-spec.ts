@@ -205,19 +205,23 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   it('stores full texts on keyframes only, and every version still reads back exactly (HTTP writes, socket groups, merges)', async () => {
     const service = suite.server.app.get(DocumentsService);
     const expected = new Map<number, string>();
-    let document = await createDocument(api, user.token, { title: 'Deltas', content: 'line 0\n' });
+    const lines = Array.from({ length: 80 }, (_, line) => `line ${line}`);
+    let document = await createDocument(api, user.token, {
+      title: 'Deltas',
+      content: `${lines.join('\n')}\n`,
+    });
     expected.set(1, document.content);
-    for (let line = 1; line <= 40; line++) {
+    for (let line = 80; line < 104; line++) {
       document = await putDocument(api, user.token, document, `${document.content}line ${line}\n`);
       expected.set(document.version, document.content);
     }
-    // Stale socket edits at distinct places, sent together: merged and written in groups.
+    // 31 stale socket edits at distinct places, sent together: the first is written alone, the
+    // other 30 wait and go in one group whose earlier versions include keyframe 32.
     const base = document.content;
-    const lines = base.split('\n');
     const results = await Promise.all(
-      Array.from({ length: 15 }, (_, i) => {
-        const at = 12 + 2 * i;
-        const mine = [...lines.slice(0, at), `socket ${i}`, ...lines.slice(at)].join('\n');
+      Array.from({ length: 31 }, (_, i) => {
+        const at = 2 * i + 1;
+        const mine = `${[...lines.slice(0, at), `socket ${i}`, ...lines.slice(at)].join('\n')}\n${base.slice(`${lines.join('\n')}\n`.length)}`;
         return service.applyEdit(user.user, document.id, {
           baseVersion: document.version,
           patch: makePatch(base, mine),
@@ -242,15 +246,18 @@ describeE2E('documents: history retention, size limits, drafts retention, events
     }
 
     // A stale merge whose base is not a keyframe finds it by replay.
-    const baseText = expected.get(35)!;
+    const baseText = expected.get(20)!;
     const merged = await api<ConcordDocument>(`/api/documents/${document.id}`, {
       method: 'PUT',
       token: user.token,
-      headers: { 'if-match': etagFor(document.id, 35), prefer: 'merge' },
-      body: { content: baseText.replace('line 3\n', 'LINE 3\n') },
+      headers: { 'if-match': etagFor(document.id, 20), prefer: 'merge' },
+      body: { content: baseText.replace('line 70\n', 'LINE 70\n') },
     });
     expect(merged.status).toBe(200);
-    expect(merged.body).toMatchObject({ version: 57, content: expected.get(56)!.replace('line 3\n', 'LINE 3\n') });
+    expect(merged.body).toMatchObject({
+      version: 57,
+      content: expected.get(56)!.replace('line 70\n', 'LINE 70\n'),
+    });
   });
 
   describe('DocumentsService.applyEdit (the socket gateway entry point)', () => {

@@ -112,7 +112,9 @@ describeE2E(
            VALUES ($1, 9, 'Deltas', NULL, 'active', NULL, now(), $2)`,
           [documentId, userId],
         ),
-      ).rejects.toMatchObject({ driverError: { code: '23514', constraint: 'document_versions_text_or_patch' } });
+      ).rejects.toMatchObject({
+        driverError: { code: '23514', constraint: 'document_versions_text_or_patch' },
+      });
 
       await dataSource.undoLastMigration({ transaction: 'each' });
       const replayed = await dataSource.query<{ content: string }[]>(

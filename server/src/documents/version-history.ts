@@ -49,7 +49,10 @@ export class BrokenHistoryError extends Error {
  * BrokenHistoryError when a version between a keyframe and a wanted one is missing or its patch
  * does not apply exactly.
  */
-export function replayVersions(rows: readonly StoredVersion[], wanted: Iterable<number>): Map<number, string> {
+export function replayVersions(
+  rows: readonly StoredVersion[],
+  wanted: Iterable<number>,
+): Map<number, string> {
   const want = new Set(wanted);
   const texts = new Map<number, string>();
   let text: string | undefined;
@@ -59,7 +62,9 @@ export function replayVersions(rows: readonly StoredVersion[], wanted: Iterable<
     if (row.content !== null) {
       text = row.content;
     } else if (text === undefined || previous !== row.version - 1) {
-      throw new BrokenHistoryError(`version ${row.version} has no text and no version ${row.version - 1} before it`);
+      throw new BrokenHistoryError(
+        `version ${row.version} has no text and no version ${row.version - 1} before it`,
+      );
     } else if (row.patch === null) {
       throw new BrokenHistoryError(`version ${row.version} has neither text nor patch`);
     } else {
