@@ -144,5 +144,25 @@ if (testDatabaseKind() === 'postgres') {
       onTwo.close();
       expect((await alone).users).toEqual([alice.user]);
     });
+
+    it('ends a deleted account’s sessions on the other instance at once: its sockets close, its token is refused', async () => {
+      const doomed = await registerUser(one.url);
+      // Instance two has verified (and cached) the account, and holds a socket of it.
+      expect((await http(two.url)('/api/auth/me', { token: doomed.token })).status).toBe(200);
+      const onTwo = await connectClient(two.url, doomed.token);
+      const disconnected = new Promise<string>((resolve) => onTwo.once('disconnect', resolve));
+
+      const deletedAt = Date.now();
+      const deleted = await http(one.url)('/api/auth/me', { method: 'DELETE', token: doomed.token });
+      expect(deleted.status).toBe(204);
+      await expect(disconnected).resolves.toBe('io server disconnect');
+      // Well inside the verified-user cache's 5 s: the notice came over Redis, not the expiry.
+      let refused = false;
+      while (!refused && Date.now() - deletedAt < 2_000) {
+        refused = (await http(two.url)('/api/auth/me', { token: doomed.token })).status === 401;
+      }
+      expect(refused).toBe(true);
+      await expect(connectClient(two.url, doomed.token)).rejects.toThrow('unauthorized');
+    });
   });
 }

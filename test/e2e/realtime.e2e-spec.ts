@@ -512,6 +512,38 @@ describeE2E('live channel (CONTRACT §3)', () => {
     });
   });
 
+  describe('account deletion', () => {
+    it('closes the account’s sockets, refuses its reconnect, and tells the rooms of the documents it owned', async () => {
+      const doomed = await registerUser(suite.url);
+      const created = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: doomed.token,
+        body: { title: 'Owned by a leaving user', content: 'text\n' },
+      });
+      expect(created.status).toBe(201);
+      const shared = await api(`/api/documents/${created.body.id}/members`, {
+        method: 'POST',
+        token: doomed.token,
+        body: { username: bob.user.username, role: 'editor' },
+      });
+      expect(shared.status).toBe(201);
+      const { socket: collaborator } = await joined(bob.token, created.body.id);
+      const documentEvents = record(collaborator, 'document');
+      const { socket: own } = await joined(doomed.token, created.body.id);
+      const disconnected = new Promise<string>((resolve) => own.once('disconnect', resolve));
+
+      const deleted = await api('/api/auth/me', { method: 'DELETE', token: doomed.token });
+      expect(deleted.status).toBe(204);
+      await expect(disconnected).resolves.toBe('io server disconnect');
+      await waitUntil(
+        () => documentEvents.some((e) => e.documentId === created.body.id && e.state === 'deleted'),
+        'the deleted document’s event',
+      );
+      expect(collaborator.connected).toBe(true);
+      await expect(connectClient(suite.url, doomed.token)).rejects.toThrow('unauthorized');
+    });
+  });
+
   describe('catch-up', () => {
     it('re-joins with sinceVersion, gets exactly the missed edits, and never applies one twice', async () => {
       const document = await createDocument('a\n');

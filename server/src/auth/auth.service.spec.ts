@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import type { UserSummary } from '@concord/shared';
 import type { Repository } from 'typeorm';
 import type { AuthConfig } from '../config/auth.config';
+import { ACCOUNT_DELETED, AccountDeletedEvent } from './account-events';
 import { AuthService, VERIFIED_USER_CACHE_MAX, VERIFIED_USER_TTL_MS } from './auth.service';
 import type { UserEntity } from './user.entity';
 
@@ -20,18 +23,25 @@ function setup() {
     await gate;
     return row;
   });
+  /** Documents of the fake database, by owner: DELETE FROM documents … RETURNING gives them. */
+  const owned = new Map<string, Array<{ id: string; title: string; version: number }>>();
   const manager = {
-    transaction: async (work: (m: { query: (sql: string, params: unknown[]) => Promise<void> }) => Promise<void>) =>
+    transaction: <T>(
+      work: (m: { query: (sql: string, params: unknown[]) => Promise<unknown> }) => Promise<T>,
+    ) =>
       work({
         query: (sql: string, params: unknown[]) => {
-          if (sql.startsWith('DELETE FROM users')) rows.delete(params[0] as string);
+          const id = params[0] as string;
+          if (sql.startsWith('DELETE FROM users')) rows.delete(id);
+          if (sql.startsWith('DELETE FROM documents')) return Promise.resolve([owned.get(id) ?? [], 0]);
           return Promise.resolve();
         },
       }),
   };
   const users = { findOne, manager } as unknown as Repository<UserEntity>;
   const jwt = new JwtService({ secret: SECRET });
-  const auth = new AuthService(users, jwt, { jwtSecret: SECRET, jwtTtlSeconds: 600 } as AuthConfig);
+  const events = new EventEmitter2();
+  const auth = new AuthService(users, jwt, { jwtSecret: SECRET, jwtTtlSeconds: 600 } as AuthConfig, events);
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
     rows.set(user.id, { ...user, passwordHash: 'x', createdAt: new Date() });
@@ -46,7 +56,7 @@ function setup() {
       release();
     };
   };
-  return { auth, findOne, addUser, holdLookups };
+  return { auth, findOne, addUser, holdLookups, events, owned, rows };
 }
 
 describe('AuthService.verifyToken: the verified-user cache', () => {
@@ -73,6 +83,39 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
+  it('announces a deleted account with the documents that went with it, after the deletion', async () => {
+    const { auth, addUser, events, owned } = setup();
+    const { user } = await addUser(1);
+    owned.set(user.id, [{ id: idOf(100), title: 'Notes', version: 3 }]);
+    const announced: AccountDeletedEvent[] = [];
+    events.on(ACCOUNT_DELETED, (event: AccountDeletedEvent) => announced.push(event));
+    await auth.deleteAccount(user);
+    expect(announced).toEqual([
+      new AccountDeletedEvent(user.id, [{ id: idOf(100), title: 'Notes', version: 3 }]),
+    ]);
+  });
+
+  it('keeps a deletion that a failing listener could not announce (logged, not an error answer)', async () => {
+    const { auth, addUser, events } = setup();
+    const { user, token } = await addUser(1);
+    events.on(ACCOUNT_DELETED, () => {
+      throw new Error('listener bug');
+    });
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await expect(auth.deleteAccount(user)).resolves.toBeUndefined();
+    await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('refuses the tokens of an account another instance deleted once told (forgetUser)', async () => {
+    const { auth, addUser, rows } = setup();
+    const { user, token } = await addUser(1);
+    await auth.verifyToken(token);
+    rows.delete(user.id); // deleted through another instance: this one still has the user cached
+    await expect(auth.verifyToken(token)).resolves.toEqual(user);
+    auth.forgetUser(user.id);
+    await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401 });
+  });
+
   it('does not cache a lookup that raced the deletion of its user', async () => {
     const { auth, findOne, addUser, holdLookups } = setup();
     const { user, token } = await addUser(1);
@@ -91,9 +134,14 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     const { user, token } = await addUser(1);
     await auth.verifyToken(token);
     const [header, payload] = token.split('.');
-    await expect(auth.verifyToken(`${header}.${payload}.forged-signature`)).rejects.toMatchObject({ status: 401 });
+    await expect(auth.verifyToken(`${header}.${payload}.forged-signature`)).rejects.toMatchObject({
+      status: 401,
+    });
     const otherSecret = new JwtService({ secret: 'another-secret-of-at-least-32-characters' });
-    const forged = await otherSecret.signAsync({ sub: user.id, username: user.username }, { algorithm: 'HS256' });
+    const forged = await otherSecret.signAsync(
+      { sub: user.id, username: user.username },
+      { algorithm: 'HS256' },
+    );
     await expect(auth.verifyToken(forged)).rejects.toMatchObject({ status: 401 });
   });
 

@@ -1,13 +1,16 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { AuthResponse, LoginRequest, RegisterRequest, UserSummary } from '@concord/shared';
 import type { Repository } from 'typeorm';
+import { publishAfterCommit } from '../common/domain-events';
 import { ProblemError } from '../common/problem.error';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { isForeignKeyViolation, isUniqueViolation } from '../database/database-errors';
+import { ACCOUNT_DELETED, AccountDeletedEvent, type DeletedDocument } from './account-events';
 import { toUserSummary, UserEntity } from './user.entity';
 
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): slow for guessing, quick enough for a 2-core box. */
@@ -22,8 +25,9 @@ function isStorableText(text: string): boolean {
 
 /**
  * Verified users are remembered this long (per process, by id) so that the guard does not look the
- * user up on every request. Deleting an account here forgets it at once; another instance may
- * still accept its tokens for up to this long after the deletion (its own entry has to expire).
+ * user up on every request. Deleting an account forgets it at once here, and on the other
+ * instances as soon as the realtime gateway's notice reaches them over Redis; should that notice
+ * be lost (Redis down), their entry still expires after this long.
  */
 export const VERIFIED_USER_TTL_MS = 5_000;
 /** Bounds the memory of that cache: past it, the oldest entry is dropped. */
@@ -36,6 +40,7 @@ interface TokenClaims {
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
   /** Verified against when the username is unknown, so both failures take the same time. */
   private dummyHash: Promise<string> | undefined;
   /** Insertion-ordered, so the first key is the oldest entry. */
@@ -54,15 +59,21 @@ export class AuthService {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly jwt: JwtService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
+    private readonly events: EventEmitter2,
   ) {
     this.verifyKey = createSecretKey(config.jwtSecret, 'utf8');
   }
 
   async register(request: RegisterRequest): Promise<AuthResponse> {
     if (request.displayName !== undefined && !isStorableText(request.displayName)) {
-      throw new ProblemError('validation_failed', 422, 'The request body is invalid: displayName: contains NUL or an unpaired surrogate', {
-        extensions: { errors: [{ path: 'displayName', message: 'contains NUL or an unpaired surrogate' }] },
-      });
+      throw new ProblemError(
+        'validation_failed',
+        422,
+        'The request body is invalid: displayName: contains NUL or an unpaired surrogate',
+        {
+          extensions: { errors: [{ path: 'displayName', message: 'contains NUL or an unpaired surrogate' }] },
+        },
+      );
     }
     const passwordHash = await argon2.hash(request.password, ARGON2_OPTIONS);
     try {
@@ -128,19 +139,29 @@ export class AuthService {
 
   /**
    * Deletes the signed-in account and the documents it owns (their history, members and drafts
-   * cascade). Its tokens stop working at once on this instance (the user is forgotten by
-   * verifyToken's cache) and within VERIFIED_USER_TTL_MS on the others.
+   * cascade). Its tokens stop working at once here (forgetUser); ACCOUNT_DELETED then tells the
+   * realtime gateway (which closes the account's sockets and tells the other instances) and the
+   * documents module (which tells the rooms of the deleted documents).
    * An account that wrote versions of other people's documents is kept (409): history names
    * its authors and is never rewritten.
    */
   async deleteAccount(user: UserSummary): Promise<void> {
     try {
-      await this.users.manager.transaction(async (manager) => {
-        await manager.query('DELETE FROM documents WHERE owner_id = $1', [user.id]);
+      const documents = await this.users.manager.transaction(async (manager) => {
+        const [deleted] = await manager.query<[DeletedDocument[], number]>(
+          'DELETE FROM documents WHERE owner_id = $1 RETURNING id, title, version',
+          [user.id],
+        );
         await manager.query('DELETE FROM users WHERE id = $1', [user.id]);
+        return deleted;
       });
-      this.deletions += 1;
-      this.verified.delete(user.id);
+      this.forgetUser(user.id);
+      publishAfterCommit(
+        this.events,
+        this.logger,
+        ACCOUNT_DELETED,
+        new AccountDeletedEvent(user.id, documents),
+      );
     } catch (error) {
       if (isForeignKeyViolation(error)) {
         throw new ProblemError(
@@ -151,6 +172,12 @@ export class AuthService {
       }
       throw error;
     }
+  }
+
+  /** The account is gone: its tokens are refused from now on, and a lookup in flight is not cached. */
+  forgetUser(userId: string): void {
+    this.deletions += 1;
+    this.verified.delete(userId);
   }
 
   async findByUsername(username: string): Promise<UserSummary | null> {

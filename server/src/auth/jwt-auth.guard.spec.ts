@@ -5,9 +5,16 @@ import { ProblemError } from '../common/problem.error';
 import type { AuthService } from './auth.service';
 import { bearerTokenOf, JwtAuthGuard } from './jwt-auth.guard';
 
-const alice: UserSummary = { id: '00000000-0000-4000-8000-000000000001', username: 'alice', displayName: 'Alice' };
+const alice: UserSummary = {
+  id: '00000000-0000-4000-8000-000000000001',
+  username: 'alice',
+  displayName: 'Alice',
+};
 
-function httpContext(request: { headers: Record<string, string>; user?: UserSummary }, isPublic = false): ExecutionContext {
+function httpContext(
+  request: { headers: Record<string, string>; user?: UserSummary },
+  isPublic = false,
+): ExecutionContext {
   const handler = (): void => undefined;
   if (isPublic) Reflect.defineMetadata('concord:public', true, handler);
   return {
@@ -36,17 +43,24 @@ describe('JwtAuthGuard', () => {
   const guard = new JwtAuthGuard(new Reflector(), { verifyToken } as unknown as AuthService);
 
   it('denies by default: no token is a 401 problem', async () => {
-    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
+    await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+    });
   });
 
   it('puts the verified user on the request', async () => {
-    const request: { headers: Record<string, string>; user?: UserSummary } = { headers: { authorization: 'Bearer good' } };
+    const request: { headers: Record<string, string>; user?: UserSummary } = {
+      headers: { authorization: 'Bearer good' },
+    };
     await expect(guard.canActivate(httpContext(request))).resolves.toBe(true);
     expect(request.user).toEqual(alice);
   });
 
   it('passes the verifier’s refusal through (bad, expired, forged, deleted user)', async () => {
-    await expect(guard.canActivate(httpContext({ headers: { authorization: 'Bearer forged' } }))).rejects.toBeInstanceOf(ProblemError);
+    await expect(
+      guard.canActivate(httpContext({ headers: { authorization: 'Bearer forged' } })),
+    ).rejects.toBeInstanceOf(ProblemError);
   });
 
   it('lets @Public() routes and non-HTTP contexts (the socket gateway authenticates its handshake) through', async () => {

@@ -19,9 +19,11 @@ import {
   patchOfEdits,
 } from '@concord/shared';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
+import { ACCOUNT_DELETED, AccountDeletedEvent } from '../auth/account-events';
+import { publishAfterCommit } from '../common/domain-events';
 import { ProblemError } from '../common/problem.error';
 import { type AppConfig, appConfig } from '../config/app.config';
 import { isUniqueViolation } from '../database/database-errors';
@@ -430,11 +432,18 @@ export class DocumentsService {
         precondition?.kind === 'if-match' ? versionNamedBy(precondition.tags, id) : null,
       );
     }
+    this.announceDeleted(deleted);
+  }
+
+  /** The documents an account owned went with it: their rooms are told, as for DELETE. */
+  @OnEvent(ACCOUNT_DELETED)
+  onAccountDeleted(event: AccountDeletedEvent): void {
+    for (const document of event.documents) this.announceDeleted(document);
+  }
+
+  private announceDeleted({ id, title, version }: { id: string; title: string; version: number }): void {
     this.recent.forget(id);
-    this.publish(
-      DOCUMENT_STATE,
-      new DocumentStateEvent(id, 'deleted', deleted.title, deleted.version, etagFor(id, deleted.version)),
-    );
+    this.publish(DOCUMENT_STATE, new DocumentStateEvent(id, 'deleted', title, version, etagFor(id, version)));
   }
 
   // ---- members and drafts ------------------------------------------------------------------
@@ -821,18 +830,9 @@ export class DocumentsService {
     }
   }
 
-  /**
-   * Domain events go out after commit; a listener that throws must not turn an acknowledged
-   * write into a 500 (the write is durable), so it is logged instead.
-   */
+  /** Domain events go out after commit (see publishAfterCommit). */
   private publish(name: string, event: DocumentChangedEvent | DocumentStateEvent): void {
-    try {
-      this.events.emit(name, event);
-    } catch (error) {
-      this.logger.error(
-        `a ${name} listener failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-    }
+    publishAfterCommit(this.events, this.logger, name, event);
   }
 
   // ---- preconditions -----------------------------------------------------------------------

@@ -19,8 +19,10 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import type { ZodType } from 'zod';
+import { ACCOUNT_DELETED, AccountDeletedEvent } from '../auth/account-events';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
+import { type RedisConfig, redisConfig } from '../config/redis.config';
 import { isDatabaseUnavailableError } from '../database/database-errors';
 import { DocumentsService } from '../documents/documents.service';
 import { MetricsService } from '../observability/metrics.service';
@@ -86,6 +88,7 @@ export class RealtimeGateway
     private readonly documents: DocumentsService,
     private readonly sessions: DocumentSessionService,
     @Inject(realtimeConfig.KEY) private readonly config: RealtimeConfig,
+    @Inject(redisConfig.KEY) private readonly redis: RedisConfig,
     private readonly metrics: MetricsService,
   ) {
     this.sequencer = new EditSequencer((event) => this.broadcastEdit(event), config.reorderHoldMs);
@@ -98,6 +101,9 @@ export class RealtimeGateway
   afterInit(server: ConcordServer): void {
     // Open sockets and rooms are read from the server at scrape time (observability/).
     this.metrics.watchRealtime(server);
+    server.on('account-deleted', (userId: unknown) => {
+      if (typeof userId === 'string') this.endSessionsOf(userId);
+    });
     // A middleware rather than a check in `connection`: a refused handshake becomes the
     // client's connect_error with this message, and no event of it is ever handled.
     server.use((socket, next) => {
@@ -226,6 +232,25 @@ export class RealtimeGateway
     // `except` is adapter-level, so the Redis adapter honours it on every instance.
     (event.originSocketId ? room.except(event.originSocketId) : room).emit('edit', broadcast);
     this.metrics.observeBroadcast(event.at);
+  }
+
+  /**
+   * An account deleted here: its sockets close and its tokens are refused on every instance at
+   * once (without Redis this instance is the only one), instead of when their verified-user
+   * cache expires. A client that reconnects is refused `unauthorized`.
+   */
+  @OnEvent(ACCOUNT_DELETED)
+  onAccountDeleted(event: AccountDeletedEvent): void {
+    this.endSessionsOf(event.userId);
+    if (this.redis.url !== undefined) this.server.serverSideEmit('account-deleted', event.userId);
+  }
+
+  /** The account is gone: refuse its tokens and close its sockets on this instance. */
+  private endSessionsOf(userId: string): void {
+    this.auth.forgetUser(userId);
+    for (const socket of this.server.sockets.sockets.values()) {
+      if (socket.data.user?.id === userId) socket.disconnect(true);
+    }
   }
 
   @OnEvent(DOCUMENT_STATE)

@@ -8,8 +8,13 @@ export interface SocketData {
   expiresAt?: number;
 }
 
-/** No instance-to-instance events of our own: the Redis adapter carries the broadcasts. */
-export type InterServerEvents = Record<string, never>;
+/**
+ * Notices between instances (`serverSideEmit` over the Redis adapter, which also carries the
+ * broadcasts): an account deleted on one instance ends its sessions on all of them.
+ */
+export interface InterServerEvents {
+  'account-deleted': (userId: string) => void;
+}
 
 export type ConcordServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ConcordSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
