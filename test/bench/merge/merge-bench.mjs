@@ -23,6 +23,7 @@ const quick = process.argv.includes('--quick');
 const RUNS = quick ? 1 : 7;
 const BLOCK_LIMIT_MS = 150;
 const RATIO_TARGET = 1.5;
+const WARM_UP_CALLS = 5;
 
 /** Deterministic PRNG (mulberry32), so every run merges the same documents. */
 function rng(seed) {
@@ -230,11 +231,13 @@ async function main() {
         worstDelay = Math.max(worstDelay, histogram.max / 1e6);
         return ms;
       };
-      // A warm-up call of each side, untimed for the medians (a server's merges run in a warm
-      // process; git's first run reads its binary from disk) but counted in the blocking figures:
-      // the cold first call is the longest the loop is ever blocked.
+      // Warm-up calls, untimed for the medians but counted in the blocking figures (the cold
+      // first call is the longest the loop is ever blocked). A server's merges run in a warm
+      // process; on one core (the full run pins its children to the load generator's) V8
+      // compiles a case's hot paths on the same core over its first few calls. git's first run
+      // reads its binary from disk.
       if (!quick) {
-        await timedMerge();
+        for (let warmUp = 0; warmUp < WARM_UP_CALLS; warmUp++) await timedMerge();
         gitMerge(dir, c);
       }
       for (let run = 0; run < RUNS; run++) {
