@@ -100,7 +100,7 @@ describe('threeWayMerge properties', () => {
     );
   });
 
-  it('reads repeated blank lines by the unique lines around them before it reports a conflict', () => {
+  it('reads repeated blank lines by the unique lines around them, so no false conflict', () => {
     // Found by the disjoint-regions property (seed 107040535): Myers aligned theirs' blank lines
     // with the base's and read "#0#" and "#1#" as deleted and inserted again, so mine's "a"
     // after "#0#" seemed to clash with it. Anchored on "#0#" and "#1#" the edits are apart.
@@ -110,6 +110,20 @@ describe('threeWayMerge properties', () => {
     expect(threeWayMerge(base, mine, theirs)).toEqual({
       clean: true,
       text: '\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
+      conflicts: [],
+    });
+  });
+
+  it('places the other side’s line by the unique lines around it, not by a shortest diff', () => {
+    // Found by the disjoint-regions property in CI (seed -2031123627): Myers read mine's "#0#"
+    // and "#1#" as deleted and inserted again further down, so theirs' "a" between "#0#" and
+    // "#1#" merged cleanly — but above "#0#". Anchored on the unique lines it stays between them.
+    const base = 'a\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n';
+    const mine = '\r\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n';
+    const theirs = 'a\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n';
+    expect(threeWayMerge(base, mine, theirs)).toEqual({
+      clean: true,
+      text: '\r\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
       conflicts: [],
     });
   });

@@ -36,8 +36,9 @@ interface Region {
  * 1. Diff base→mine and base→theirs (see `computeDiff`: line diff first, then characters
  *    inside changed lines, on a deterministic work budget rather than diff-match-patch's
  *    wall-clock `Diff_Timeout`). Each diff becomes hunks against the base whose boundaries
- *    never split a surrogate pair. Should steps 2–3 find a conflict, the merge is tried once
- *    more with line diffs anchored on unique lines (see `mergeByHunks`).
+ *    never split a surrogate pair. Line diffs are anchored on the lines unique in both texts;
+ *    should steps 2–3 find a conflict, the merge is tried once more with Myers' shortest line
+ *    alignment (see `mergeRegions`).
  * 2. Grow every hunk to the whole words of the base around it (its "zone"). Hunks of the two
  *    sides whose zones overlap or touch form one cluster; two edits in different words of a
  *    line merge cleanly, two edits in one word, or an insertion at the edge of the other side's
@@ -85,14 +86,18 @@ function cleanMerge(text: string): MergeResult {
 }
 
 function mergeRegions(base: string, mine: string, theirs: string): AuthorMerge {
-  const merged = mergeAligned(base, mine, theirs, 'shortest');
+  // Text without line breaks has no choice of line alignment.
+  if (!base.includes('\n')) return mergeAligned(base, mine, theirs, 'shortest');
   // Where lines repeat, Myers may pair a blank line of the base with the wrong blank line of a
-  // side ("#0#" deleted and inserted again around it), so that edits of different lines seem to
-  // touch. Before reporting a conflict, read both sides again anchored on their unique lines:
-  // if the edits are apart there, they are apart. Text without line breaks has no such choice.
-  if (merged.result.clean || !base.includes('\n')) return merged;
+  // side and read the unique line next to it ("#0#") as deleted and inserted again. Edits of
+  // different lines then seem to touch (a false conflict), or worse, merge cleanly with the
+  // other side's line placed on the wrong side of "#0#". So both sides are first read anchored
+  // on the lines unique in both texts, as a person reads them; only when that reading
+  // conflicts is Myers' shortest alignment tried, and taken if its edits are apart.
   const anchored = mergeAligned(base, mine, theirs, 'unique-lines');
-  return anchored.result.clean ? anchored : merged;
+  if (anchored.result.clean) return anchored;
+  const shortest = mergeAligned(base, mine, theirs, 'shortest');
+  return shortest.result.clean ? shortest : anchored;
 }
 
 function mergeAligned(base: string, mine: string, theirs: string, alignment: LineAlignment): AuthorMerge {
