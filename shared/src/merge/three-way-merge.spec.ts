@@ -100,32 +100,26 @@ describe('threeWayMerge properties', () => {
     );
   });
 
-  it('reads repeated blank lines by the unique lines around them, so no false conflict', () => {
-    // Found by the disjoint-regions property (seed 107040535): Myers aligned theirs' blank lines
-    // with the base's and read "#0#" and "#1#" as deleted and inserted again, so mine's "a"
-    // after "#0#" seemed to clash with it. Anchored on "#0#" and "#1#" the edits are apart.
-    const base = '\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n';
-    const mine = '\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n';
-    const theirs = '\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n';
-    expect(threeWayMerge(base, mine, theirs)).toEqual({
-      clean: true,
-      text: '\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
-      conflicts: [],
-    });
-  });
-
-  it('places the other side’s line by the unique lines around it, not by a shortest diff', () => {
-    // Found by the disjoint-regions property in CI (seed -2031123627): Myers read mine's "#0#"
-    // and "#1#" as deleted and inserted again further down, so theirs' "a" between "#0#" and
-    // "#1#" merged cleanly — but above "#0#". Anchored on the unique lines it stays between them.
-    const base = 'a\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n';
-    const mine = '\r\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n';
-    const theirs = 'a\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n';
-    expect(threeWayMerge(base, mine, theirs)).toEqual({
-      clean: true,
-      text: '\r\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
-      conflicts: [],
-    });
+  // Counterexamples the disjoint-regions property found, where lines repeat and Myers' shortest
+  // alignment read "#0#" and "#1#" as deleted and inserted again. Anchored on the unique lines
+  // ("#0#", "#1#", …) each side's edits stay between the lines a person sees them between.
+  it.each([
+    {
+      found: 'seed 107040535: a false conflict (mine\'s "a" after "#0#" seemed to clash with theirs)',
+      base: '\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n',
+      mine: '\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n',
+      theirs: '\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n',
+      merged: '\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
+    },
+    {
+      found: 'seed -2031123627 (CI): a clean merge that put theirs\' "a" above "#0#"',
+      base: 'a\n#0#\n\n#1#\n\n\n#2#\n\n#3#\n',
+      mine: '\r\n\n\n#0#\n\n#1#\na\n#2#\n\n#3#\n',
+      theirs: 'a\n#0#\na\n#1#\n\n\n#2#\n\n#3#\n',
+      merged: '\r\n\n\n#0#\na\n#1#\na\n#2#\n\n#3#\n',
+    },
+  ])('reads repeated blank lines by the unique lines around them ($found)', ({ base, mine, theirs, merged }) => {
+    expect(threeWayMerge(base, mine, theirs)).toEqual({ clean: true, text: merged, conflicts: [] });
   });
 
   it('never drops an insertion of either side (clean or not)', () => {
