@@ -22,7 +22,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ACCOUNT_DELETED, AccountDeletedEvent } from '../auth/account-events';
+import { ACCOUNT_DELETED, AccountDeletedEvent, type DeletedDocument } from '../auth/account-events';
 import { publishAfterCommit } from '../common/domain-events';
 import { ProblemError } from '../common/problem.error';
 import { type AppConfig, appConfig } from '../config/app.config';
@@ -162,7 +162,10 @@ const WRITE_IF_UNCHANGED: PreparedStatement = {
        SELECT id FROM updated`,
 };
 
-/** A group of edits' read (see readForEditors): $1 id, $2 the senders, $3 merge bases. */
+/**
+ * A group of edits' read (see readForEditors): $1 id, $2 the senders, $3 merge bases. Only the
+ * bases older than the current version are replayed: a group of fresh edits reads no history.
+ */
 const EDITORS_DOCUMENT: PreparedStatement = {
   name: 'concord_editors_document',
   text: `SELECT ${DOCUMENT_COLUMNS},
@@ -171,8 +174,8 @@ const EDITORS_DOCUMENT: PreparedStatement = {
               (SELECT coalesce(json_agg(json_build_array(r.version, r.content, r.patch) ORDER BY r.version), '[]')
                  FROM (${replayRowsSql(
                    'd.id',
-                   '(SELECT min(b) FROM unnest($3::bigint[]) b)',
-                   'least(d.version - 1, (SELECT max(b) FROM unnest($3::bigint[]) b))',
+                   '(SELECT min(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
+                   '(SELECT max(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
                  )}) r) AS bases
          FROM documents d
          JOIN users u ON u.id = d.updated_by
@@ -441,7 +444,7 @@ export class DocumentsService {
     for (const document of event.documents) this.announceDeleted(document);
   }
 
-  private announceDeleted({ id, title, version }: { id: string; title: string; version: number }): void {
+  private announceDeleted({ id, title, version }: DeletedDocument): void {
     this.recent.forget(id);
     this.publish(DOCUMENT_STATE, new DocumentStateEvent(id, 'deleted', title, version, etagFor(id, version)));
   }
