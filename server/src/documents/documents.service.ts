@@ -703,7 +703,11 @@ export class DocumentsService {
    * row-locks it first, so concurrent writers of one document queue instead of retrying in a
    * storm under merge: true; a stale precondition then answers 409. A merging write that finds
    * another write of the document already in progress here starts locked: its unlocked attempt
-   * would most likely miss, after a wasted read and merge.
+   * would most likely miss, after a wasted read and merge. A write that does not merge retries
+   * its first miss unlocked too: its precondition named the version it missed, so the fresh read
+   * almost always answers 409 at once — behind the row lock, every loser of a hot document
+   * waited for each other loser's transaction to learn just that. Only a precondition that still
+   * holds (`*`, a date, a list naming the new version too) goes on to lock.
    */
   private async casLoop<T>(
     id: string,
@@ -714,10 +718,10 @@ export class DocumentsService {
     this.writing.set(id, inProgress + 1);
     try {
       for (let round = 1; round <= MAX_CAS_ATTEMPTS; round++) {
-        const outcome =
-          round === 1 && !(merging && inProgress > 0)
-            ? await attempt(this.dataSource.manager, false)
-            : await withTransaction(this.dataSource, (m) => attempt(m, true));
+        const unlocked = merging ? round === 1 && inProgress === 0 : round <= 2;
+        const outcome = unlocked
+          ? await attempt(this.dataSource.manager, false)
+          : await withTransaction(this.dataSource, (m) => attempt(m, true));
         if (outcome !== 'raced') return outcome;
       }
     } finally {
