@@ -477,7 +477,8 @@ describeE2E('documents: history retention, size limits, drafts retention, events
         expect(stored.body).toMatchObject({ version: event.version, content: text });
       }
       expect(text).toBe(v5);
-      // Nothing typed is lost: both 409s are the owner's drafts.
+      // Nothing typed is lost: both 409s are the owner's drafts, and the editor's edit on a base
+      // no version can have is kept too (its base, which would not bind, as unknown).
       const drafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, { token: owner.token });
       expect(drafts.body.map((draft) => [draft.baseVersion, draft.patch]).sort()).toEqual(
         [
@@ -485,6 +486,12 @@ describeE2E('documents: history retention, size limits, drafts retention, events
           [1, makePatch(v1, 'one!\ntwo\nthree\nfour\n')],
         ].sort(),
       );
+      const editorDrafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, {
+        token: editor.token,
+      });
+      expect(editorDrafts.body.map((draft) => [draft.baseVersion, draft.patch])).toEqual([
+        [null, makePatch(v1, 'huge\n')],
+      ]);
     });
 
     it('answers the accepted edits of a group even when the draft of one of its 409s cannot be kept', async () => {

@@ -397,6 +397,47 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expectProblem(malformed, 400, 'malformed_precondition');
     });
 
+    it('answers 409 to If-Unmodified-Since naming a second in which the document changed twice', async () => {
+      // Two writes in one second: a client holding that second's date may have seen either version.
+      let twice: { first: ConcordDocument; second: ConcordDocument } | undefined;
+      for (let attempt = 0; attempt < 5 && twice === undefined; attempt += 1) {
+        const created = await createDocument(api, alice.token, { title: 'Twice a second', content: 'a' });
+        const first = await putDocument(api, alice.token, created, 'b');
+        const second = await putDocument(api, alice.token, first, 'c');
+        const secondOf = (doc: ConcordDocument): number => Math.floor(Date.parse(doc.updatedAt) / 1000);
+        if (secondOf(first) === secondOf(second)) twice = { first, second };
+      }
+      if (twice === undefined) throw new Error('no two writes landed in one second in 5 attempts');
+      const { first, second } = twice;
+      const date = new Date(second.updatedAt).toUTCString();
+      const put = await send(
+        'PUT',
+        second.id,
+        alice.token,
+        { 'if-unmodified-since': date },
+        { content: 'lost?' },
+      );
+      expectProblem(put, 409, 'stale_version');
+      expect(put.body).toMatchObject({ current: { version: 3, content: 'c' } });
+      const removed = await api(docPath(second.id), {
+        method: 'DELETE',
+        token: alice.token,
+        headers: { 'if-unmodified-since': date },
+      });
+      expectProblem(removed, 409, 'stale_version');
+      // The next second names the state at its end unambiguously: the latest version.
+      const later = new Date(Date.parse(first.updatedAt) + 1000).toUTCString();
+      const accepted = await send<ConcordDocument>(
+        'PUT',
+        second.id,
+        alice.token,
+        { 'if-unmodified-since': later },
+        { content: 'd' },
+      );
+      expect(accepted.status).toBe(200);
+      expect(accepted.body).toMatchObject({ version: 4, content: 'd' });
+    });
+
     it('answers 404 for a precondition on a missing document', async () => {
       const id = '00000000-0000-4000-8000-000000000001';
       const response = await sendIfMatch('PUT', id, alice.token, etagFor(id, 1), { content: 'x' });
@@ -523,17 +564,21 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
 
   describe('Prefer: merge', () => {
     const base = 'Line one\nLine two\nLine three\n';
+    /** Alice's write with `Prefer: merge` over the version `etag` names. */
+    const sendMerging = <T = Record<string, unknown>>(
+      method: 'PUT' | 'PATCH',
+      id: string,
+      etag: string,
+      body: unknown,
+    ): Promise<HttpResponse<T>> =>
+      send<T>(method, id, alice.token, { 'if-match': etag, prefer: 'merge' }, body);
 
     it('merges a clean stale PUT into a new version: 200 + Preference-Applied: merge', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge PUT', content: base });
       await putDocument(api, alice.token, document, 'Line ONE\nLine two\nLine three\n');
-      const response = await send<ConcordDocument>(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag, prefer: 'merge' },
-        { content: 'Line one\nLine two\nLine THREE\n' },
-      );
+      const response = await sendMerging<ConcordDocument>('PUT', document.id, document.etag, {
+        content: 'Line one\nLine two\nLine THREE\n',
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('preference-applied')).toBe('merge');
       expect(response.body).toMatchObject({ content: 'Line ONE\nLine two\nLine THREE\n', version: 3 });
@@ -542,13 +587,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('answers an unclean stale PUT with 409 carrying the server merge attempt, and writes nothing', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge conflict', content: base });
       await putDocument(api, alice.token, document, 'Line one\nLine 2 (theirs)\nLine three\n');
-      const response = await send(
-        'PUT',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag, prefer: 'merge' },
-        { content: 'Line one\nLine 2 (mine)\nLine three\n' },
-      );
+      const response = await sendMerging('PUT', document.id, document.etag, {
+        content: 'Line one\nLine 2 (mine)\nLine three\n',
+      });
       expectProblem(response, 409, 'stale_version');
       const problem = StaleVersionProblemSchema.parse(response.body);
       expect(problem.merge).toBeDefined();
@@ -563,13 +604,9 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
     it('merges a clean stale PATCH (base = the If-Match version + the patch)', async () => {
       const document = await createDocument(api, alice.token, { title: 'Merge PATCH', content: base });
       await putDocument(api, alice.token, document, `${base}Line four\n`);
-      const response = await send<ConcordDocument>(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag, prefer: 'merge' },
-        { patch: makePatch(base, `Line zero\n${base}`) },
-      );
+      const response = await sendMerging<ConcordDocument>('PATCH', document.id, document.etag, {
+        patch: makePatch(base, `Line zero\n${base}`),
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('preference-applied')).toBe('merge');
       expect(response.body.content).toBe(`Line zero\n${base}Line four\n`);
@@ -582,17 +619,37 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       });
       await putDocument(api, alice.token, document, 'Line one\nLine TWO by them\nLine three\n');
       const patch = makePatch(base, 'Line one\nLine two by me\nLine three\n');
-      const response = await send(
-        'PATCH',
-        document.id,
-        alice.token,
-        { 'if-match': document.etag, prefer: 'merge' },
-        { patch },
-      );
+      const response = await sendMerging('PATCH', document.id, document.etag, { patch });
       expectProblem(response, 409, 'stale_version');
       expect(StaleVersionProblemSchema.parse(response.body).merge?.conflicts.length).toBeGreaterThan(0);
       const drafts = await api<Draft[]>(`${docPath(document.id)}/drafts`, { token: alice.token });
       expect(drafts.body[0]).toMatchObject({ patch });
+    });
+
+    it('merges the title three-way: an unchanged one keeps a concurrent rename, a changed one is set', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Base title', content: base });
+      await sendIfMatch('PATCH', document.id, alice.token, document.etag, { title: 'Renamed meanwhile' });
+      // A client that always sends its title, unchanged since its base: the rename stays.
+      const keeps = await sendMerging<ConcordDocument>('PUT', document.id, document.etag, {
+        title: 'Base title',
+        content: 'Line one\nLine two\nLine THREE\n',
+      });
+      expect(keeps.headers.get('preference-applied')).toBe('merge');
+      expect(keeps.body).toMatchObject({
+        title: 'Renamed meanwhile',
+        content: 'Line one\nLine two\nLine THREE\n',
+        version: 3,
+      });
+      // Renamed on both sides: the writer's own change is set (the other stays in the history).
+      await sendIfMatch('PATCH', document.id, alice.token, keeps.body.etag, { title: 'Theirs' });
+      const sets = await sendMerging<ConcordDocument>('PATCH', document.id, keeps.body.etag, {
+        title: 'Mine',
+      });
+      expect(sets.body).toMatchObject({
+        title: 'Mine',
+        content: 'Line one\nLine two\nLine THREE\n',
+        version: 5,
+      });
     });
 
     it('does not merge without a base: If-Unmodified-Since stale stays a plain 409', async () => {
@@ -658,6 +715,34 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         headers: { 'if-match': document.etag },
       });
       expectProblem(stale, 409, 'stale_version');
+    });
+
+    it('answers 422 to a body naming fields on archive, restore and DELETE, and changes nothing', async () => {
+      const document = await createDocument(api, alice.token, { title: 'No body', content: 'x' });
+      const withFields = { state: 'active', title: 'hijack' };
+      for (const [method, path] of [
+        ['POST', `${docPath(document.id)}/archive`],
+        ['POST', `${docPath(document.id)}/restore`],
+        ['DELETE', docPath(document.id)],
+      ] as const) {
+        const response = await api(path, {
+          method,
+          token: alice.token,
+          headers: { 'if-match': '*' },
+          body: withFields,
+        });
+        expectProblem(response, 422, 'validation_failed');
+      }
+      const unchanged = await api<ConcordDocument>(docPath(document.id), { token: alice.token });
+      expect(unchanged.body).toMatchObject({ title: 'No body', state: 'active', version: 1 });
+      const archived = await api<ConcordDocument>(`${docPath(document.id)}/archive`, {
+        method: 'POST',
+        token: alice.token,
+        headers: { 'if-match': document.etag },
+        body: {},
+      });
+      expect(archived.status).toBe(200);
+      expect(archived.body).toMatchObject({ state: 'archived', title: 'No body', version: 2 });
     });
 
     it('deletes with a precondition: 204, then the document and its history are gone', async () => {

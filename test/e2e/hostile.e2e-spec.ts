@@ -10,9 +10,9 @@ import { closeAllClients, type ClientSocket, connectClient } from './realtime.he
 
 jest.setTimeout(120_000);
 
-/** Small, so oversize cases are cheap: documents of 64 KiB, socket frames of 3 × that + 64 KiB. */
+/** Small, so oversize cases are cheap: documents of 64 KiB, socket frames of 6 × that + 64 KiB. */
 const MAX_DOCUMENT_BYTES = 64 * 1024;
-const MAX_FRAME_BYTES = 3 * MAX_DOCUMENT_BYTES + 64 * 1024;
+const MAX_FRAME_BYTES = 6 * MAX_DOCUMENT_BYTES + 64 * 1024;
 const NIL_UUID = '00000000-0000-4000-8000-000000000000';
 
 interface World {
@@ -710,6 +710,27 @@ describeE2E('hostile input: every bad request gets its contract status and nothi
     if (c.expected.code !== undefined && 'code' in outcome) {
       expect(Array.isArray(c.expected.code) ? c.expected.code : [c.expected.code]).toContain(outcome.code);
     }
+  });
+
+  it('socket: an edit replacing a whole maximum-size non-ASCII document by another is acked', async () => {
+    // Each text is as long as the limit allows (3 UTF-8 bytes a character); the patch carries both,
+    // %-escaped: about six times the document size.
+    const before = '中'.repeat(Math.floor(MAX_DOCUMENT_BYTES / 3));
+    const after = '文'.repeat(Math.floor(MAX_DOCUMENT_BYTES / 3));
+    const created = await w.api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: w.alice.token,
+      body: { title: 'Whole replacement', content: before },
+    });
+    const socket = await connectClient(w.url, w.alice.token);
+    const ack = (await socket
+      .timeout(20_000)
+      .emitWithAck('edit', edit(created.body, makePatch(before, after)))) as EditAck;
+    expect(ack).toMatchObject({ ok: true, version: 2 });
+    const stored = await w.api<ConcordDocument>(`/api/documents/${created.body.id}`, {
+      token: w.alice.token,
+    });
+    expect(stored.body.content).toBe(after);
   });
 
   it('socket: a frame larger than the message limit closes that connection only', async () => {

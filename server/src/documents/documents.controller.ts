@@ -39,6 +39,7 @@ import { ProblemError } from '../common/problem.error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { DocumentsService, type ContentChange } from './documents.service';
 import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
+import { NoBodySchema } from './dto/no-body.dto';
 import { Conditions, type WriteConditions } from './dto/write-conditions.decorator';
 import { IdempotencyService } from './idempotency.service';
 import { ifNoneMatchMatches, MalformedPreconditionError, parseEntityTagList } from './preconditions';
@@ -147,6 +148,7 @@ export class DocumentsController {
   async remove(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
     @Conditions() conditions: WriteConditions,
   ): Promise<void> {
     await this.documents.remove(user, id, conditions.precondition);
@@ -157,6 +159,7 @@ export class DocumentsController {
   archive(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
     @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {
@@ -168,6 +171,7 @@ export class DocumentsController {
   restore(
     @CurrentUser() user: UserSummary,
     @Param('id') id: string,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
     @Conditions() conditions: WriteConditions,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ConcordDocument> {

@@ -395,8 +395,8 @@ export class DocumentsService {
     state: DocumentState,
   ): Promise<ConcordDocument> {
     const outcome = await this.casLoop(id, false, (m, lock) =>
-      this.attemptWrite(m, user, id, lock, (current) => {
-        this.checkPrecondition(current, precondition);
+      this.attemptWrite(m, user, id, lock, async (current) => {
+        this.checkPrecondition(current, await this.sharpenDatePrecondition(m, current, precondition));
         if (state === 'archived' && current.state === 'archived') {
           throw new ProblemError(
             'already_archived',
@@ -408,7 +408,7 @@ export class DocumentsService {
         if (state === 'active' && current.state === 'active') {
           throw new ProblemError('not_archived', 409, 'This document is not archived.', stateExtras(current));
         }
-        return Promise.resolve({ title: current.title, content: current.content, state });
+        return { title: current.title, content: current.content, state };
       }),
     );
     this.emitAfterCommit(user, outcome, {});
@@ -420,7 +420,7 @@ export class DocumentsService {
     const deleted = await withTransaction(this.dataSource, async (m) => {
       const current = await this.readVisible(m, user, id, true);
       if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may delete this document.');
-      this.checkPrecondition(current, precondition);
+      this.checkPrecondition(current, await this.sharpenDatePrecondition(m, current, precondition));
       const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [
         id,
         current.version,
@@ -524,14 +524,17 @@ export class DocumentsService {
     try {
       const outcome = await this.casLoop(id, options.merge === true, (m, lock) =>
         this.attemptWrite(m, user, id, lock, async (current) => {
-          const { stale, yourVersion } = this.evaluate(current, precondition);
+          const sharpened = await this.sharpenDatePrecondition(m, current, precondition);
+          const { stale, yourVersion } = this.evaluate(current, sharpened);
           baseVersion = yourVersion ?? current.version;
-          const mergeBase =
-            options.merge === true && stale && yourVersion !== null && yourVersion < current.version
-              ? [yourVersion]
-              : [];
-          const contents = await this.versionContents(m, id, mergeBase);
-          return this.decideChange(current, precondition, change, options.merge === true, contents);
+          const merging =
+            options.merge === true && stale && yourVersion !== null && yourVersion < current.version;
+          const contents = await this.versionContents(m, id, merging ? [yourVersion] : []);
+          const merged =
+            merging && change.title !== undefined
+              ? { ...change, title: await this.mergeTitle(m, current, yourVersion, change.title) }
+              : change;
+          return this.decideChange(current, sharpened, merged, options.merge === true, contents);
         }),
       );
       this.emitAfterCommit(user, outcome, options);
@@ -869,6 +872,54 @@ export class DocumentsService {
   private checkPrecondition(current: DocumentRow, precondition: WritePrecondition | null): void {
     const { stale, yourVersion } = this.evaluate(current, precondition);
     if (stale) throw staleVersion(toDocument(current), yourVersion);
+  }
+
+  /**
+   * An HTTP-date has whole seconds, so it names a version only if the document did not change
+   * twice within that second (RFC 9110 §8.8.2.2). When `If-Unmodified-Since` is the current
+   * version's second and the version before was written in that second too, the client may have
+   * seen either: the date then counts as older than the current version (409), never as a
+   * license to overwrite a change it cannot have seen.
+   */
+  private async sharpenDatePrecondition(
+    m: EntityManager,
+    current: DocumentRow,
+    precondition: WritePrecondition | null,
+  ): Promise<WritePrecondition | null> {
+    const second = Math.floor(current.updated_at.getTime() / 1000);
+    if (precondition?.kind !== 'if-unmodified-since' || precondition.seconds !== second) return precondition;
+    const previous = await this.storedVersion(m, current.id, current.version - 1);
+    const changedTwice =
+      previous !== undefined && Math.floor(previous.updated_at.getTime() / 1000) === second;
+    return changedTwice ? { kind: 'if-unmodified-since', seconds: second - 1 } : precondition;
+  }
+
+  /**
+   * The title of a stale `Prefer: merge` write, merged three-way like its content: a title the
+   * writer left as it was at its base keeps the current one (a concurrent rename is not undone);
+   * a title the writer changed is theirs to set, as the client SDK sends only a changed title.
+   */
+  private async mergeTitle(
+    m: EntityManager,
+    current: DocumentRow,
+    base: number,
+    mine: string,
+  ): Promise<string> {
+    const stored = await this.storedVersion(m, current.id, base);
+    return stored !== undefined && stored.title === mine ? current.title : mine;
+  }
+
+  private async storedVersion(
+    m: EntityManager,
+    id: string,
+    version: number,
+  ): Promise<{ title: string; updated_at: Date } | undefined> {
+    const [row] = await select<{ title: string; updated_at: Date }>(
+      m,
+      `SELECT title, updated_at FROM document_versions WHERE document_id = $1 AND version = $2`,
+      [id, version],
+    );
+    return row;
   }
 
   // ---- helpers -----------------------------------------------------------------------------

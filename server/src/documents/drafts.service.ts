@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { type DraftRow, select, toDraft } from './document-rows';
 import { type DocumentsConfig, documentsConfig } from './documents.config';
+import { MAX_VERSION } from './version-history';
 
 export interface DraftBody {
   baseVersion: number | null;
@@ -45,7 +46,8 @@ export class DraftsService {
           randomUUID(),
           documentId,
           user.id,
-          body.baseVersion,
+          // A base beyond any version a document can have (the client's claim) does not bind.
+          body.baseVersion !== null && body.baseVersion <= MAX_VERSION ? body.baseVersion : null,
           body.title,
           body.content,
           body.patch,

@@ -91,9 +91,11 @@ describe('versionNamedBy', () => {
 });
 
 describe('If-Unmodified-Since', () => {
-  it('parses IMF-fixdate and RFC 850 dates to epoch seconds', () => {
+  it('parses IMF-fixdate, RFC 850 and asctime dates to epoch seconds', () => {
     expect(parseHttpDate('If-Unmodified-Since', 'Sun, 06 Nov 1994 08:49:37 GMT')).toBe(784111777);
     expect(parseHttpDate('If-Unmodified-Since', 'Sunday, 06-Nov-94 08:49:37 GMT')).toBe(784111777);
+    expect(parseHttpDate('If-Unmodified-Since', 'Sun Nov  6 08:49:37 1994')).toBe(784111777);
+    expect(parseHttpDate('If-Unmodified-Since', 'Wed Nov 16 08:49:37 1994')).toBe(784111777 + 10 * 86_400);
   });
   it('rejects anything else', () => {
     expect(() => parseHttpDate('If-Unmodified-Since', 'yesterday')).toThrow(MalformedPreconditionError);

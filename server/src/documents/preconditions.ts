@@ -112,15 +112,21 @@ export function versionNamedBy(list: EntityTagList, id: string): number | null {
 const IMF_FIXDATE =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 const RFC_850 = /^[A-Z][a-z]+day, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+const ASCTIME =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
 
 /**
- * Parses an HTTP-date (IMF-fixdate, or the obsolete RFC 850 form) into epoch seconds. RFC 9110
- * says to ignore an invalid date; we answer 400 instead, because ignoring it would silently turn
- * a guarded write into a 428 the client cannot explain.
+ * Parses an HTTP-date (IMF-fixdate, or one of the obsolete RFC 850 and asctime forms, which
+ * RFC 9110 §5.6.7 requires a recipient to accept) into epoch seconds. RFC 9110 says to ignore
+ * an invalid date; we answer 400 instead, because ignoring it would silently turn a guarded
+ * write into a 428 the client cannot explain.
  */
 export function parseHttpDate(header: string, value: string): number {
   const trimmed = value.trim();
-  const ms = IMF_FIXDATE.test(trimmed) || RFC_850.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
+  let ms = Number.NaN;
+  if (IMF_FIXDATE.test(trimmed) || RFC_850.test(trimmed)) ms = Date.parse(trimmed);
+  // asctime names no zone; HTTP-dates are always GMT (Date.parse would read local time).
+  else if (ASCTIME.test(trimmed)) ms = Date.parse(`${trimmed} GMT`);
   if (Number.isNaN(ms)) {
     throw new MalformedPreconditionError(
       header,

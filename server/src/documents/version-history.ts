@@ -10,6 +10,9 @@ import { applyPatchStrict } from '@concord/shared';
  */
 export const KEYFRAME_INTERVAL = 32;
 
+/** Versions are PostgreSQL integers: a larger number names no version (and would not bind). */
+export const MAX_VERSION = 2_147_483_647;
+
 /** Version 1 and every KEYFRAME_INTERVAL-th version store their full text. */
 export function isKeyframe(version: number): boolean {
   return version === 1 || version % KEYFRAME_INTERVAL === 0;

@@ -107,6 +107,9 @@ const PRECONDITION_FAILURES = {
   '428': problem('Neither If-Match nor If-Unmodified-Since was sent; the body names the current ETag.', 'PreconditionRequiredProblem'),
 };
 
+/** DELETE, archive and restore take no body, or `{}`. */
+const NO_BODY_ALLOWED = problem('A body naming any field (these requests take none).');
+
 function operation(summary: string, spec: Record<string, unknown>, isPublic = false): Record<string, unknown> {
   const responses = { ...(isPublic ? {} : COMMON_FAILURES), ...(spec.responses as Record<string, unknown>) };
   return { summary, ...spec, responses, ...(isPublic ? { security: [] } : {}) };
@@ -178,14 +181,14 @@ function paths(): Record<string, Record<string, unknown>> {
       }),
       delete: operation('Delete a document', {
         parameters: PRECONDITION_PARAMETERS,
-        responses: { '204': { description: 'Deleted.' }, ...PRECONDITION_FAILURES },
+        responses: { '204': { description: 'Deleted.' }, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED },
       }),
     },
     '/api/documents/{id}/archive': {
-      post: operation('Archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES } }),
+      post: operation('Archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED } }),
     },
     '/api/documents/{id}/restore': {
-      post: operation('Restore from the archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES } }),
+      post: operation('Restore from the archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED } }),
     },
     '/api/documents/{id}/versions': {
       get: operation('Version list', { parameters: [ID_PARAMETER], responses: { '200': ok('Versions.', { type: 'array', items: ref('VersionListItem') }) } }),

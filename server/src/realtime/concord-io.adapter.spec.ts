@@ -1,3 +1,4 @@
+import { makePatch } from '@concord/shared';
 import { isOriginAllowed, maxMessageBytes } from './concord-io.adapter';
 
 describe('isOriginAllowed', () => {
@@ -15,7 +16,11 @@ describe('isOriginAllowed', () => {
 });
 
 describe('maxMessageBytes', () => {
-  it('fits a patch replacing a whole maximum-size document', () => {
-    expect(maxMessageBytes(1024 * 1024)).toBeGreaterThan(2 * 1024 * 1024);
+  it('fits a patch replacing a whole maximum-size non-ASCII document by another', () => {
+    const max = 64 * 1024;
+    const before = '中'.repeat(max / 3);
+    const after = '文'.repeat(max / 3);
+    const patch = makePatch(before, after);
+    expect(Buffer.byteLength(JSON.stringify(['edit', { patch }]))).toBeLessThan(maxMessageBytes(max));
   });
 });

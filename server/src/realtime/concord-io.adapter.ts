@@ -21,11 +21,12 @@ export interface ConcordIoAdapterOptions {
 
 /**
  * A patch replacing a whole document carries the old text (deleted) and the new (inserted),
- * partly %-escaped: three times the document size plus framing covers that; anything larger
+ * each %-escaped: up to three characters per UTF-8 byte of non-ASCII text, so six times the
+ * document size plus framing covers any edit of a document within the limit; anything larger
  * is refused by engine.io before it is buffered.
  */
 export function maxMessageBytes(maxDocumentBytes: number): number {
-  return 3 * maxDocumentBytes + 64 * 1024;
+  return 6 * maxDocumentBytes + 64 * 1024;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_VERSION } from '../version-history';
 
 /** `GET /api/documents/:id/changes?since=v`: a whole number ≥ 0 (0 = from the very first version). */
 export const ChangesQuerySchema = z.strictObject({
@@ -8,9 +9,6 @@ export const ChangesQuerySchema = z.strictObject({
     .transform(Number),
 });
 export type ChangesQuery = z.infer<typeof ChangesQuerySchema>;
-
-/** Versions are PostgreSQL integers: a larger number names no version (and would not bind). */
-const MAX_VERSION = 2_147_483_647;
 
 /** Path `:v` of /versions/:v; anything else is "no such version" (404), like an unknown id. */
 export function parseVersionParam(value: string): number | null {
