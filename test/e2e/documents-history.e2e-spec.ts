@@ -14,6 +14,7 @@ import { describeE2E, useSuiteServer } from '../support';
 import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DocumentsService } from '../../server/src/documents/documents.service';
+import { DocumentHistoryService } from '../../server/src/documents/document-history.service';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DraftsService } from '../../server/src/documents/drafts.service';
 import { createDocument, expectProblem, putDocument } from './documents.helpers';
@@ -338,7 +339,9 @@ describeE2E('documents: history retention, size limits, drafts retention, events
         }),
       ).rejects.toMatchObject({ code: 'patch_does_not_apply', status: 422 });
 
-      const changes = await service.changesSince(user.user, document.id, 1);
+      const changes = await suite.server.app
+        .get(DocumentHistoryService)
+        .changesSince(user.user, document.id, 1);
       expect(changes.map((c) => c.version)).toEqual([2, 3]);
       const { document: latest, role } = await service.getForUser(user.user, document.id);
       expect(latest.version).toBe(3);

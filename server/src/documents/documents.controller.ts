@@ -37,11 +37,14 @@ import { CurrentUser } from '../auth/current-user.decorator';
 import { WriteThrottleGuard } from '../auth/write-throttle.guard';
 import { ProblemError } from '../common/problem.error';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { DocumentHistoryService } from './document-history.service';
 import { DocumentsService, type ContentChange } from './documents.service';
+import { DraftsService } from './drafts.service';
 import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
 import { NoBodySchema } from './dto/no-body.dto';
 import { Conditions, type WriteConditions } from './dto/write-conditions.decorator';
 import { IdempotencyService } from './idempotency.service';
+import { MembersService } from './members.service';
 import { ifNoneMatchMatches, MalformedPreconditionError, parseEntityTagList } from './preconditions';
 
 /** The headers every response carrying a document has: its strong ETag and when it last changed. */
@@ -60,6 +63,9 @@ function setHeaders(res: Response, headers: Record<string, string>): void {
 export class DocumentsController {
   constructor(
     private readonly documents: DocumentsService,
+    private readonly history: DocumentHistoryService,
+    private readonly members: MembersService,
+    private readonly drafts: DraftsService,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -180,7 +186,7 @@ export class DocumentsController {
 
   @Get(':id/versions')
   versions(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<VersionListItem[]> {
-    return this.documents.listVersions(user, id);
+    return this.history.listVersions(user, id);
   }
 
   @Get(':id/versions/:v')
@@ -195,7 +201,7 @@ export class DocumentsController {
       await this.documents.getForUser(user, id); // an invisible document stays a plain 404
       throw ProblemError.notFound(`"${v}" is not a version number.`);
     }
-    const document = await this.documents.getVersion(user, id, version);
+    const document = await this.history.getVersion(user, id, version);
     setHeaders(res, documentHeaders(document));
     return document;
   }
@@ -206,17 +212,17 @@ export class DocumentsController {
     @Param('id') id: string,
     @Query(new ZodValidationPipe(ChangesQuerySchema)) query: ChangesQuery,
   ): Promise<Change[]> {
-    return this.documents.changesSince(user, id, query.since);
+    return this.history.changesSince(user, id, query.since);
   }
 
   @Get(':id/drafts')
-  drafts(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Draft[]> {
-    return this.documents.listDrafts(user, id);
+  listDrafts(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Draft[]> {
+    return this.drafts.list(user, id);
   }
 
   @Get(':id/members')
-  members(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Member[]> {
-    return this.documents.listMembers(user, id);
+  listMembers(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Member[]> {
+    return this.members.listMembers(user, id);
   }
 
   @Post(':id/members')
@@ -226,7 +232,7 @@ export class DocumentsController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(AddMemberRequestSchema)) body: AddMemberRequest,
   ): Promise<Member> {
-    return this.documents.addMember(user, id, body);
+    return this.members.addMember(user, id, body);
   }
 
   private async stateChange(

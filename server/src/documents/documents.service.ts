@@ -1,17 +1,12 @@
 import {
-  type Change,
   type ConcordDocument,
   type CreateDocumentRequest,
   type DocumentList,
   type DocumentState,
-  type AddMemberRequest,
-  type Draft,
   type ListDocumentsQuery,
-  type Member,
   type MemberRole,
   type ServerMerge,
   type UserSummary,
-  type VersionListItem,
   applyPatchStrict,
   etagFor,
   makePatch,
@@ -48,24 +43,19 @@ import {
   DOCUMENT_COLUMNS,
   type DocumentRow,
   type ListRow,
-  type MemberRow,
-  type VersionRow,
   execute,
   select,
-  toChange,
   toDocument,
   toListItem,
-  toMember,
-  toVersionListItem,
-  VISIBLE_DOCUMENT,
 } from './document-rows';
-import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { DraftsService } from './drafts.service';
+import { DocumentHistoryService } from './document-history.service';
+import { checkDocumentId, isDocumentId, lockRow, readVisible } from './document-access';
 import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
 import { type Answer, GroupCommit } from './group-commit';
 import { RecentVersions } from './recent-versions';
 import { firstFreeSlug, slugify } from './slug';
-import { isKeyframe, replayRowsSql, replayVersions, type StoredVersion } from './version-history';
+import { isKeyframe, replayRowsSql, replayVersions } from './version-history';
 
 /** What a write is conditioned on: an HTTP precondition header, or a socket edit's base version. */
 export type WritePrecondition =
@@ -183,7 +173,6 @@ const EDITORS_DOCUMENT: PreparedStatement = {
         WHERE d.id = $1`,
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Compare-and-swap misses are retried this often (each re-reads and re-decides) before giving up. */
 const MAX_CAS_ATTEMPTS = 8;
 const SLUG_ATTEMPTS = 5;
@@ -224,15 +213,15 @@ export class DocumentsService {
     private readonly dataSource: DataSource,
     private readonly events: EventEmitter2,
     private readonly drafts: DraftsService,
+    private readonly history: DocumentHistoryService,
     @Inject(appConfig.KEY) private readonly app: AppConfig,
-    @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
     private readonly metrics: MetricsService,
   ) {}
 
   // ---- reads -------------------------------------------------------------------------------
 
   async getForUser(user: UserSummary, id: string): Promise<{ document: ConcordDocument; role: MemberRole }> {
-    const row = await this.readVisible(this.dataSource.manager, user, id);
+    const row = await readVisible(this.dataSource.manager, user, id);
     return { document: toDocument(row), role: row.role ?? 'viewer' };
   }
 
@@ -277,64 +266,6 @@ export class DocumentsService {
     };
   }
 
-  async listVersions(user: UserSummary, id: string): Promise<VersionListItem[]> {
-    await this.readVisible(this.dataSource.manager, user, id);
-    const rows = await this.versionRows(this.dataSource.manager, id, 'v.version >= 1', [], 'DESC');
-    return rows.map(toVersionListItem);
-  }
-
-  /** The document as it was at `version` (the merge base of a stale write). */
-  async getVersion(user: UserSummary, id: string, version: number): Promise<ConcordDocument> {
-    const current = await this.readVisible(this.dataSource.manager, user, id);
-    const [row] = await this.versionRows(this.dataSource.manager, id, 'v.version = $2', [version], 'ASC');
-    const stored = (await this.versionContents(this.dataSource.manager, id, [version])).get(version);
-    if (row === undefined || stored === undefined) {
-      throw ProblemError.notFound(`This document has no version ${version}.`);
-    }
-    return {
-      ...toDocument(current),
-      title: row.title,
-      content: stored,
-      version: row.version,
-      state: row.state,
-      updatedAt: row.updated_at.toISOString(),
-      updatedBy: {
-        id: row.updated_by_id,
-        username: row.updated_by_username,
-        displayName: row.updated_by_display_name,
-      },
-      etag: etagFor(id, row.version),
-    };
-  }
-
-  /**
-   * Accepted writes after `since`, oldest first; 410 history_pruned when `since` is more than
-   * HISTORY_LIMIT versions back (a client that far behind is better served the whole document)
-   * or the stored patches do not reach it (versions written before patches were kept).
-   */
-  async changesSince(user: UserSummary, id: string, since: number): Promise<Change[]> {
-    const current = await this.readVisible(this.dataSource.manager, user, id);
-    if (since >= current.version) return [];
-    const rows =
-      current.version - since > this.config.historyLimit
-        ? []
-        : await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
-    // Contiguous from since+1 up to at least the version read (a write may have landed since).
-    const complete =
-      rows.length >= current.version - since &&
-      rows.every((row, index) => row.version === since + 1 + index) &&
-      rows.every((row): row is VersionRow & { patch: string } => row.patch !== null);
-    if (!complete) {
-      throw new ProblemError(
-        'history_pruned',
-        410,
-        `The kept history no longer reaches version ${since}; fetch the whole document instead.`,
-        { extensions: { currentVersion: current.version } },
-      );
-    }
-    return rows.map((row) => toChange(row));
-  }
-
   // ---- creation ----------------------------------------------------------------------------
 
   async create(user: UserSummary, request: CreateDocumentRequest): Promise<ConcordDocument> {
@@ -365,7 +296,7 @@ export class DocumentsService {
             `INSERT INTO document_members (document_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)`,
             [id, user.id, now],
           );
-          return this.readVisible(m, user, id);
+          return readVisible(m, user, id);
         });
         return toDocument(row);
       } catch (error) {
@@ -418,7 +349,7 @@ export class DocumentsService {
   /** Hard delete: the document, its history, members and drafts are gone (ON DELETE CASCADE). Owner only. */
   async remove(user: UserSummary, id: string, precondition: WritePrecondition | null): Promise<void> {
     const deleted = await withTransaction(this.dataSource, async (m) => {
-      const current = await this.readVisible(m, user, id, true);
+      const current = await readVisible(m, user, id, true);
       if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may delete this document.');
       this.checkPrecondition(current, await this.sharpenDatePrecondition(m, current, precondition));
       const count = await execute(m, `DELETE FROM documents WHERE id = $1 AND version = $2 RETURNING id`, [
@@ -449,65 +380,6 @@ export class DocumentsService {
     this.publish(DOCUMENT_STATE, new DocumentStateEvent(id, 'deleted', title, version, etagFor(id, version)));
   }
 
-  // ---- members and drafts ------------------------------------------------------------------
-
-  async listMembers(user: UserSummary, id: string): Promise<Member[]> {
-    await this.readVisible(this.dataSource.manager, user, id);
-    const rows = await select<MemberRow>(
-      this.dataSource.manager,
-      `SELECT m.user_id, u.username, u.display_name, m.role
-         FROM document_members m JOIN users u ON u.id = m.user_id
-        WHERE m.document_id = $1
-        ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'editor' THEN 1 ELSE 2 END, u.username`,
-      [id],
-    );
-    return rows.map(toMember);
-  }
-
-  /** Owner only. An unknown username is a 422 on the `username` field (not a 404, which would read as "no such document"). */
-  async addMember(user: UserSummary, id: string, request: AddMemberRequest): Promise<Member> {
-    const row = await withTransaction(this.dataSource, async (m) => {
-      const current = await this.readVisible(m, user, id);
-      if (current.role !== 'owner') throw ProblemError.forbidden('Only the owner may share this document.');
-      const [target] = await select<{ id: string; username: string; display_name: string }>(
-        m,
-        `SELECT id, username, display_name FROM users WHERE username = $1`,
-        [request.username],
-      );
-      if (target === undefined) {
-        throw new ProblemError('validation_failed', 422, `There is no user named "${request.username}".`, {
-          extensions: { errors: [{ path: 'username', message: 'no such user' }] },
-        });
-      }
-      const inserted = await select<{ user_id: string }>(
-        m,
-        `INSERT INTO document_members (document_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (document_id, user_id) DO NOTHING RETURNING user_id`,
-        [id, target.id, request.role, new Date()],
-      );
-      if (inserted.length === 0) {
-        throw new ProblemError(
-          'member_exists',
-          409,
-          `${target.username} is already a member of this document.`,
-        );
-      }
-      return {
-        user_id: target.id,
-        username: target.username,
-        display_name: target.display_name,
-        role: request.role,
-      };
-    });
-    return toMember(row);
-  }
-
-  /** The caller's own drafts of this document, newest first. */
-  async listDrafts(user: UserSummary, id: string): Promise<Draft[]> {
-    await this.readVisible(this.dataSource.manager, user, id);
-    return this.drafts.list(user, id);
-  }
-
   // ---- the write path ----------------------------------------------------------------------
 
   /** PUT (`{kind: 'put', content, title?}`) and PATCH (`{kind: 'patch', patch?, title?}`). */
@@ -529,7 +401,7 @@ export class DocumentsService {
           baseVersion = yourVersion ?? current.version;
           const merging =
             options.merge === true && stale && yourVersion !== null && yourVersion < current.version;
-          const contents = await this.versionContents(m, id, merging ? [yourVersion] : []);
+          const contents = await this.history.versionContents(m, id, merging ? [yourVersion] : []);
           const merged =
             merging && change.title !== undefined
               ? { ...change, title: await this.mergeTitle(m, current, yourVersion, change.title) }
@@ -746,7 +618,7 @@ export class DocumentsService {
     lock: boolean,
     decide: (current: DocumentRow) => Promise<Decided>,
   ): Promise<VersionStep | 'raced'> {
-    const current = await this.readVisible(m, user, id, lock);
+    const current = await readVisible(m, user, id, lock);
     checkWriter(current.role);
     const step = this.nextVersion(user, current, await decide(current), writeTime(current));
     return (await this.writeIfUnchanged(m, current, [step])) ? step : 'raced';
@@ -888,7 +760,7 @@ export class DocumentsService {
   ): Promise<WritePrecondition | null> {
     const second = Math.floor(current.updated_at.getTime() / 1000);
     if (precondition?.kind !== 'if-unmodified-since' || precondition.seconds !== second) return precondition;
-    const previous = await this.storedVersion(m, current.id, current.version - 1);
+    const previous = await this.history.storedVersion(m, current.id, current.version - 1);
     const changedTwice =
       previous !== undefined && Math.floor(previous.updated_at.getTime() / 1000) === second;
     return changedTwice ? { kind: 'if-unmodified-since', seconds: second - 1 } : precondition;
@@ -905,38 +777,11 @@ export class DocumentsService {
     base: number,
     mine: string,
   ): Promise<string> {
-    const stored = await this.storedVersion(m, current.id, base);
+    const stored = await this.history.storedVersion(m, current.id, base);
     return stored !== undefined && stored.title === mine ? current.title : mine;
   }
 
-  private async storedVersion(
-    m: EntityManager,
-    id: string,
-    version: number,
-  ): Promise<{ title: string; updated_at: Date } | undefined> {
-    const [row] = await select<{ title: string; updated_at: Date }>(
-      m,
-      `SELECT title, updated_at FROM document_versions WHERE document_id = $1 AND version = $2`,
-      [id, version],
-    );
-    return row;
-  }
-
   // ---- helpers -----------------------------------------------------------------------------
-
-  /** The document if `user` is a member; 404 otherwise (also for unknown and malformed ids: no existence leak). */
-  private async readVisible(
-    m: EntityManager,
-    user: UserSummary,
-    id: string,
-    lock = false,
-  ): Promise<DocumentRow> {
-    if (!UUID.test(id)) throw documentNotFound();
-    if (lock) await lockRow(m, id);
-    const [row] = await queryPrepared<DocumentRow>(m, VISIBLE_DOCUMENT, [id, user.id]);
-    if (row === undefined || row.role === null) throw documentNotFound();
-    return row;
-  }
 
   /**
    * In one query: the document, the roles of the group's users (absent: not a member; the row's
@@ -954,7 +799,7 @@ export class DocumentsService {
     roles: Partial<Record<string, MemberRole>>;
     contents: Map<number, string>;
   }> {
-    if (!UUID.test(id)) throw documentNotFound();
+    checkDocumentId(id);
     if (lock) await lockRow(m, id);
     const [row] = await queryPrepared<
       DocumentRow & {
@@ -966,43 +811,6 @@ export class DocumentsService {
     const { roles, bases, ...current } = row;
     const stored = bases.map(([version, content, patch]) => ({ version, content, patch }));
     return { current, roles, contents: replayVersions(stored, mergeBases) };
-  }
-
-  /** The texts of `versions` of the document, by version (missing ones are absent). */
-  private async versionContents(
-    m: EntityManager,
-    id: string,
-    versions: number[],
-  ): Promise<Map<number, string>> {
-    if (versions.length === 0) return new Map();
-    const rows = await select<StoredVersion>(m, `${replayRowsSql('$1', '$2', '$3')} ORDER BY v.version`, [
-      id,
-      Math.min(...versions),
-      Math.max(...versions),
-    ]);
-    return replayVersions(rows, versions);
-  }
-
-  /** Version metadata and patches, never the (possibly large) full contents. */
-  private versionRows(
-    m: EntityManager,
-    id: string,
-    condition: string,
-    params: unknown[],
-    order: 'ASC' | 'DESC',
-  ): Promise<VersionRow[]> {
-    return select<VersionRow>(
-      m,
-      `SELECT * FROM (
-         SELECT v.version, v.title, v.state, v.patch, v.updated_at,
-                lag(v.title) OVER (ORDER BY v.version) AS previous_title,
-                u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name
-           FROM document_versions v JOIN users u ON u.id = v.updated_by
-          WHERE v.document_id = $1) v
-        WHERE ${condition}
-        ORDER BY v.version ${order}`,
-      [id, ...params],
-    );
   }
 
   private async freeSlug(m: EntityManager, base: string): Promise<string> {
@@ -1027,15 +835,6 @@ export class DocumentsService {
     const problem = textProblem(text);
     if (problem !== null) throw invalidText(field, problem);
   }
-}
-
-/**
- * Row-locks the bare document row. Not FOR UPDATE on the joined read: after waiting for another
- * writer, that would re-check the join against the *old* users row and drop the document (a
- * false 404).
- */
-async function lockRow(m: EntityManager, id: string): Promise<void> {
-  await m.query(`SELECT id FROM documents WHERE id = $1 FOR UPDATE`, [id]);
 }
 
 /** A viewer reads only; a non-member does not see the document at all (404, no existence leak). */
@@ -1129,7 +928,7 @@ export function decodeCursor(cursor: string): { updatedAt: string; id: string } 
     typeof parsed[0] === 'string' &&
     !Number.isNaN(Date.parse(parsed[0])) &&
     typeof parsed[1] === 'string' &&
-    UUID.test(parsed[1])
+    isDocumentId(parsed[1])
   ) {
     return { updatedAt: parsed[0], id: parsed[1] };
   }

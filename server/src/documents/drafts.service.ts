@@ -2,6 +2,7 @@ import type { Draft, UserSummary } from '@concord/shared';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { readVisible } from './document-access';
 import { type DraftRow, select, toDraft } from './document-rows';
 import { type DocumentsConfig, documentsConfig } from './documents.config';
 import { MAX_VERSION } from './version-history';
@@ -62,7 +63,9 @@ export class DraftsService {
     }
   }
 
+  /** The caller's own drafts of a document they may see, newest first. */
   async list(user: UserSummary, documentId: string): Promise<Draft[]> {
+    await readVisible(this.dataSource.manager, user, documentId);
     await this.prune();
     const rows = await select<DraftRow>(
       this.dataSource.manager,

@@ -2,6 +2,7 @@ import type { Change, ConcordDocument, CursorPayload, JoinPayload, UserSummary }
 import { Injectable, Logger } from '@nestjs/common';
 import { ProblemError } from '../common/problem.error';
 import { DocumentsService } from '../documents/documents.service';
+import { DocumentHistoryService } from '../documents/document-history.service';
 import { type ConcordServer, type ConcordSocket, roomFor } from './realtime.types';
 
 interface PresenceRun {
@@ -26,7 +27,10 @@ export class DocumentSessionService {
   private readonly logger = new Logger(DocumentSessionService.name);
   private readonly presenceRuns = new Map<string, PresenceRun>();
 
-  constructor(private readonly documents: DocumentsService) {}
+  constructor(
+    private readonly documents: DocumentsService,
+    private readonly history: DocumentHistoryService,
+  ) {}
 
   async join(server: ConcordServer, socket: ConcordSocket, payload: JoinPayload): Promise<JoinResult> {
     const user = socket.data.user;
@@ -144,7 +148,7 @@ export class DocumentSessionService {
     if (sinceVersion > document.version) return undefined;
     if (sinceVersion === document.version) return [];
     try {
-      return await this.documents.changesSince(user, document.id, sinceVersion);
+      return await this.history.changesSince(user, document.id, sinceVersion);
     } catch (error) {
       if (error instanceof ProblemError && error.code === 'history_pruned') return undefined;
       throw error;
