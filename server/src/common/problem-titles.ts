@@ -11,6 +11,8 @@ export const PROBLEM_TITLES: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   not_found: 'Not found',
   payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  expectation_failed: 'Expectation failed',
   headers_too_large: 'Request header fields too large',
   request_timeout: 'Request timeout',
   precondition_required: 'Precondition required',
@@ -45,6 +47,10 @@ export function codeForStatus(status: number): ErrorCode {
       return 'not_found';
     case 413:
       return 'payload_too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 417:
+      return 'expectation_failed';
     case 422:
       return 'validation_failed';
     case 428:

@@ -12,7 +12,10 @@ describe('renderProblem', () => {
     });
     const rendered = renderProblem(error, '/api/documents/x', 'req-1');
     expect(rendered.status).toBe(409);
-    expect(rendered.headers).toMatchObject({ 'Content-Type': 'application/problem+json; charset=utf-8', ETag: '"x.v4"' });
+    expect(rendered.headers).toMatchObject({
+      'Content-Type': 'application/problem+json; charset=utf-8',
+      ETag: '"x.v4"',
+    });
     // Extensions never override the core members.
     expect(rendered.body).toEqual({
       type: problemTypeFor('stale_version'),
@@ -42,22 +45,42 @@ describe('renderProblem', () => {
   });
 
   it('maps Nest HTTP exceptions by status (unknown route → 404 not_found, throttler → 429 rate_limited)', () => {
-    expect(renderProblem(new NotFoundException('Cannot GET /api/nope'), '/api/nope', 'r').body).toMatchObject({
-      status: 404,
-      code: 'not_found',
-      detail: 'Cannot GET /api/nope',
+    expect(renderProblem(new NotFoundException('Cannot GET /api/nope'), '/api/nope', 'r').body).toMatchObject(
+      {
+        status: 404,
+        code: 'not_found',
+        detail: 'Cannot GET /api/nope',
+      },
+    );
+    expect(renderProblem(new HttpException('slow down', 429), '/', 'r').body).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
     });
-    expect(renderProblem(new HttpException('slow down', 429), '/', 'r').body).toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(renderProblem(new HttpException('not JSON', 415), '/', 'r').body).toMatchObject({
+      status: 415,
+      code: 'unsupported_media_type',
+      title: 'Unsupported media type',
+    });
+    expect(renderProblem(new HttpException('no', 417), '/', 'r').body).toMatchObject({
+      status: 417,
+      code: 'expectation_failed',
+    });
   });
 
   it('answers a path parameter with broken percent-encoding (a malformed id) with 404, not 400', () => {
-    const rendered = renderProblem(new BadRequestException("Failed to decode param '%E0%A4%A'"), '/api/documents/%E0%A4%A', 'r');
+    const rendered = renderProblem(
+      new BadRequestException("Failed to decode param '%E0%A4%A'"),
+      '/api/documents/%E0%A4%A',
+      'r',
+    );
     expect(rendered.body).toMatchObject({ status: 404, code: 'not_found' });
   });
 
   it('answers text PostgreSQL refuses (NUL, invalid UTF-8) with 422, not 500', () => {
     const nul = Object.assign(new Error('query failed'), {
-      driverError: Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' }),
+      driverError: Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), {
+        code: '22021',
+      }),
     });
     expect(renderProblem(nul, '/', 'r').body).toMatchObject({ status: 422, code: 'validation_failed' });
   });
@@ -66,7 +89,8 @@ describe('renderProblem', () => {
     ['entity.parse.failed', 400, 400, 'malformed_json'],
     ['entity.too.large', 413, 413, 'payload_too_large'],
     ['entity.verify.failed', 400, 400, 'bad_request'],
-    ['encoding.unsupported', 415, 415, 'bad_request'],
+    ['encoding.unsupported', 415, 415, 'unsupported_media_type'],
+    ['charset.unsupported', 415, 415, 'unsupported_media_type'],
   ])('maps body-parser %s to %i', (type, status, expectedStatus, code) => {
     const error = Object.assign(new Error('bad body'), { type, status, expose: true });
     expect(renderProblem(error, '/', 'r').body).toMatchObject({ status: expectedStatus, code });
@@ -75,7 +99,9 @@ describe('renderProblem', () => {
   it('answers database outages with 503 service_unavailable and Retry-After', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const wrapped = Object.assign(new Error('Query failed'), { driverError: refused });
-    const adminShutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const adminShutdown = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
     for (const error of [refused, wrapped, adminShutdown, new Error('Connection terminated unexpectedly')]) {
       const rendered = renderProblem(error, '/', 'r');
       expect(rendered.status).toBe(503);

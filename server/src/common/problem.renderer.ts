@@ -24,14 +24,19 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 export function fieldErrors(error: ZodError): FieldError[] {
   return error.issues.map((issue) => ({
     path: issue.path.map(String).join('.'),
-    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+    message:
+      issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
   }));
 }
 
 export function validationProblem(error: ZodError, what = 'The request'): ProblemError {
   const errors = fieldErrors(error);
-  const summary = errors.map((item) => (item.path ? `${item.path}: ${item.message}` : item.message)).join('; ');
-  return new ProblemError('validation_failed', 422, `${what} is invalid: ${summary}`, { extensions: { errors } });
+  const summary = errors
+    .map((item) => (item.path ? `${item.path}: ${item.message}` : item.message))
+    .join('; ');
+  return new ProblemError('validation_failed', 422, `${what} is invalid: ${summary}`, {
+    extensions: { errors },
+  });
 }
 
 /** Errors raised by body-parser (express.json) carry a `type` and a client status. */
@@ -56,16 +61,25 @@ function fromBodyParser(error: BodyParserError): ProblemError {
     case 'entity.parse.failed':
       return new ProblemError('malformed_json', 400, `The body is not valid JSON: ${error.message}`);
     case 'entity.too.large':
-      return new ProblemError('payload_too_large', 413, `The request body is larger than ${error.limit ?? 'the limit'} bytes.`, {
-        extensions: error.limit === undefined ? {} : { limitBytes: error.limit },
-      });
+      return new ProblemError(
+        'payload_too_large',
+        413,
+        `The request body is larger than ${error.limit ?? 'the limit'} bytes.`,
+        {
+          extensions: error.limit === undefined ? {} : { limitBytes: error.limit },
+        },
+      );
     case 'entity.verify.failed':
       return new ProblemError('bad_request', 400, error.message);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ProblemError('bad_request', 415, error.message);
+      return new ProblemError('unsupported_media_type', 415, error.message);
     default:
-      return new ProblemError(codeForStatus(error.status), error.status >= 400 && error.status < 500 ? error.status : 400, error.message);
+      return new ProblemError(
+        codeForStatus(error.status),
+        error.status >= 400 && error.status < 500 ? error.status : 400,
+        error.message,
+      );
   }
 }
 
@@ -83,7 +97,9 @@ function fromHttpException(error: HttpException): ProblemError {
   // Express could not percent-decode a path parameter (`/api/documents/%E0%A4%A`): the contract
   // answers malformed ids like unknown ones, 404.
   if (status === 400 && detail.startsWith('Failed to decode param')) {
-    return new ProblemError('not_found', 404, 'Nothing here: the path is not valid percent-encoded UTF-8.', { cause: error });
+    return new ProblemError('not_found', 404, 'Nothing here: the path is not valid percent-encoded UTF-8.', {
+      cause: error,
+    });
   }
   const code: ErrorCode = codeForStatus(status);
   if (status === 429) detail = 'Too many requests; slow down and retry after the Retry-After delay.';
@@ -94,12 +110,18 @@ function fromHttpException(error: HttpException): ProblemError {
 export function toProblemError(error: unknown): { problem: ProblemError; unexpected: boolean } {
   if (error instanceof ProblemError) return { problem: error, unexpected: false };
   if (error instanceof ZodError) return { problem: validationProblem(error), unexpected: false };
-  if (error instanceof HttpException) return { problem: fromHttpException(error), unexpected: error.getStatus() >= 500 };
-  if (isDatabaseUnavailableError(error)) return { problem: ProblemError.serviceUnavailable(), unexpected: false };
+  if (error instanceof HttpException)
+    return { problem: fromHttpException(error), unexpected: error.getStatus() >= 500 };
+  if (isDatabaseUnavailableError(error))
+    return { problem: ProblemError.serviceUnavailable(), unexpected: false };
   // A last line of defence: features validate text first, but client text PostgreSQL cannot store is still the client's.
   if (isUnstorableTextError(error)) {
     return {
-      problem: new ProblemError('validation_failed', 422, 'The request holds text that cannot be stored (NUL or invalid Unicode).'),
+      problem: new ProblemError(
+        'validation_failed',
+        422,
+        'The request holds text that cannot be stored (NUL or invalid Unicode).',
+      ),
       unexpected: false,
     };
   }
@@ -114,7 +136,11 @@ export function toProblemError(error: unknown): { problem: ProblemError; unexpec
 
 const CORE_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'instance', 'code', 'requestId']);
 
-export function renderProblem(error: unknown, instance: string, requestId: string | undefined): RenderedProblem {
+export function renderProblem(
+  error: unknown,
+  instance: string,
+  requestId: string | undefined,
+): RenderedProblem {
   const { problem, unexpected } = toProblemError(error);
   const body: Record<string, unknown> = {
     type: problemTypeFor(problem.code),

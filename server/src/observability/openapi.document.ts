@@ -110,8 +110,17 @@ const PRECONDITION_FAILURES = {
 /** DELETE, archive and restore take no body, or `{}`. */
 const NO_BODY_ALLOWED = problem('A body naming any field (these requests take none).');
 
+/** What every request with a JSON body can be refused for (server/src/common/body-parser.ts). */
+const BODY_FAILURES = {
+  '415': problem('The body is not `application/json` (or not UTF-8, or in an unknown Content-Encoding): `unsupported_media_type`.'),
+};
+
 function operation(summary: string, spec: Record<string, unknown>, isPublic = false): Record<string, unknown> {
-  const responses = { ...(isPublic ? {} : COMMON_FAILURES), ...(spec.responses as Record<string, unknown>) };
+  const responses = {
+    ...(isPublic ? {} : COMMON_FAILURES),
+    ...(spec.requestBody === undefined ? {} : BODY_FAILURES),
+    ...(spec.responses as Record<string, unknown>),
+  };
   return { summary, ...spec, responses, ...(isPublic ? { security: [] } : {}) };
 }
 

@@ -14,6 +14,8 @@ export const ERROR_CODES = [
   'forbidden',
   'not_found',
   'payload_too_large',
+  'unsupported_media_type',
+  'expectation_failed',
   'headers_too_large',
   'request_timeout',
   'precondition_required',
