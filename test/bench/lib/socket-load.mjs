@@ -3,11 +3,9 @@
 // acknowledged version, so no merge and no conflict is involved) while receivers record
 // every broadcast with its latency and check that nothing is lost, duplicated or reordered.
 import { performance } from 'node:perf_hooks';
-import DiffMatchPatch from 'diff-match-patch';
+import { makePatch } from '@concord/shared';
 import { io } from 'socket.io-client';
 import { inBatches, sleep } from './concord-server.mjs';
-
-const dmp = new DiffMatchPatch();
 
 export function connect(url, token) {
   const socket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
@@ -67,7 +65,7 @@ export class Typist {
     this.sequence += 1;
     const clientEditId = `${this.id}:${this.sequence}`;
     const next = `${this.text}line ${clientEditId}\n`;
-    const patch = dmp.patch_toText(dmp.patch_make(this.text, next));
+    const patch = makePatch(this.text, next);
     this.sentAt.set(clientEditId, performance.now());
     try {
       const ack = await this.socket.timeout(30_000).emitWithAck('edit', { documentId: this.documentId, baseVersion: this.version, patch, clientEditId });

@@ -14,7 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import DiffMatchPatch from 'diff-match-patch';
+import { applyPatchStrict, makePatch } from '@concord/shared';
 import { io } from 'socket.io-client';
 import {
   cpuSecondsOf,
@@ -29,7 +29,6 @@ import {
 import { runAsScript } from '../lib/run-as-script.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dmp = new DiffMatchPatch();
 
 export const SCENARIOS = {
   full: [
@@ -212,10 +211,11 @@ function insertLine(text, line) {
   return `${text.slice(0, at)}${line}\n${text.slice(at)}`;
 }
 
+/** As the web client applies a broadcast or a merge ack: exactly, or it is an error. */
 function applyPatch(text, patch) {
-  const [result, applied] = dmp.patch_apply(dmp.patch_fromText(patch), text);
-  if (!applied.every(Boolean)) throw new Error('a broadcast patch did not apply');
-  return result;
+  const applied = applyPatchStrict(text, patch);
+  if (!applied.ok) throw new Error(`a broadcast patch did not apply: ${applied.detail}`);
+  return applied.text;
 }
 
 /** One connected client: records what it receives; a typist also keeps the text to patch it. */
@@ -296,7 +296,7 @@ class Typist {
     const line = `[${clientEditId}]`;
     const mine = client.tracksText ? insertLine(client.text, line) : '';
     const patch = client.tracksText
-      ? dmp.patch_toText(dmp.patch_make(client.text, mine))
+      ? makePatch(client.text, mine)
       : `@@ -0,0 +1,${line.length} @@\n+${line}\n`;
     this.stats.sent += 1;
     client.sentAt.set(clientEditId, performance.now());
@@ -456,7 +456,9 @@ export const METHOD =
   'One Node process drives all clients (socket.io-client 4.8.3, websocket transport); Concord runs as the built ' +
   'server in its own process on a fresh PostgreSQL database, the floor as a bare socket.io server in its own process ' +
   'that re-broadcasts each edit to the room. Latency = receipt of the broadcast minus the sender’s emit, one clock. ' +
-  'Typists insert a unique line at a random line boundary, one edit in flight each, merge: true; receivers check ' +
+  'Typists insert a unique line at a random line boundary, one edit in flight each, merge: true, and patch as the web ' +
+  'client does (the shared library’s makePatch, and applyPatchStrict for broadcasts and merge acks: a patch that ' +
+  'does not apply exactly fails the run); receivers check ' +
   'that every acknowledged version arrives exactly once and in order. The first second of each scenario is a ' +
   'warm-up: checked, not timed.';
 
