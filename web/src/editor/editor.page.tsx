@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { etagFor, type Member } from '@concord/shared';
 import { describeError } from '../api/api.client';
@@ -22,6 +22,8 @@ function statusText(sync: SyncState): string {
       return sync.server ? `Saved · version ${sync.server.version}` : 'Saved';
     case 'saving':
       return 'Saving…';
+    case 'refused':
+      return 'Not saved · the document is too large';
     case 'offline':
       return sync.inflight || !sync.pending.empty ? 'Offline · your changes are kept on this device' : 'Offline';
     case 'conflict':
@@ -79,7 +81,11 @@ export function EditorPage() {
   // The merge UI opens by itself when a new conflict appears (not again for each later edit
   // noted while it is open or deliberately closed).
   const conflictKey = conflict ? `${conflict.baseVersion}:${conflict.theirs.version}` : null;
+  // The merged result as the user left it, kept while the same conflict stands.
+  const [mergeResult, setMergeResult] = useState<string | undefined>(undefined);
+  const pageRef = useRef<HTMLElement>(null);
   useEffect(() => {
+    setMergeResult(undefined);
     if (conflictKey) {
       setDialog('merge');
       setMergeError(null);
@@ -117,7 +123,7 @@ export function EditorPage() {
   }
 
   return (
-    <main className="page editor-page">
+    <main className="page editor-page" ref={pageRef}>
       <div className="editor-toolbar">
         <div className="title-block">
           <Link to="/" className="back">
@@ -154,6 +160,11 @@ export function EditorPage() {
         </p>
       )}
       {sync.error && !sync.blocked && <p className="notice">{sync.error} Retrying…</p>}
+      {sync.refused && (
+        <p className="notice" role="alert">
+          {sync.refused} Your changes are kept here: shorten the document and it is saved again.
+        </p>
+      )}
       {conflict && dialog !== 'merge' && (
         <p className="notice conflict-banner">
           Your changes overlap someone else’s and are not saved yet.{' '}
@@ -175,6 +186,13 @@ export function EditorPage() {
         <MergeDialog
           key={conflictKey}
           conflict={conflict}
+          result={mergeResult}
+          onResultChange={setMergeResult}
+          // Back to "Open the merge" after closing, or to the editor once the conflict is settled.
+          returnFocusTo={() =>
+            pageRef.current?.querySelector<HTMLElement>('.conflict-banner button') ??
+            pageRef.current?.querySelector<HTMLElement>('[role="textbox"][contenteditable="true"]')
+          }
           busy={mergeBusy}
           error={mergeError}
           onSave={(text) => {

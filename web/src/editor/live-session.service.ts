@@ -267,7 +267,7 @@ export class LiveSession {
 
   private scheduleFlush(typed: boolean): void {
     const s = this.sync;
-    const canSend = s.joined && !s.inflight && !s.conflict && !s.blocked && !s.pending.empty;
+    const canSend = s.joined && !s.inflight && !s.conflict && !s.blocked && !s.refused && !s.pending.empty;
     if (!canSend) {
       if (s.pending.empty) this.clearTimers();
       return;

@@ -335,6 +335,24 @@ describe('save state machine', () => {
     expect(h.lastSend()).toMatchObject({ baseVersion: 1, clientEditId: 'edit-2' });
   });
 
+  it('stops resending a document the server refuses as too large, keeps it unsent, and sends again once it changes', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text that grew too large');
+    h.do({ type: 'flush' });
+    const tooLarge = { status: 413, code: 'payload_too_large' as const, detail: 'Larger than 1 MiB.' };
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: tooLarge } });
+    expect(syncStatus(h.state)).toBe('refused');
+    expect(h.state.refused).toBe('Larger than 1 MiB.');
+    expect(draftOf(h.state)).toMatchObject({ baseVersion: 1, text: 'text that grew too large' });
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
+    h.type(' that grew too large', '!');
+    expect(syncStatus(h.state)).toBe('saving');
+    h.do({ type: 'flush' });
+    expect(h.lastSend()).toMatchObject({ baseVersion: 1, clientEditId: 'edit-2', patch: makePatch('text', 'text!') });
+  });
+
   it('round-trips CRLF and astral characters exactly', () => {
     const h = new Harness();
     h.open(serverDoc(1, 'a\r\nb 😀\r\n'));

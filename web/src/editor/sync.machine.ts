@@ -64,6 +64,11 @@ export interface SyncState {
   buffered: EditBroadcast[];
   /** Why writing is not possible (archived, viewer…), or null. */
   blocked: string | null;
+  /**
+   * Why the server refuses the unsent changes as they stand (the document grew past its size
+   * limit): nothing is sent again until the text changes, and the changes stay unsent, not lost.
+   */
+  refused: string | null;
   error: string | null;
   /** The newest document the server sent on joining: the fallback "theirs" when our base is unusable. */
   latest: ConcordDocument | null;
@@ -113,7 +118,7 @@ export interface SyncResult {
   effects: SyncEffect[];
 }
 
-export type SyncStatus = 'loading' | 'saved' | 'saving' | 'offline' | 'conflict';
+export type SyncStatus = 'loading' | 'saved' | 'saving' | 'refused' | 'offline' | 'conflict';
 
 export function initialSyncState(documentId: string): SyncState {
   return {
@@ -127,6 +132,7 @@ export function initialSyncState(documentId: string): SyncState {
     conflict: null,
     buffered: [],
     blocked: null,
+    refused: null,
     error: null,
     latest: null,
     editSeq: 0,
@@ -137,6 +143,7 @@ export function syncStatus(state: SyncState): SyncStatus {
   if (state.conflict) return 'conflict';
   if (state.connection === 'offline') return 'offline';
   if (!state.server) return state.connection === 'connecting' ? 'loading' : 'offline';
+  if (state.refused) return 'refused';
   if (state.inflight || !state.pending.empty) return 'saving';
   return 'saved';
 }
@@ -172,7 +179,7 @@ export function reduceSync(state: SyncState, action: SyncAction, deps: SyncDeps)
 function reduce(state: SyncState, action: SyncAction, deps: SyncDeps, effects: SyncEffect[]): SyncState {
   switch (action.type) {
     case 'local':
-      return { ...state, doc: applyChanges(action.changes, state.doc), pending: state.pending.compose(action.changes) };
+      return { ...state, doc: applyChanges(action.changes, state.doc), pending: state.pending.compose(action.changes), refused: null };
 
     case 'restoreDraft': {
       // A draft from an earlier session of this tab: shown at once, sent against its own base
@@ -294,7 +301,7 @@ function joined(state: SyncState, document: ConcordDocument, effects: SyncEffect
 
 function flush(state: SyncState, deps: SyncDeps, effects: SyncEffect[]): SyncState {
   if (!state.server || !state.joined || state.connection !== 'online') return state;
-  if (state.inflight || state.conflict || state.blocked || state.pending.empty) return state;
+  if (state.inflight || state.conflict || state.blocked || state.refused || state.pending.empty) return state;
   const sentText = state.doc;
   const clientEditId = deps.newId();
   const payload: EditPayload = {
@@ -411,6 +418,8 @@ function rejected(state: SyncState, error: Extract<EditAck, { ok: false }>['erro
   }
   if (code === 'document_archived') return { ...unsent, blocked: 'This document is archived: restore it from the list to edit.' };
   if (code === 'forbidden') return { ...unsent, blocked: 'You can read this document but not edit it.' };
+  // Sending the same text again would be refused again (and resend up to megabytes each time).
+  if (code === 'payload_too_large') return { ...unsent, refused: error.detail };
   if (code === 'not_found') return { ...unsent, blocked: 'This document no longer exists.' };
   // A passing failure (rate limit, server trouble): kept as pending, retried later.
   return { ...unsent, error: error.detail };

@@ -131,6 +131,30 @@ describe('MergeDialog', () => {
     expect(screen.getByRole('note')).toHaveTextContent(/Carol changed the document again.*version 8.*merged in when you save/);
   });
 
+  it('hands every change of the result up, and reopens with the result as it was left', async () => {
+    const onResultChange = jest.fn();
+    const handlers = { onSave: jest.fn(), onOverwrite: jest.fn(), onDiscard: jest.fn(), onClose: jest.fn() };
+    const conflict = conflictState();
+    const { unmount } = render(<MergeDialog conflict={conflict} onResultChange={onResultChange} {...handlers} />);
+    await userEvent.setup().click(within(screen.getAllByRole('group')[0]).getByRole('button', { name: 'Keep mine' }));
+    const left = onResultChange.mock.calls.at(-1)?.[0] as string;
+    expect(left).toBe(result().value);
+    unmount();
+    render(<MergeDialog conflict={conflict} result={left} {...handlers} />);
+    expect(result().value).toBe(left);
+    expect(within(screen.getAllByRole('group')[0]).getByRole('button', { name: 'Keep mine' })).toBeDisabled();
+  });
+
+  it('gives focus on closing to returnFocusTo when it opened by itself', () => {
+    const fallback = document.createElement('button');
+    document.body.append(fallback);
+    const handlers = { onSave: jest.fn(), onOverwrite: jest.fn(), onDiscard: jest.fn(), onClose: jest.fn() };
+    const { unmount } = render(<MergeDialog conflict={conflictState()} returnFocusTo={() => fallback} {...handlers} />);
+    unmount();
+    expect(document.activeElement).toBe(fallback);
+    fallback.remove();
+  });
+
   it('closes on Escape and keeps Tab inside the dialog', async () => {
     const { user, handlers, dialog } = setup();
     for (let i = 0; i < 20; i += 1) {

@@ -7,12 +7,18 @@ import { applyChoice, conflictBlocks, hasConflictMarkers, type ConflictChoice } 
 
 interface MergeDialogProps {
   conflict: ConflictState;
+  /** The merged result as the user left it when they last closed this dialog (default: the server's merge). */
+  result?: string;
+  /** Every change of the merged result, so closing the dialog does not throw the work away. */
+  onResultChange?: (text: string) => void;
   busy?: boolean;
   error?: string | null;
   onSave: (text: string) => void;
   onOverwrite: () => void;
   onDiscard: () => void;
   onClose: () => void;
+  /** See Modal: the dialog opens by itself, so it has no opener to give focus back to. */
+  returnFocusTo?: () => HTMLElement | null | undefined;
 }
 
 /**
@@ -40,9 +46,13 @@ function Side({ text, base }: { text: string; base?: string }) {
  * The merge UI: one card per conflict (base, theirs with who and when, mine) with Keep mine /
  * Take theirs / Keep both, a freely editable result, and the whole-document choices.
  */
-export function MergeDialog({ conflict, busy = false, error, onSave, onOverwrite, onDiscard, onClose }: MergeDialogProps) {
+export function MergeDialog({ conflict, result: kept, onResultChange, busy = false, error, onSave, onOverwrite, onDiscard, onClose, returnFocusTo }: MergeDialogProps) {
   const blocks = useMemo(() => conflictBlocks(conflict.merge), [conflict.merge]);
-  const [result, setResult] = useState(conflict.merge.text);
+  const [result, setResultState] = useState(kept ?? conflict.merge.text);
+  function setResult(text: string) {
+    setResultState(text);
+    onResultChange?.(text);
+  }
   const theirs = conflict.theirs;
   const who = theirs.updatedBy.displayName || theirs.updatedBy.username;
   const open = blocks.filter((block) => result.includes(block)).length;
@@ -54,7 +64,7 @@ export function MergeDialog({ conflict, busy = false, error, onSave, onOverwrite
   }
 
   return (
-    <Modal title="Resolve conflicts" onClose={onClose} wide>
+    <Modal title="Resolve conflicts" onClose={onClose} wide returnFocusTo={returnFocusTo}>
       <p className="lead">
         <strong>{who}</strong> saved version {theirs.version} <time title={exactTime(theirs.updatedAt)}>{relativeTime(theirs.updatedAt)}</time> while you were
         editing, and changed the same places you did. Choose what to keep for each conflict, or edit the result directly.

@@ -7,6 +7,11 @@ interface ModalProps {
   onClose: () => void;
   children: ReactNode;
   wide?: boolean;
+  /**
+   * Where focus goes on closing when whatever opened the dialog is gone or was nothing (a dialog
+   * that opened by itself): without it focus would fall to <body>.
+   */
+  returnFocusTo?: () => HTMLElement | null | undefined;
 }
 
 /**
@@ -14,17 +19,20 @@ interface ModalProps {
  * closes, and focus returns to whatever opened it. (Not the native <dialog>: jsdom, which the
  * component tests run in, lacks showModal.)
  */
-export function Modal({ title, onClose, children, wide }: ModalProps) {
+export function Modal({ title, onClose, children, wide, returnFocusTo }: ModalProps) {
   const headingId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
   onCloseRef.current = onClose;
+  const returnFocusRef = useRef(returnFocusTo);
+  returnFocusRef.current = returnFocusTo;
 
   useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const active = document.activeElement;
+    const opener = active instanceof HTMLElement && active !== document.body ? active : null;
     const first = ref.current?.querySelector<HTMLElement>('[data-autofocus]') ?? ref.current?.querySelector<HTMLElement>(FOCUSABLE);
     (first ?? ref.current)?.focus();
-    return () => opener?.focus();
+    return () => (opener?.isConnected ? opener : returnFocusRef.current?.())?.focus();
   }, []);
 
   useEffect(() => {
