@@ -14,6 +14,7 @@ import { describeE2E, useSuiteServer } from '../support';
 import { DocumentChangedEvent, DocumentStateEvent } from '../../server/src/documents/document-events';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DocumentsService } from '../../server/src/documents/documents.service';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DocumentHistoryService } from '../../server/src/documents/document-history.service';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- see above
 import { DraftsService } from '../../server/src/documents/drafts.service';
