@@ -69,9 +69,13 @@ describe('MergeDialog', () => {
     const { user, handlers } = setup();
     const [first, second] = screen.getAllByRole('group');
     await user.click(within(first).getByRole('button', { name: 'Keep mine' }));
-    expect(within(first).getByRole('button', { name: 'Keep mine' })).toBeDisabled();
+    // The resolved conflict keeps no buttons; focus moves on to the next conflict's.
+    expect(within(first).queryByRole('button')).toBeNull();
+    expect(within(first).getByText('Resolved')).toBeInTheDocument();
+    expect(document.activeElement).toBe(within(second).getByRole('button', { name: 'Keep mine' }));
     expect(screen.getByRole('button', { name: 'Save merged version' })).toBeDisabled();
     await user.click(within(second).getByRole('button', { name: 'Take theirs' }));
+    expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Save merged version' }));
     expect(result().value).toBe('Title\n\nThe dog sat on the mat.\n\nMiddle stays.\n\nIt was a foggy day.\n');
     expect(screen.getByText('All conflicts resolved.')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Save merged version' }));
@@ -142,7 +146,7 @@ describe('MergeDialog', () => {
     unmount();
     render(<MergeDialog conflict={conflict} result={left} {...handlers} />);
     expect(result().value).toBe(left);
-    expect(within(screen.getAllByRole('group')[0]).getByRole('button', { name: 'Keep mine' })).toBeDisabled();
+    expect(within(screen.getAllByRole('group')[0]).getByText('Resolved')).toBeInTheDocument();
   });
 
   it('gives focus on closing to returnFocusTo when it opened by itself', () => {

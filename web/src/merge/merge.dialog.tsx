@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { presentableDiff } from '@codemirror/merge';
 import type { ConflictState } from '../editor/sync.machine';
 import { Modal } from '../ui/modal.component';
@@ -58,9 +58,23 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
   const open = blocks.filter((block) => result.includes(block)).length;
   const unresolved = open > 0 || hasConflictMarkers(result);
 
+  // After a choice its buttons are gone: focus moves on to the next open conflict, or to saving.
+  const listRef = useRef<HTMLOListElement>(null);
+  const resultRef = useRef<HTMLTextAreaElement>(null);
+  const saveRef = useRef<HTMLButtonElement>(null);
+  const moveFocusOn = useRef(false);
+  useEffect(() => {
+    if (!moveFocusOn.current) return;
+    moveFocusOn.current = false;
+    const nextConflict = listRef.current?.querySelector<HTMLElement>('.conflict:not(.resolved) .actions button');
+    (nextConflict ?? (saveRef.current?.disabled ? resultRef.current : saveRef.current))?.focus();
+  }, [result]);
+
   function choose(index: number, choice: ConflictChoice) {
     const next = applyChoice(result, blocks[index], conflict.merge.conflicts[index], choice);
-    if (next !== null) setResult(next);
+    if (next === null) return;
+    moveFocusOn.current = true;
+    setResult(next);
   }
 
   return (
@@ -75,7 +89,7 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
           while this dialog was open (now version {conflict.newerEdits[conflict.newerEdits.length - 1].version}). Those changes are merged in when you save.
         </p>
       )}
-      <ol className="conflicts" aria-label="Conflicts">
+      <ol className="conflicts" aria-label="Conflicts" ref={listRef}>
         {conflict.merge.conflicts.map((item, index) => {
           const resolved = !result.includes(blocks[index]);
           return (
@@ -96,17 +110,24 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
                   <Side text={item.mine} base={item.base} />
                 </section>
               </div>
+              {/* A resolved conflict keeps no buttons (a later choice is an edit of the result),
+                  so the first "Keep mine" on the page is always one that can still be chosen. */}
               <div className="actions" role="group" aria-label={`Resolve conflict ${index + 1}`}>
-                <button type="button" disabled={resolved} onClick={() => choose(index, 'mine')} data-autofocus={index === 0 ? true : undefined}>
-                  Keep mine
-                </button>
-                <button type="button" disabled={resolved} onClick={() => choose(index, 'theirs')}>
-                  Take theirs
-                </button>
-                <button type="button" disabled={resolved} onClick={() => choose(index, 'both')}>
-                  Keep both
-                </button>
-                {resolved && <span className="resolved-mark">Resolved</span>}
+                {resolved ? (
+                  <span className="resolved-mark">Resolved</span>
+                ) : (
+                  <>
+                    <button type="button" onClick={() => choose(index, 'mine')} data-autofocus={index === 0 ? true : undefined}>
+                      Keep mine
+                    </button>
+                    <button type="button" onClick={() => choose(index, 'theirs')}>
+                      Take theirs
+                    </button>
+                    <button type="button" onClick={() => choose(index, 'both')}>
+                      Keep both
+                    </button>
+                  </>
+                )}
               </div>
             </li>
           );
@@ -114,7 +135,7 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
       </ol>
       <label className="result">
         Merged result
-        <textarea value={result} onChange={(event) => setResult(event.target.value)} rows={10} spellCheck={false} />
+        <textarea ref={resultRef} value={result} onChange={(event) => setResult(event.target.value)} rows={10} spellCheck={false} />
       </label>
       <p className="hint" aria-live="polite">
         {unresolved ? `${open || 'Some'} conflict${open === 1 ? '' : 's'} left: resolve them (or remove the markers) before saving.` : 'All conflicts resolved.'}
@@ -133,7 +154,7 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
             Discard mine
           </button>
         </div>
-        <button type="button" className="primary" disabled={busy || unresolved} onClick={() => onSave(result)}>
+        <button type="button" className="primary" ref={saveRef} disabled={busy || unresolved} onClick={() => onSave(result)}>
           Save merged version
         </button>
       </div>
