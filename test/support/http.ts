@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AuthResponse } from '@concord/shared';
+import { openApiViolation } from './openapi-conformance';
 
 export interface HttpResponse<T = unknown> {
   status: number;
@@ -18,7 +19,10 @@ export interface HttpRequestOptions {
 }
 
 /** `T` is what the test expects the JSON body to be; nothing checks it (tests assert on it). */
-export type HttpClient = <T = Record<string, unknown>>(path: string, options?: HttpRequestOptions) => Promise<HttpResponse<T>>;
+export type HttpClient = <T = Record<string, unknown>>(
+  path: string,
+  options?: HttpRequestOptions,
+) => Promise<HttpResponse<T>>;
 
 /** A small fetch wrapper bound to a server's base URL. */
 export function http(baseUrl: string): HttpClient {
@@ -34,10 +38,21 @@ export function http(baseUrl: string): HttpClient {
       headers['content-type'] ??= 'application/json';
     }
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    const response = await fetch(new URL(path, baseUrl), { method: options.method ?? 'GET', headers, body });
+    const url = new URL(path, baseUrl);
+    const method = options.method ?? 'GET';
+    const response = await fetch(url, { method, headers, body });
     const text = await response.text();
     const contentType = response.headers.get('content-type') ?? '';
     const parsed: unknown = /json/.test(contentType) && text.length > 0 ? JSON.parse(text) : text;
+    // Every answer a suite sees is held against /api/openapi.json, so the description cannot drift.
+    const violation = openApiViolation(
+      method,
+      url,
+      response.status,
+      response.headers.get('content-type'),
+      parsed,
+    );
+    if (violation !== undefined) throw new Error(`OpenAPI conformance: ${violation}`);
     return { status: response.status, headers: response.headers, body: parsed as never, text };
   };
 }
@@ -52,6 +67,7 @@ export async function registerUser(baseUrl: string, username = uniqueUsername())
     method: 'POST',
     body: { username, password: 'correct horse battery' },
   });
-  if (response.status !== 201) throw new Error(`register ${username} failed: ${response.status} ${response.text}`);
+  if (response.status !== 201)
+    throw new Error(`register ${username} failed: ${response.status} ${response.text}`);
   return response.body;
 }

@@ -60,15 +60,24 @@ function toSchema(schema: ZodType, io: 'input' | 'output'): JsonSchema {
 
 const ref = (name: ComponentName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: JsonSchema): Record<string, unknown> => ({ 'application/json': { schema } });
-const problemContent = (name: ComponentName = 'Problem'): Record<string, unknown> => ({ 'application/problem+json': { schema: ref(name) } });
 
-const ETAG_HEADER = { ETag: { description: 'Strong entity tag of the returned version.', schema: { type: 'string' } } };
+const ETAG_HEADER = {
+  ETag: { description: 'Strong entity tag of the returned version.', schema: { type: 'string' } },
+};
 
-function problem(description: string, name: ComponentName = 'Problem'): Record<string, unknown> {
-  return { description, content: problemContent(name) };
+function problem(description: string, schema: JsonSchema = ref('Problem')): Record<string, unknown> {
+  return { description, content: { 'application/problem+json': { schema } } };
 }
 
-function ok(description: string, schema: JsonSchema, headers: Record<string, unknown> = {}): Record<string, unknown> {
+const RETRY_AFTER_HEADER = {
+  'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+};
+
+function ok(
+  description: string,
+  schema: JsonSchema,
+  headers: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { description, headers, content: json(schema) };
 }
 
@@ -80,7 +89,12 @@ const IF_MATCH = {
   description: 'The ETag the write is based on (or `*`). Without it and If-Unmodified-Since: 428.',
   schema: { type: 'string' },
 };
-const IF_UNMODIFIED_SINCE = { name: 'If-Unmodified-Since', in: 'header', required: false, schema: { type: 'string' } };
+const IF_UNMODIFIED_SINCE = {
+  name: 'If-Unmodified-Since',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+};
 const PREFER = {
   name: 'Prefer',
   in: 'header',
@@ -90,10 +104,26 @@ const PREFER = {
 };
 const PRECONDITION_PARAMETERS = [ID_PARAMETER, IF_MATCH, IF_UNMODIFIED_SINCE];
 
-/** The answers every authenticated route can give. */
-const COMMON_FAILURES = {
-  '401': problem('No or bad bearer token.'),
-  '404': problem('Unknown document, or not a member (no existence leak).'),
+/** What every route needing a signed-in user can answer. */
+const UNAUTHORIZED = { '401': problem('No or bad bearer token.') };
+
+/** What every route naming a document can answer. */
+const NOT_FOUND = { '404': problem('Unknown or malformed id, or not a member (no existence leak).') };
+
+/** What every route that reads or writes the database can answer (server/src/common/problem.renderer.ts). */
+const UNAVAILABLE = {
+  '503': {
+    ...problem('The database is unreachable: `service_unavailable`; retry after Retry-After.'),
+    headers: RETRY_AFTER_HEADER,
+  },
+};
+
+/** What rate-limited routes answer beyond their limit (auth per IP; document writes per user and per IP). */
+const RATE_LIMITED = {
+  '429': {
+    ...problem('Too many requests: `rate_limited`; retry after Retry-After.'),
+    headers: RETRY_AFTER_HEADER,
+  },
 };
 
 /** The precondition failures of every conditional write (CONTRACT §1 "Preconditions"). */
@@ -101,10 +131,13 @@ const PRECONDITION_FAILURES = {
   '400': problem('Malformed If-Match / If-Unmodified-Since.'),
   '403': problem('Viewers cannot write.'),
   '409': problem(
-    'Stale If-Match / If-Unmodified-Since (`stale_version`, with the current document; with `Prefer: merge` and an unclean merge also `merge`), or `document_archived`.',
-    'StaleVersionProblem',
+    'Stale If-Match / If-Unmodified-Since (`stale_version`, with the current document; with `Prefer: merge` and an unclean merge also `merge`), or `document_archived` / `already_archived` / `not_archived` (with the current document).',
+    { anyOf: [ref('StaleVersionProblem'), ref('Problem')] },
   ),
-  '428': problem('Neither If-Match nor If-Unmodified-Since was sent; the body names the current ETag.', 'PreconditionRequiredProblem'),
+  '428': problem(
+    'Neither If-Match nor If-Unmodified-Since was sent; the body names the current ETag.',
+    ref('PreconditionRequiredProblem'),
+  ),
 };
 
 /** DELETE, archive and restore take no body, or `{}`. */
@@ -112,17 +145,50 @@ const NO_BODY_ALLOWED = problem('A body naming any field (these requests take no
 
 /** What every request with a JSON body can be refused for (server/src/common/body-parser.ts). */
 const BODY_FAILURES = {
-  '415': problem('The body is not `application/json` (or not UTF-8, or in an unknown Content-Encoding): `unsupported_media_type`.'),
+  '400': problem(
+    'Malformed JSON (`malformed_json`), or a body that cannot be decoded (corrupt Content-Encoding, bad chunking).',
+  ),
+  '413': problem('The body, or the document it would make, is larger than the limit: `payload_too_large`.'),
+  '415': problem(
+    'The body is not `application/json` (or not UTF-8, or in an unknown Content-Encoding): `unsupported_media_type`.',
+  ),
 };
 
-function operation(summary: string, spec: Record<string, unknown>, isPublic = false): Record<string, unknown> {
+interface OperationTraits {
+  /** No bearer token needed. */
+  isPublic?: boolean;
+  /** Names a document (`{id}`): 404 for unknown ids and non-members. */
+  document?: boolean;
+  /** Rate-limited: 429. */
+  limited?: boolean;
+  /** Answers without the database (no 503). */
+  offline?: boolean;
+}
+
+/** An operation with the failures its traits imply; `spec.responses` adds or overrides. */
+function operation(
+  summary: string,
+  spec: Record<string, unknown>,
+  traits: OperationTraits = {},
+): Record<string, unknown> {
   const responses = {
-    ...(isPublic ? {} : COMMON_FAILURES),
+    ...(traits.isPublic === true ? {} : UNAUTHORIZED),
+    ...(traits.document === true ? NOT_FOUND : {}),
+    ...(traits.limited === true ? RATE_LIMITED : {}),
+    ...(traits.offline === true ? {} : UNAVAILABLE),
     ...(spec.requestBody === undefined ? {} : BODY_FAILURES),
     ...(spec.responses as Record<string, unknown>),
   };
-  return { summary, ...spec, responses, ...(isPublic ? { security: [] } : {}) };
+  return { summary, ...spec, responses, ...(traits.isPublic === true ? { security: [] } : {}) };
 }
+
+/** A read of one document. */
+const read = (summary: string, spec: Record<string, unknown>): Record<string, unknown> =>
+  operation(summary, spec, { document: true });
+
+/** A write to one document (rate-limited). */
+const write = (summary: string, spec: Record<string, unknown>): Record<string, unknown> =>
+  operation(summary, spec, { document: true, limited: true });
 
 function body(name: ComponentName): Record<string, unknown> {
   return { required: true, content: json(ref(name)) };
@@ -134,95 +200,186 @@ function paths(): Record<string, Record<string, unknown>> {
     '/api/auth/register': {
       post: operation(
         'Create an account',
-        { requestBody: body('RegisterRequest'), responses: { '201': ok('The new user and a token.', ref('AuthResponse')), '409': problem('`username_taken`.'), '422': problem('Invalid fields.') } },
-        true,
+        {
+          requestBody: body('RegisterRequest'),
+          responses: {
+            '201': ok('The new user and a token.', ref('AuthResponse')),
+            '409': problem('`username_taken`.'),
+            '422': problem('Invalid fields.'),
+          },
+        },
+        { isPublic: true, limited: true },
       ),
     },
     '/api/auth/login': {
       post: operation(
         'Sign in',
-        { requestBody: body('LoginRequest'), responses: { '200': ok('The user and a token.', ref('AuthResponse')), '401': problem('Wrong username or password.') } },
-        true,
+        {
+          requestBody: body('LoginRequest'),
+          responses: {
+            '200': ok('The user and a token.', ref('AuthResponse')),
+            '401': problem('Wrong username or password.'),
+            '422': problem('Invalid fields.'),
+          },
+        },
+        { isPublic: true, limited: true },
       ),
     },
     '/api/auth/me': {
       get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }),
       delete: operation('Delete the signed-in account and the documents it owns (its tokens stop working)', {
-        responses: { '204': { description: 'Deleted.' } },
+        responses: {
+          '204': { description: 'Deleted.' },
+          '409': problem(
+            '`account_in_use`: the account wrote versions of documents it does not own (history is never rewritten).',
+          ),
+        },
       }),
     },
     '/api/health': {
-      get: operation('Liveness and database reachability', { responses: { '200': { description: 'Up.' }, '503': problem('Database unreachable.') } }, true),
+      get: operation(
+        'Liveness and database reachability',
+        { responses: { '200': { description: 'Up.' }, '503': problem('Database unreachable.') } },
+        { isPublic: true },
+      ),
     },
     '/api/metrics': {
-      get: operation('Prometheus metrics', { responses: { '200': { description: 'Prometheus text exposition.', content: { 'text/plain': { schema: { type: 'string' } } } } } }, true),
+      get: operation(
+        'Prometheus metrics',
+        {
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+        { isPublic: true, offline: true },
+      ),
     },
     '/api/documents': {
-      post: operation('Create a document', {
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
-        requestBody: body('CreateDocumentRequest'),
-        responses: {
-          '201': ok('Created.', ref('Document'), { ...ETAG_HEADER, Location: { schema: { type: 'string' } } }),
-          '409': problem('`slug_taken`, or `idempotency_in_flight`.'),
-          '413': problem('Content larger than MAX_DOCUMENT_BYTES.'),
-          '422': problem('Invalid fields, or an Idempotency-Key reused with another body.'),
+      post: operation(
+        'Create a document',
+        {
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: body('CreateDocumentRequest'),
+          responses: {
+            '201': ok('Created.', ref('Document'), {
+              ...ETAG_HEADER,
+              Location: { schema: { type: 'string' } },
+            }),
+            '409': problem('`slug_taken`, or `idempotency_in_flight`.'),
+            '422': problem('Invalid fields, or an Idempotency-Key reused with another body.'),
+          },
         },
-      }),
+        { limited: true },
+      ),
       get: operation('List documents (no content), newest first', {
-        parameters: ['q', 'limit', 'cursor', 'state'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-        responses: { '200': ok('A page of documents.', ref('DocumentList')), '422': problem('Invalid query.') },
+        parameters: ['q', 'limit', 'cursor', 'state'].map((name) => ({
+          name,
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+        })),
+        responses: {
+          '200': ok('A page of documents.', ref('DocumentList')),
+          '422': problem('Invalid query.'),
+        },
       }),
     },
     '/api/documents/{id}': {
-      get: operation('Get a document', {
-        parameters: [ID_PARAMETER, { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } }],
-        responses: { '200': documentOk, '304': { description: 'If-None-Match matched.', headers: ETAG_HEADER } },
+      get: read('Get a document', {
+        parameters: [
+          ID_PARAMETER,
+          { name: 'If-None-Match', in: 'header', required: false, schema: { type: 'string' } },
+        ],
+        responses: {
+          '200': documentOk,
+          '304': { description: 'If-None-Match matched.', headers: ETAG_HEADER },
+          '400': problem('Malformed If-None-Match.'),
+        },
       }),
-      put: operation('Replace title and/or content', {
+      put: write('Replace title and/or content', {
         parameters: [...PRECONDITION_PARAMETERS, PREFER],
         requestBody: body('PutDocumentRequest'),
-        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '413': problem('Too large.'), '422': problem('Invalid fields.') },
+        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': problem('Invalid fields.') },
       }),
-      patch: operation('Apply a diff-match-patch patch (made against the If-Match version) and/or rename', {
+      patch: write('Apply a diff-match-patch patch (made against the If-Match version) and/or rename', {
         parameters: [...PRECONDITION_PARAMETERS, PREFER],
         requestBody: body('PatchDocumentRequest'),
-        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': problem('`patch_does_not_apply`, or invalid fields.') },
+        responses: {
+          '200': documentOk,
+          ...PRECONDITION_FAILURES,
+          '422': problem('`patch_does_not_apply`, or invalid fields.'),
+        },
       }),
-      delete: operation('Delete a document', {
+      delete: write('Delete a document', {
         parameters: PRECONDITION_PARAMETERS,
         responses: { '204': { description: 'Deleted.' }, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED },
       }),
     },
     '/api/documents/{id}/archive': {
-      post: operation('Archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED } }),
+      post: write('Archive', {
+        parameters: PRECONDITION_PARAMETERS,
+        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED },
+      }),
     },
     '/api/documents/{id}/restore': {
-      post: operation('Restore from the archive', { parameters: PRECONDITION_PARAMETERS, responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED } }),
+      post: write('Restore from the archive', {
+        parameters: PRECONDITION_PARAMETERS,
+        responses: { '200': documentOk, ...PRECONDITION_FAILURES, '422': NO_BODY_ALLOWED },
+      }),
     },
     '/api/documents/{id}/versions': {
-      get: operation('Version list', { parameters: [ID_PARAMETER], responses: { '200': ok('Versions.', { type: 'array', items: ref('VersionListItem') }) } }),
+      get: read('Version list', {
+        parameters: [ID_PARAMETER],
+        responses: { '200': ok('Versions.', { type: 'array', items: ref('VersionListItem') }) },
+      }),
     },
     '/api/documents/{id}/versions/{v}': {
-      get: operation('The document as it was at version v (the merge base)', {
-        parameters: [ID_PARAMETER, { name: 'v', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      get: read('The document as it was at version v (the merge base)', {
+        parameters: [
+          ID_PARAMETER,
+          { name: 'v', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+        ],
         responses: { '200': documentOk },
       }),
     },
     '/api/documents/{id}/changes': {
-      get: operation('Changes after a version, oldest first', {
-        parameters: [ID_PARAMETER, { name: 'since', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } }],
-        responses: { '200': ok('Changes.', { type: 'array', items: ref('Change') }), '410': problem('`history_pruned`.'), '422': problem('Invalid query.') },
+      get: read('Changes after a version, oldest first', {
+        parameters: [
+          ID_PARAMETER,
+          { name: 'since', in: 'query', required: true, schema: { type: 'integer', minimum: 0 } },
+        ],
+        responses: {
+          '200': ok('Changes.', { type: 'array', items: ref('Change') }),
+          '410': problem('`history_pruned`.'),
+          '422': problem('Invalid query.'),
+        },
       }),
     },
     '/api/documents/{id}/drafts': {
-      get: operation('Own drafts kept from rejected (409) writes', { parameters: [ID_PARAMETER], responses: { '200': ok('Drafts.', { type: 'array', items: ref('Draft') }) } }),
+      get: read('Own drafts kept from rejected (409) writes', {
+        parameters: [ID_PARAMETER],
+        responses: { '200': ok('Drafts.', { type: 'array', items: ref('Draft') }) },
+      }),
     },
     '/api/documents/{id}/members': {
-      get: operation('Members', { parameters: [ID_PARAMETER], responses: { '200': ok('Members.', { type: 'array', items: ref('Member') }) } }),
-      post: operation('Add a member (owner only)', {
+      get: read('Members', {
+        parameters: [ID_PARAMETER],
+        responses: { '200': ok('Members.', { type: 'array', items: ref('Member') }) },
+      }),
+      post: write('Add a member (owner only)', {
         parameters: [ID_PARAMETER],
         requestBody: body('AddMemberRequest'),
-        responses: { '201': ok('The member.', ref('Member')), '403': problem('Only the owner adds members.'), '409': problem('`member_exists`.'), '422': problem('Invalid fields.') },
+        responses: {
+          '201': ok('The member.', ref('Member')),
+          '403': problem('Only the owner adds members.'),
+          '409': problem('`member_exists`.'),
+          '422': problem('Invalid fields.'),
+        },
       }),
     },
   };
@@ -246,7 +403,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: Object.fromEntries(
-        Object.entries(COMPONENTS).map(([name, schema]) => [name, toSchema(schema, name.endsWith('Request') ? 'input' : 'output')]),
+        Object.entries(COMPONENTS).map(([name, schema]) => [
+          name,
+          toSchema(schema, name.endsWith('Request') ? 'input' : 'output'),
+        ]),
       ),
     },
   };
