@@ -1,6 +1,12 @@
 // Helpers for the live-channel suites: real socket.io clients, typed by the shared event maps.
-import type { ClientToServerEvents, ServerToClientEvents } from '@concord/shared';
+import {
+  ACK_SCHEMAS,
+  type ClientToServerEvents,
+  SERVER_EVENT_SCHEMAS,
+  type ServerToClientEvents,
+} from '@concord/shared';
 import { io, type Socket } from 'socket.io-client';
+import type { ZodType } from 'zod';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 type ServerEvent = keyof ServerToClientEvents;
@@ -10,6 +16,22 @@ export type ClientPayload<E extends ClientEvent> = Parameters<ClientToServerEven
 export type AckOf<E extends ClientEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
 
 const sockets = new Set<ClientSocket>();
+
+/** What the server sent off the shared schemas since the last closeAllClients, one line each. */
+const violations: string[] = [];
+
+/** Why `payload` breaks the shared protocol schema of `what`, or undefined when it conforms. */
+function protocolViolation(what: string, schema: ZodType | undefined, payload: unknown): string | undefined {
+  if (schema === undefined) return `${what}: no such event in the protocol`;
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return undefined;
+  return `${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`;
+}
+
+function eventViolation(event: string, payload: unknown): string | undefined {
+  const schema = (SERVER_EVENT_SCHEMAS as Record<string, ZodType>)[event];
+  return protocolViolation(`'${event}' event`, schema, payload);
+}
 
 /** Connects (websocket only, no reconnection: tests reconnect explicitly) and resolves once in. */
 export function connectClient(
@@ -25,6 +47,11 @@ export function connectClient(
     extraHeaders: extra.origin ? { origin: extra.origin } : undefined,
   });
   sockets.add(socket);
+  // Every event the server sends is held against the shared protocol schemas (reported by closeAllClients).
+  socket.onAny((event: string, payload: unknown) => {
+    const violation = eventViolation(event, payload);
+    if (violation !== undefined) violations.push(violation);
+  });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error) => {
@@ -34,13 +61,19 @@ export function connectClient(
   });
 }
 
-/** Closes every socket the suite opened (afterEach/afterAll), so Jest exits cleanly. */
+/**
+ * Closes every socket the suite opened (afterEach/afterAll), so Jest exits cleanly, and fails
+ * the hook if the server sent any event off the shared protocol schemas meanwhile.
+ */
 export function closeAllClients(): void {
   for (const socket of sockets) socket.close();
   sockets.clear();
+  const seen = violations.splice(0);
+  if (seen.length > 0) throw new Error(`protocol conformance: ${seen.join('\n')}`);
 }
 
-export function send<E extends ClientEvent>(
+/** Emits `event` and resolves with its ack, failing when the ack is off the shared protocol schema. */
+export async function send<E extends ClientEvent>(
   socket: ClientSocket,
   event: E,
   payload: ClientPayload<E>,
@@ -50,7 +83,10 @@ export function send<E extends ClientEvent>(
     event: E,
     payload: ClientPayload<E>,
   ) => Promise<AckOf<E>>;
-  return emit.call(socket.timeout(timeoutMs), event, payload);
+  const ack = await emit.call(socket.timeout(timeoutMs), event, payload);
+  const violation = protocolViolation(`'${event}' ack`, ACK_SCHEMAS[event], ack);
+  if (violation !== undefined) throw new Error(`protocol conformance: ${violation}`);
+  return ack;
 }
 
 /** Records every `event` the socket receives, in order. */
@@ -83,6 +119,13 @@ export function nextEvent<E extends ServerEvent>(
       reject(new Error(`no matching '${event}' event within ${timeoutMs} ms`));
     }, timeoutMs);
     const listener: Listener = (payload) => {
+      const violation = eventViolation(event, payload);
+      if (violation !== undefined) {
+        clearTimeout(timer);
+        off.call(socket, event, listener);
+        reject(new Error(`protocol conformance: ${violation}`));
+        return;
+      }
       if (!predicate(payload)) return;
       clearTimeout(timer);
       off.call(socket, event, listener);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChangeSchema, DocumentSchema, DOCUMENT_STATES } from './documents';
 import { ServerMergeSchema } from './conflict';
 import { ERROR_CODES } from './problem';
-import { UserSummarySchema, type UserSummary } from './users';
+import { UserSummarySchema } from './users';
 
 // Client → server payloads (validated by the gateway).
 export const JoinPayloadSchema = z.strictObject({
@@ -43,19 +43,33 @@ export const AckErrorSchema = z.object({
   retryAfterMs: z.number().int().min(0).optional(),
 });
 export type AckError = z.infer<typeof AckErrorSchema>;
-export type AckFailure = { ok: false; error: AckError };
+const AckFailureSchema = z.strictObject({ ok: z.literal(false), error: AckErrorSchema });
+export type AckFailure = z.infer<typeof AckFailureSchema>;
 export type Ack<T extends object = object> = ({ ok: true } & T) | AckFailure;
 
-export type JoinAck = Ack<{
-  document: z.infer<typeof DocumentSchema>;
-  presence: UserSummary[];
-  missed?: z.infer<typeof ChangeSchema>[];
-}>;
-export type EditAck = Ack<{ version: number; etag: string; merged?: boolean; patch?: string }>;
-export type EmptyAck = Ack;
+/** An ack: `{ok: true, …fields}` or the failure every event can answer. */
+function ackOf<T extends z.ZodRawShape>(fields: T) {
+  return z.discriminatedUnion('ok', [z.strictObject({ ok: z.literal(true), ...fields }), AckFailureSchema]);
+}
+
+export const JoinAckSchema = ackOf({
+  document: DocumentSchema,
+  presence: z.array(UserSummarySchema),
+  missed: z.array(ChangeSchema).optional(),
+});
+export type JoinAck = z.infer<typeof JoinAckSchema>;
+export const EditAckSchema = ackOf({
+  version: z.number().int().min(1),
+  etag: z.string(),
+  merged: z.boolean().optional(),
+  patch: z.string().optional(),
+});
+export type EditAck = z.infer<typeof EditAckSchema>;
+export const EmptyAckSchema = ackOf({});
+export type EmptyAck = z.infer<typeof EmptyAckSchema>;
 
 // Server → client broadcasts.
-export const EditBroadcastSchema = z.object({
+export const EditBroadcastSchema = z.strictObject({
   documentId: z.string(),
   baseVersion: z.number().int(),
   version: z.number().int(),
@@ -68,15 +82,42 @@ export const EditBroadcastSchema = z.object({
 });
 export type EditBroadcast = z.infer<typeof EditBroadcastSchema>;
 
-export type PresenceBroadcast = { documentId: string; users: UserSummary[] };
-export type CursorBroadcast = { documentId: string; user: UserSummary; anchor: number; head: number };
-export type DocumentBroadcast = {
-  documentId: string;
-  state: (typeof DOCUMENT_STATES)[number] | 'deleted';
-  title: string;
-  version: number;
-  etag: string;
-};
+export const PresenceBroadcastSchema = z.strictObject({
+  documentId: z.string(),
+  users: z.array(UserSummarySchema),
+});
+export type PresenceBroadcast = z.infer<typeof PresenceBroadcastSchema>;
+
+export const CursorBroadcastSchema = z.strictObject({
+  documentId: z.string(),
+  user: UserSummarySchema,
+  anchor: z.number().int().min(0),
+  head: z.number().int().min(0),
+});
+export type CursorBroadcast = z.infer<typeof CursorBroadcastSchema>;
+
+export const DocumentBroadcastSchema = z.strictObject({
+  documentId: z.string(),
+  state: z.enum([...DOCUMENT_STATES, 'deleted']),
+  title: z.string(),
+  version: z.number().int().min(1),
+  etag: z.string(),
+});
+export type DocumentBroadcast = z.infer<typeof DocumentBroadcastSchema>;
+
+/** Every event's payload schema, server → client, and every ack's, by the event it answers. */
+export const SERVER_EVENT_SCHEMAS = {
+  edit: EditBroadcastSchema,
+  presence: PresenceBroadcastSchema,
+  cursor: CursorBroadcastSchema,
+  document: DocumentBroadcastSchema,
+} as const;
+export const ACK_SCHEMAS = {
+  join: JoinAckSchema,
+  leave: EmptyAckSchema,
+  edit: EditAckSchema,
+  cursor: EmptyAckSchema,
+} as const;
 
 /** socket.io typed event maps, shared by the gateway and every client. */
 export interface ClientToServerEvents {
