@@ -149,3 +149,27 @@ describeE2E('SDK against the real server', () => {
     await expect(alice.createDocument({ title: '' })).rejects.toBeInstanceOf(UnprocessableError);
   });
 });
+
+describeE2E('SDK against a rate-limited server', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ env: { WRITE_RATE_LIMIT: '2', WRITE_RATE_WINDOW: '2' } });
+  });
+  afterAll(() => server?.close());
+
+  it('a save refused with 429 is tried again after Retry-After, and lands', async () => {
+    const carol = new ConcordClient({ baseUrl: server.url });
+    await carol.register({ username: uniqueUsername('carol'), password: PASSWORD });
+    const created = await carol.createDocument({ title: 'Busy', content: 'one\n' }); // write 1
+    await carol.saveDocument(created.id, { content: 'two\n' }, { base: created }); // write 2
+    const base = await carol.getDocument(created.id); // reads are not limited
+    const third = await carol.saveDocument(created.id, { content: 'three\n' }, { base });
+    expect(third).toMatchObject({
+      status: 'saved',
+      merged: false,
+      document: { version: 3, content: 'three\n' },
+    });
+    expect(third.attempts).toBeGreaterThan(1);
+  });
+});

@@ -67,6 +67,16 @@ describeWithGit('concord merge (built CLI) vs git merge-file -p', () => {
     expect(concord).toEqual(git);
   });
 
+  it('a binary file: refused with 255 on both', () => {
+    const files = writeTriple(dir, doc, `${doc}\0\n`, doc.replace('Friday', 'Monday'));
+    const [base, mine, theirs] = files;
+    const git = spawnSync('git', ['merge-file', '-p', mine, base, theirs], { encoding: 'utf8' });
+    const concord = spawnSync(process.execPath, [BIN, 'merge', ...files], { encoding: 'utf8' });
+    expect(git.status).toBe(255);
+    expect(concord).toMatchObject({ status: 255, stdout: '' });
+    expect(concord.stderr).toContain(`cannot merge binary file ${mine}`);
+  });
+
   it('edits to different words of one line: clean where git conflicts', () => {
     const { concord, git } = both(doc, doc.replace('Ship it', 'Release it'), doc.replace('Friday', 'Monday'));
     expect(git.status).toBe(1);

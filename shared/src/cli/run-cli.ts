@@ -1,8 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { threeWayMerge } from '../merge';
 import type { ConcordDocument } from '../protocol';
-import { ConcordApiError, ConcordClient, type ConcordClientOptions } from '../sdk';
+import { ConcordApiError, ConcordClient, type ConcordClientOptions, UnauthorizedError } from '../sdk';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -47,6 +47,8 @@ const EXIT_ERROR = 2;
 /** `git merge-file` answers errors with -1 (255) and caps the conflict count at 127. */
 const MERGE_ERROR = 255;
 const MERGE_MAX = 127;
+/** Like git, a NUL among the first 8000 bytes makes a file binary. */
+const BINARY_SNIFF_BYTES = 8000;
 
 export function baseFileFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.concord-base`);
@@ -80,7 +82,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError) {
       io.stderr(`concord: ${error.message}\n\n${USAGE}`);
     } else if (error instanceof ConcordApiError) {
-      io.stderr(`concord: the server answered ${error.status} ${error.code}: ${error.problem.detail}\n`);
+      const hint =
+        error instanceof UnauthorizedError
+          ? ' (pass --token or set CONCORD_TOKEN; POST /api/auth/login gives a token)'
+          : '';
+      io.stderr(
+        `concord: the server answered ${error.status} ${error.code}: ${error.problem.detail}${hint}\n`,
+      );
     } else {
       io.stderr(`concord: ${error instanceof Error ? error.message : String(error)}\n`);
     }
@@ -111,9 +119,10 @@ function parseArgs(argv: string[]): ParsedArgs {
     else if (arg === '--token') out.token = value();
     else if (arg === '-o' || arg === '--output') out.output = value();
     else if (arg === '--base-version') {
-      const v = Number(value());
-      if (!Number.isInteger(v) || v < 1) throw new UsageError('--base-version needs a version number');
-      out.baseVersion = v;
+      // Digits only: Number() would also take "0x10", "1e3" and " 7".
+      const v = value();
+      if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError('--base-version needs a version number');
+      out.baseVersion = Number(v);
     } else if (arg === '--') {
       out.positional.push(...argv.slice(i + 1));
       break;
@@ -125,7 +134,7 @@ function parseArgs(argv: string[]): ParsedArgs {
 
 async function mergeCommand(args: string[], io: CliIo): Promise<number> {
   if (args.length !== 3) throw new UsageError('merge needs BASE MINE THEIRS');
-  const [base, mine, theirs] = await Promise.all(args.map((file) => readFile(file, 'utf8')));
+  const [base, mine, theirs] = await Promise.all(args.map((file) => readText(file, { binary: false })));
   const result = threeWayMerge(base, mine, theirs);
   io.stdout(result.text);
   return Math.min(result.conflicts.length, MERGE_MAX);
@@ -140,7 +149,8 @@ function clientFor(parsed: ParsedArgs, io: CliIo): ConcordClient {
 }
 
 async function getCommand(args: string[], parsed: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.length !== 1) throw new UsageError('get needs ID');
+  if (args.length !== 1 || args[0] === '') throw new UsageError('get needs ID');
+  if (parsed.output !== undefined) await refuseUnsavedEdits(args[0], parsed.output);
   const document = await clientFor(parsed, io).getDocument(args[0]);
   if (parsed.output === undefined) {
     io.stdout(document.content);
@@ -153,10 +163,10 @@ async function getCommand(args: string[], parsed: ParsedArgs, io: CliIo): Promis
 }
 
 async function saveCommand(args: string[], parsed: ParsedArgs, io: CliIo): Promise<number> {
-  if (args.length !== 2) throw new UsageError('save needs ID FILE');
+  if (args.length !== 2 || args[0] === '') throw new UsageError('save needs ID FILE');
   const [id, file] = args;
   const client = clientFor(parsed, io);
-  const content = await readFile(file, 'utf8');
+  const content = await readText(file, { binary: true });
   if (/^<<<<<<< mine\r?$/m.test(content) && /^>>>>>>> theirs\r?$/m.test(content)) {
     io.stderr(`concord: ${file} still holds conflict markers; resolve them first\n`);
     return EXIT_ERROR;
@@ -164,9 +174,11 @@ async function saveCommand(args: string[], parsed: ParsedArgs, io: CliIo): Promi
   const base = await readBase(client, id, file, parsed.baseVersion);
   const result = await client.saveDocument(id, { content }, { base });
   if (result.status === 'saved') {
-    await writeBase(file, result.document);
+    // FILE first: a sidecar moved ahead of a FILE left unmerged would make the next save
+    // send the unmerged text over the merged version, undoing the others' changes.
     if (result.merged) await writeAtomically(file, result.document.content);
-    const how = result.merged ? ', merged with changes made meanwhile (FILE updated)' : '';
+    await writeBase(file, result.document);
+    const how = result.merged ? `, merged with changes made meanwhile (${file} updated)` : '';
     io.stderr(`concord: saved version ${result.document.version}${how}\n`);
     return 0;
   }
@@ -197,8 +209,14 @@ async function readBase(
       `no base for ${file}: fetch it with "concord get ${id} -o ${file}" first, or name the version it started from with --base-version N`,
     );
   }
-  const record = JSON.parse(text) as Partial<BaseRecord>;
+  let record: Partial<BaseRecord> | null;
+  try {
+    record = JSON.parse(text) as Partial<BaseRecord> | null;
+  } catch {
+    record = null;
+  }
   if (
+    record === null ||
     record.id !== id ||
     typeof record.version !== 'number' ||
     typeof record.etag !== 'string' ||
@@ -224,9 +242,62 @@ async function writeBase(file: string, document: ConcordDocument): Promise<void>
   await writeAtomically(baseFileFor(file), `${JSON.stringify(toBase(document))}\n`);
 }
 
+/**
+ * A file's text. Bytes that are not UTF-8 would be decoded to U+FFFD and the original lost
+ * on the next write, so such a file is refused; so is a binary one where `binary` is false.
+ */
+async function readText(file: string, options: { binary: boolean }): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new Error(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  if (!options.binary && bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) {
+    throw new Error(`cannot merge binary file ${file}`);
+  }
+  try {
+    // ignoreBOM keeps a byte order mark in the text, so the file round-trips unchanged.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error(`${file} is not UTF-8 text; convert it first (e.g. iconv -t UTF-8)`);
+  }
+}
+
+/**
+ * `get -o` over a file fetched earlier that was edited since (or holds conflict markers)
+ * would throw those edits away; refuse instead.
+ */
+async function refuseUnsavedEdits(id: string, file: string): Promise<void> {
+  let base: string;
+  let current: string;
+  try {
+    [base, current] = await Promise.all([readFile(baseFileFor(file), 'utf8'), readFile(file, 'utf8')]);
+  } catch {
+    return; // no earlier fetch, or no file: nothing to lose
+  }
+  let content: unknown;
+  try {
+    content = (JSON.parse(base) as Partial<BaseRecord> | null)?.content;
+  } catch {
+    content = undefined;
+  }
+  if (content !== current) {
+    throw new Error(
+      `${file} has changes that are not saved; save them with "concord save ${id} ${file}", or move the file away first`,
+    );
+  }
+}
+
 /** Write through a temporary file and rename, so a crash never leaves half a file. */
 async function writeAtomically(file: string, content: string): Promise<void> {
   const temporary = join(dirname(file), `.${basename(file)}.concord-tmp-${process.pid}`);
-  await writeFile(temporary, content, 'utf8');
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, content, 'utf8');
+    await rename(temporary, file);
+  } catch (error) {
+    // A failed write (FILE is a directory, the folder is missing) leaves no stray temporary file.
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }

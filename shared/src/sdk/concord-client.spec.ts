@@ -3,11 +3,14 @@ import { ConcordClient } from './concord-client';
 import { FIXTURE_ID, FIXTURE_USER, fixtureDocument, staleVersionBody } from './testing/document-fixture';
 import {
   ConcordApiError,
+  ConcordNetworkError,
+  ConcordResponseError,
   ConflictError,
   ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   PreconditionRequiredError,
+  RateLimitedError,
   UnauthorizedError,
   UnprocessableError,
 } from './concord-errors';
@@ -25,15 +28,19 @@ function stale(current: ConcordDocument, yourVersion: number): Response {
   return json(409, staleVersionBody(current, yourVersion), { etag: current.etag });
 }
 
-function problem(status: number, code: string): Response {
-  return json(status, {
+function problemBody(status: number, code: string): Record<string, unknown> {
+  return {
     type: `urn:concord:problem:${code}`,
     title: code,
     status,
     detail: `a ${code}`,
     instance: '/x',
     code,
-  });
+  };
+}
+
+function problem(status: number, code: string): Response {
+  return json(status, problemBody(status, code));
 }
 
 interface Call {
@@ -65,7 +72,7 @@ function fakeFetch(answers: Response[]): {
   };
 }
 
-function client(answers: Response[], options: { maxAttempts?: number } = {}) {
+function client(answers: Response[], options: { maxAttempts?: number; maxRetryAfterMs?: number } = {}) {
   const fake = fakeFetch(answers);
   const sleeps: number[] = [];
   const sdk = new ConcordClient({
@@ -171,6 +178,47 @@ describe('ConcordClient.saveDocument', () => {
     expect(calls[1].body).toEqual({ content: 'ALPHA\nbeta\nGAMMA\n' });
   });
 
+  it('tries a 429 again after its Retry-After, the same text over the same base', async () => {
+    const { sdk, calls, sleeps } = client([
+      json(429, { ...problemBody(429, 'rate_limited') }, { 'retry-after': '3' }),
+      json(200, doc(2, 'x')),
+    ]);
+    const result = await sdk.saveDocument(ID, { content: 'x' }, { base: BASE });
+    expect(result).toMatchObject({ status: 'saved', attempts: 2, merged: false });
+    expect(sleeps).toEqual([3000]);
+    expect(calls.map((c) => [c.headers['If-Match'], c.body])).toEqual([
+      [BASE.etag, { content: 'x' }],
+      [BASE.etag, { content: 'x' }],
+    ]);
+  });
+
+  it('a 503 without Retry-After waits the backoff; a Retry-After past maxRetryAfterMs throws at once', async () => {
+    const busy = client([problem(503, 'service_unavailable'), json(200, doc(2, 'x'))]);
+    await expect(busy.sdk.saveDocument(ID, { content: 'x' }, { base: BASE })).resolves.toMatchObject({
+      status: 'saved',
+    });
+    expect(busy.sleeps).toEqual([50]);
+
+    const limited = client([json(429, problemBody(429, 'rate_limited'), { 'retry-after': '60' })], {
+      maxRetryAfterMs: 10_000,
+    });
+    const error: unknown = await limited.sdk
+      .saveDocument(ID, { content: 'x' }, { base: BASE })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ retryAfterMs: 60_000 });
+    expect(limited.sleeps).toEqual([]);
+  });
+
+  it('stops trying a 429 after maxAttempts', async () => {
+    const limit = () => json(429, problemBody(429, 'rate_limited'), { 'retry-after': '1' });
+    const { sdk, calls } = client([limit(), limit()], { maxAttempts: 2 });
+    await expect(sdk.saveDocument(ID, { content: 'x' }, { base: BASE })).rejects.toBeInstanceOf(
+      RateLimitedError,
+    );
+    expect(calls).toHaveLength(2);
+  });
+
   it('does not retry a 409 that is not a stale version', async () => {
     const { sdk, calls } = client([problem(409, 'document_archived')]);
     await expect(sdk.saveDocument(ID, { content: 'x' }, { base: BASE })).rejects.toMatchObject({
@@ -196,6 +244,65 @@ describe('ConcordClient errors', () => {
     expect(error).toBeInstanceOf(ErrorClass);
     expect(error).toBeInstanceOf(ConcordApiError);
     expect(error).toMatchObject({ status, code, problem: { code, detail: `a ${code}` } });
+  });
+
+  it('an error body that is not Concord problem+json keeps its detail and a code from the status', async () => {
+    const { sdk } = client([
+      json(429, { detail: 'Slow down (proxy).' }, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }),
+    ]);
+    await expect(sdk.getDocument(ID)).rejects.toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      problem: { detail: 'Slow down (proxy).' },
+      retryAfterMs: 0, // a date in the past: now
+    });
+  });
+
+  it('no answer: a ConcordNetworkError (a TypeError, as fetch throws) naming the URL and the cause', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    const sdk = new ConcordClient({
+      baseUrl: 'http://concord.test',
+      fetch: () => Promise.reject(new TypeError('fetch failed', { cause: refused })),
+    });
+    const error: unknown = await sdk.getDocument(ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcordNetworkError);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toBe(
+      `cannot reach GET http://concord.test/api/documents/${ID}: ECONNREFUSED`,
+    );
+  });
+
+  it('a server that never answers times out', async () => {
+    const sdk = new ConcordClient({
+      baseUrl: 'http://concord.test',
+      timeoutMs: 20,
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) =>
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+        ),
+    });
+    const error: unknown = await sdk.getDocument(ID).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcordNetworkError);
+    expect((error as Error).message).toBe(
+      `GET http://concord.test/api/documents/${ID}: no answer within 0.02 s`,
+    );
+  });
+
+  it('a 200 that is not the API (a wrong URL serving the web page) says so', async () => {
+    const { sdk } = client([
+      new Response('<!doctype html><title>Concord</title>', {
+        status: 200,
+        headers: { 'content-type': 'text/html' },
+      }),
+      json(200, { items: [], nextCursor: null }),
+    ]);
+    const page: unknown = await sdk.getDocument(ID).catch((e: unknown) => e);
+    expect(page).toBeInstanceOf(ConcordResponseError);
+    expect((page as Error).message).toBe(
+      `GET http://concord.test/api/documents/${ID} answered 200 with text/html instead of JSON; ` +
+        'is http://concord.test a Concord server?',
+    );
+    await expect(sdk.getDocument(ID)).rejects.toThrow(/answered 200 with JSON the Concord API does not send/);
   });
 
   it('a non-problem error body still throws a ConcordApiError', async () => {

@@ -13,6 +13,7 @@ import {
   DocumentSchema,
   DraftSchema,
   type Draft,
+  type ErrorCode,
   type LoginRequest,
   MemberSchema,
   type Member,
@@ -27,7 +28,13 @@ import {
   VersionListItemSchema,
   type VersionListItem,
 } from '../protocol';
-import { ConflictError, apiErrorFor } from './concord-errors';
+import {
+  ConcordApiError,
+  ConcordNetworkError,
+  ConcordResponseError,
+  ConflictError,
+  apiErrorFor,
+} from './concord-errors';
 
 type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -43,6 +50,14 @@ export interface ConcordClientOptions {
   /** Backoff before retry n is uniform in [0, min(maxDelayMs, baseDelayMs·2ⁿ)] ("full jitter"). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * A save answered 429 or 503 is tried again after the answer's Retry-After (or the backoff
+   * when it has none), within `maxAttempts`; a longer Retry-After than this throws at once
+   * (default 10 000).
+   */
+  maxRetryAfterMs?: number;
+  /** A request with no answer after this long throws ConcordNetworkError (default 30 000). */
+  timeoutMs?: number;
   /** Injected for tests: the jitter source and the wait. */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -64,7 +79,13 @@ export interface WriteOptions {
   merge?: boolean;
 }
 
-const DEFAULTS = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 2000 };
+const DEFAULTS = {
+  maxAttempts: 5,
+  baseDelayMs: 50,
+  maxDelayMs: 2000,
+  maxRetryAfterMs: 10_000,
+  timeoutMs: 30_000,
+};
 
 /**
  * The Concord HTTP API for Node and browsers (fetch only). Every error answer throws a
@@ -77,6 +98,8 @@ export class ConcordClient {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  private readonly timeoutMs: number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -87,6 +110,8 @@ export class ConcordClient {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULTS.maxAttempts);
     this.baseDelayMs = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
     this.maxDelayMs = options.maxDelayMs ?? DEFAULTS.maxDelayMs;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? DEFAULTS.maxRetryAfterMs;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -98,19 +123,19 @@ export class ConcordClient {
   // --- auth -------------------------------------------------------------------------------
 
   async register(body: RegisterRequest): Promise<AuthResponse> {
-    const auth = AuthResponseSchema.parse((await this.request('POST', '/auth/register', { body })).body);
+    const auth = this.parse(AuthResponseSchema, await this.request('POST', '/auth/register', { body }));
     this.token = auth.token;
     return auth;
   }
 
   async login(body: LoginRequest): Promise<AuthResponse> {
-    const auth = AuthResponseSchema.parse((await this.request('POST', '/auth/login', { body })).body);
+    const auth = this.parse(AuthResponseSchema, await this.request('POST', '/auth/login', { body }));
     this.token = auth.token;
     return auth;
   }
 
   async me(): Promise<UserSummary> {
-    return UserSummarySchema.parse((await this.request('GET', '/auth/me')).body);
+    return this.parse(UserSummarySchema, await this.request('GET', '/auth/me'));
   }
 
   // --- documents --------------------------------------------------------------------------
@@ -121,7 +146,7 @@ export class ConcordClient {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     const qs = params.toString();
-    return DocumentListSchema.parse((await this.request('GET', `/documents${qs ? `?${qs}` : ''}`)).body);
+    return this.parse(DocumentListSchema, await this.request('GET', `/documents${qs ? `?${qs}` : ''}`));
   }
 
   async getDocument(id: string): Promise<ConcordDocument> {
@@ -176,25 +201,26 @@ export class ConcordClient {
   }
 
   async listVersions(id: string): Promise<VersionListItem[]> {
-    return z.array(VersionListItemSchema).parse((await this.request('GET', `${docPath(id)}/versions`)).body);
+    return this.parse(z.array(VersionListItemSchema), await this.request('GET', `${docPath(id)}/versions`));
   }
 
   async changesSince(id: string, since: number): Promise<Change[]> {
-    return z
-      .array(ChangeSchema)
-      .parse((await this.request('GET', `${docPath(id)}/changes?since=${since}`)).body);
+    return this.parse(
+      z.array(ChangeSchema),
+      await this.request('GET', `${docPath(id)}/changes?since=${since}`),
+    );
   }
 
   async listDrafts(id: string): Promise<Draft[]> {
-    return z.array(DraftSchema).parse((await this.request('GET', `${docPath(id)}/drafts`)).body);
+    return this.parse(z.array(DraftSchema), await this.request('GET', `${docPath(id)}/drafts`));
   }
 
   async listMembers(id: string): Promise<Member[]> {
-    return z.array(MemberSchema).parse((await this.request('GET', `${docPath(id)}/members`)).body);
+    return this.parse(z.array(MemberSchema), await this.request('GET', `${docPath(id)}/members`));
   }
 
   async addMember(id: string, body: AddMemberRequest): Promise<Member> {
-    return MemberSchema.parse((await this.request('POST', `${docPath(id)}/members`, { body })).body);
+    return this.parse(MemberSchema, await this.request('POST', `${docPath(id)}/members`, { body }));
   }
 
   /**
@@ -205,7 +231,8 @@ export class ConcordClient {
    * merged text over `current` — after a jittered exponential backoff, at most `maxAttempts`
    * times in all. An unclean merge returns `{status: 'conflict'}` with the merge (markers and
    * the conflict list) and the current document, for a human to resolve; nothing is written.
-   * Any other error throws; running out of attempts throws the last ConflictError.
+   * A 429 or 503 (not processed) is tried again after its Retry-After, within the same
+   * attempts. Any other error throws; running out of attempts throws the last error.
    */
   async saveDocument(
     id: string,
@@ -223,6 +250,11 @@ export class ConcordClient {
         const document = await this.putDocument(id, body, { ifMatch: base.etag });
         return { status: 'saved', document, attempts: attempt, merged };
       } catch (error) {
+        const later = this.retryLater(error, attempt);
+        if (later !== undefined) {
+          await this.sleep(later);
+          continue;
+        }
         const stale =
           error instanceof ConflictError ? StaleVersionProblemSchema.safeParse(error.problem) : null;
         if (stale === null || !stale.success) throw error;
@@ -239,6 +271,15 @@ export class ConcordClient {
     }
   }
 
+  /** How long to wait before trying a write the server refused for now, if it may be tried again. */
+  private retryLater(error: unknown, attempt: number): number | undefined {
+    if (!(error instanceof ConcordApiError) || (error.status !== 429 && error.status !== 503))
+      return undefined;
+    if (attempt >= this.maxAttempts) return undefined;
+    const wait = error.retryAfterMs ?? this.backoff(attempt);
+    return wait <= this.maxRetryAfterMs ? wait : undefined;
+  }
+
   /** Full-jitter exponential backoff before retry `attempt` (1-based). */
   private backoff(attempt: number): number {
     const cap = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
@@ -247,32 +288,54 @@ export class ConcordClient {
 
   // --- transport --------------------------------------------------------------------------
 
-  private document(response: { body: unknown; etag: string | null }): ConcordDocument {
+  private document(response: Answer): ConcordDocument {
     // The ETag header is authoritative; fill it in when a body lacks the field.
     const body = response.body;
     if (response.etag !== null && typeof body === 'object' && body !== null && !('etag' in body)) {
-      return DocumentSchema.parse({ ...body, etag: response.etag });
+      return this.parse(DocumentSchema, { ...response, body: { ...body, etag: response.etag } });
     }
-    return DocumentSchema.parse(body);
+    return this.parse(DocumentSchema, response);
+  }
+
+  /** A success body as the API documents it; anything else is most likely not a Concord server. */
+  private parse<T>(schema: z.ZodType<T>, response: Answer): T {
+    const parsed = schema.safeParse(response.body);
+    if (parsed.success) return parsed.data;
+    const what =
+      typeof response.body === 'string'
+        ? `${response.contentType ?? 'a body'} instead of JSON`
+        : `JSON the Concord API does not send (${z.prettifyError(parsed.error).split('\n', 2).join(' ')})`;
+    throw new ConcordResponseError(
+      response.status,
+      `${response.method} ${response.url} answered ${response.status} with ${what}; is ${this.baseUrl || 'the page origin'} a Concord server?`,
+    );
   }
 
   private async request(
     method: string,
     path: string,
     options: { body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<{ status: number; body: unknown; etag: string | null }> {
+  ): Promise<Answer> {
     const headers: Record<string, string> = {
       Accept: 'application/json, application/problem+json',
       ...options.headers,
     };
     if (this.token !== undefined) headers.Authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await this.fetchImpl(`${this.baseUrl}/api${path}`, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    });
-    const text = await response.text();
+    const url = `${this.baseUrl}/api${path}`;
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw networkError(method, url, error, this.timeoutMs);
+    }
     let body: unknown = undefined;
     if (text.length > 0) {
       try {
@@ -281,9 +344,52 @@ export class ConcordClient {
         body = text;
       }
     }
-    if (!response.ok) throw apiErrorFor(response.status, toProblem(response.status, body, path));
-    return { status: response.status, body, etag: response.headers.get('etag') };
+    if (!response.ok) {
+      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+      throw apiErrorFor(response.status, toProblem(response.status, body, path), retryAfter);
+    }
+    return {
+      method,
+      url,
+      status: response.status,
+      body,
+      etag: response.headers.get('etag'),
+      contentType: response.headers.get('content-type'),
+    };
   }
+}
+
+interface Answer {
+  method: string;
+  url: string;
+  status: number;
+  body: unknown;
+  etag: string | null;
+  contentType: string | null;
+}
+
+/** fetch's rejection, which says only "fetch failed", as a sentence naming the URL and the cause. */
+function networkError(method: string, url: string, error: unknown, timeoutMs: number): ConcordNetworkError {
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
+    return new ConcordNetworkError(`${method} ${url}: no answer within ${timeoutMs / 1000} s`, {
+      cause: error,
+    });
+  }
+  // Node puts the reason (ECONNREFUSED, ENOTFOUND, a bad URL) in `cause`.
+  let reason = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error)
+    reason = 'code' in cause && typeof cause.code === 'string' ? cause.code : cause.message;
+  return new ConcordNetworkError(`cannot reach ${method} ${url}: ${reason}`, { cause: error });
+}
+
+/** Retry-After (RFC 9110 §10.2.3) in milliseconds: delay-seconds or an HTTP date. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 function docPath(id: string): string {
@@ -299,21 +405,32 @@ function writeHeaders(options: WriteOptions): Record<string, string> {
 function toProblem(status: number, body: unknown, path: string): Problem {
   const parsed = ProblemSchema.safeParse(body);
   if (parsed.success) return parsed.data;
-  // Not problem+json (a proxy, a crash page): keep what we know, with the body as detail.
-  const code =
-    status === 401
-      ? 'unauthorized'
-      : status === 404
-        ? 'not_found'
-        : status >= 500
-          ? 'internal_error'
-          : 'bad_request';
+  // Not Concord's problem+json (a proxy, a crash page, a code newer than this SDK): keep what
+  // we know, with the body's own detail, or the body, as detail.
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const detail =
+    typeof fields.detail === 'string'
+      ? fields.detail
+      : typeof body === 'string' && body.length > 0
+        ? body.slice(0, 500)
+        : `HTTP ${status}`;
   return {
     type: 'about:blank',
-    title: `HTTP ${status}`,
+    title: typeof fields.title === 'string' ? fields.title : `HTTP ${status}`,
     status,
-    detail: typeof body === 'string' ? body.slice(0, 500) : `HTTP ${status}`,
+    detail,
     instance: path,
-    code,
+    code: FALLBACK_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'),
   };
 }
+
+/** The code of a status when the body does not say: what Concord itself sends with it. */
+const FALLBACK_CODES: Partial<Record<number, ErrorCode>> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};

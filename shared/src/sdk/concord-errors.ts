@@ -8,13 +8,39 @@ export class ConcordApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
   readonly code: string;
+  /** The answer's Retry-After in milliseconds (a 429 or 503), when it had a usable one. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(status: number, problem: Problem) {
+  constructor(status: number, problem: Problem, retryAfterMs?: number) {
     super(`${status} ${problem.code}: ${problem.detail}`);
     this.name = new.target.name;
     this.status = status;
     this.problem = problem;
     this.code = problem.code;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * No answer at all: the server is down, the name does not resolve, or it did not answer
+ * within the client's timeout. A TypeError, as fetch's own network failure is, so code that
+ * tells "offline" apart by `instanceof TypeError` keeps working; the message names the URL.
+ */
+export class ConcordNetworkError extends TypeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A success answer that is not what the API sends: usually a wrong server URL (a web page). */
+export class ConcordResponseError extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.status = status;
   }
 }
 
@@ -32,25 +58,29 @@ export class PayloadTooLargeError extends ConcordApiError {}
 export class UnprocessableError extends ConcordApiError {}
 /** 428: a write without If-Match; the body carries the current ETag. */
 export class PreconditionRequiredError extends ConcordApiError {}
+/** 429: too many writes; `retryAfterMs` says when to try again. */
+export class RateLimitedError extends ConcordApiError {}
 
 /** The typed error for a status; other statuses are a plain ConcordApiError. */
-export function apiErrorFor(status: number, problem: Problem): ConcordApiError {
+export function apiErrorFor(status: number, problem: Problem, retryAfterMs?: number): ConcordApiError {
   switch (status) {
     case 401:
-      return new UnauthorizedError(status, problem);
+      return new UnauthorizedError(status, problem, retryAfterMs);
     case 403:
-      return new ForbiddenError(status, problem);
+      return new ForbiddenError(status, problem, retryAfterMs);
     case 404:
-      return new NotFoundError(status, problem);
+      return new NotFoundError(status, problem, retryAfterMs);
     case 409:
-      return new ConflictError(status, problem);
+      return new ConflictError(status, problem, retryAfterMs);
     case 413:
-      return new PayloadTooLargeError(status, problem);
+      return new PayloadTooLargeError(status, problem, retryAfterMs);
     case 422:
-      return new UnprocessableError(status, problem);
+      return new UnprocessableError(status, problem, retryAfterMs);
     case 428:
-      return new PreconditionRequiredError(status, problem);
+      return new PreconditionRequiredError(status, problem, retryAfterMs);
+    case 429:
+      return new RateLimitedError(status, problem, retryAfterMs);
     default:
-      return new ConcordApiError(status, problem);
+      return new ConcordApiError(status, problem, retryAfterMs);
   }
 }
