@@ -137,6 +137,21 @@ describe('ConcordClient.saveDocument', () => {
     expect(sleeps).toEqual([50, 100]);
   });
 
+  it('writes nothing when the current document already holds every change of the edit', async () => {
+    const current = doc(2, 'alpha\nBETA\ngamma\ndelta\n');
+    const { sdk, calls } = client([stale(current, 1)]);
+    const result = await sdk.saveDocument(ID, { content: 'alpha\nBETA\ngamma\n' }, { base: BASE });
+    expect(result).toEqual({ status: 'saved', document: current, attempts: 1, merged: true });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('still writes a rename the current document does not have, even when its text is already there', async () => {
+    const current = doc(2, 'alpha\nBETA\ngamma\n');
+    const { sdk, calls } = client([stale(current, 1), json(200, doc(3, current.content))]);
+    await sdk.saveDocument(ID, { content: current.content, title: 'Renamed' }, { base: BASE });
+    expect(calls[1].body).toEqual({ content: current.content, title: 'Renamed' });
+  });
+
   it('returns the conflict, and writes nothing more, when the merge is not clean', async () => {
     const current = doc(2, 'alpha\nBeta by Bob\ngamma\n');
     const { sdk, calls } = client([stale(current, 1)]);

@@ -231,6 +231,7 @@ export class ConcordClient {
    * merged text over `current` — after a jittered exponential backoff, at most `maxAttempts`
    * times in all. An unclean merge returns `{status: 'conflict'}` with the merge (markers and
    * the conflict list) and the current document, for a human to resolve; nothing is written.
+   * When `current` already holds every change of the edit, that is the result, with no write.
    * A 429 or 503 (not processed) is tried again after its Retry-After, within the same
    * attempts. Any other error throws; running out of attempts throws the last error.
    */
@@ -261,9 +262,15 @@ export class ConcordClient {
         const current = stale.data.current;
         const merge = threeWayMerge(base.content, content, current.content);
         if (!merge.clean) return { status: 'conflict', merge, current, attempts: attempt };
+        if (title !== undefined && title === current.title) title = undefined;
+        // The server already holds every change of ours (the same edit made elsewhere, or our own
+        // earlier write that landed although its answer was lost): writing it again would only
+        // add an empty version.
+        if (merge.text === current.content && title === undefined) {
+          return { status: 'saved', document: current, attempts: attempt, merged: true };
+        }
         if (attempt >= this.maxAttempts) throw error;
         content = merge.text;
-        if (title !== undefined && title === current.title) title = undefined;
         base = current;
         merged = true;
         await this.sleep(this.backoff(attempt));
