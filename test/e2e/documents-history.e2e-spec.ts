@@ -122,6 +122,38 @@ describeE2E('documents: history retention, size limits, drafts retention, events
     expect(drafts.body.map((d) => d.content)).toEqual(['young']);
   });
 
+  it('keeps one draft, renewed, for a stale write resent unchanged (a retry loop adds no copies)', async () => {
+    const document = await createDocument(api, user.token, { title: 'Resent', content: 'a' });
+    await putDocument(api, user.token, document, 'b');
+    const resend = async (content: string): Promise<void> => {
+      const response = await api(`/api/documents/${document.id}`, {
+        method: 'PUT',
+        token: user.token,
+        headers: { 'if-match': document.etag },
+        body: { content },
+      });
+      expect(response.status).toBe(409);
+    };
+    const dataSource = suite.server.app.get(DataSource);
+    await resend('mine');
+    await dataSource.query(
+      `UPDATE document_drafts SET created_at = now() - interval '6 days' WHERE document_id = $1`,
+      [document.id],
+    );
+    await resend('mine');
+    await resend('mine');
+    const [renewed] = await dataSource.query<Array<{ age: number }>>(
+      `SELECT extract(epoch FROM now() - created_at) AS age FROM document_drafts WHERE document_id = $1`,
+      [document.id],
+    );
+    expect(Number(renewed.age)).toBeLessThan(3600);
+    // Only a copy of the latest draft is folded: other bodies in between are all kept.
+    await resend('other');
+    await resend('mine');
+    const drafts = await api<Draft[]>(`/api/documents/${document.id}/drafts`, { token: user.token });
+    expect(drafts.body.map((d) => d.content)).toEqual(['mine', 'other', 'mine']);
+  });
+
   it('emits document.changed for every accepted write and document.state on rename/archive/restore/delete, after commit', async () => {
     const emitter = suite.server.app.get(EventEmitter2);
     const changed: DocumentChangedEvent[] = [];

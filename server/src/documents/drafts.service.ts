@@ -37,12 +37,30 @@ export class DraftsService {
     @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
   ) {}
 
-  /** Called outside any transaction: the rejected write's transaction has already rolled back. */
+  /**
+   * Called outside any transaction: the rejected write's transaction has already rolled back.
+   * A body identical to the author's latest draft of the document (a client resending the same
+   * stale write) renews that draft's date instead of adding a copy: a retry loop then keeps one
+   * draft, not one per attempt (up to MAX_DOCUMENT_BYTES each), and it is still kept for the
+   * whole retention after the last 409.
+   */
   async keep(user: UserSummary, documentId: string, body: DraftBody): Promise<void> {
     try {
       await this.dataSource.query(
-        `INSERT INTO document_drafts (id, document_id, user_id, base_version, title, content, patch, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        `WITH latest AS (
+           SELECT id, base_version, title, content, patch FROM document_drafts
+            WHERE document_id = $2 AND user_id = $3
+            ORDER BY created_at DESC, id DESC LIMIT 1
+         ), renewed AS (
+           UPDATE document_drafts d SET created_at = $8 FROM latest
+            WHERE d.id = latest.id
+              AND latest.base_version IS NOT DISTINCT FROM $4 AND latest.title IS NOT DISTINCT FROM $5
+              AND latest.content IS NOT DISTINCT FROM $6 AND latest.patch IS NOT DISTINCT FROM $7
+           RETURNING d.id
+         )
+         INSERT INTO document_drafts (id, document_id, user_id, base_version, title, content, patch, created_at)
+         SELECT $1::uuid, $2::uuid, $3::uuid, $4::integer, $5::text, $6::text, $7::text, $8::timestamptz
+          WHERE NOT EXISTS (SELECT 1 FROM renewed)`,
         [
           randomUUID(),
           documentId,
