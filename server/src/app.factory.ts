@@ -16,11 +16,13 @@ import { ShutdownDrain } from './common/shutdown-drain';
 import { answerClientErrorsWithProblems } from './common/client-error.handler';
 import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/request-id.middleware';
 import { type AppConfig, loadAppConfig } from './config/app.config';
-import { loadAuthConfig } from './config/auth.config';
+import { loadAuthConfig, parseAuthEnv } from './config/auth.config';
 import { type DatabaseConfig, loadDatabaseConfig } from './config/database.config';
-import type { Env } from './config/env';
+import { BootError, type Env } from './config/env';
 import { loadRedisConfig } from './config/redis.config';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+import { waitForDatabase } from './database/wait-for-database';
+import { loadDocumentsConfig } from './documents/documents.config';
 import { MetricsService } from './observability/metrics.service';
 import { setupOpenApi } from './observability/openapi.setup';
 import { ConcordIoAdapter } from './realtime/concord-io.adapter';
@@ -93,10 +95,18 @@ function serveWebClient(app: NestExpressApplication, webDist: string): boolean {
  */
 export async function createApp(overrides: CreateAppOverrides = {}): Promise<ConcordApp> {
   const env: Env = { ...process.env, ...overrides.env };
+  // Every area's variables before anything starts: the modules read them again only inside Nest's
+  // boot, where a bad value came out as a logged stack after the database had been opened.
   const appSettings = loadAppConfig(env);
   const databaseSettings = loadDatabaseConfig(env);
   const redisSettings = loadRedisConfig(env);
-  if (databaseSettings.url !== undefined) loadAuthConfig(env);
+  const realtimeSettings = loadRealtimeConfig(env);
+  loadDocumentsConfig(env);
+  parseAuthEnv(env);
+  if (databaseSettings.url !== undefined) {
+    loadAuthConfig(env);
+    await waitForDatabase(databaseSettings.url, databaseSettings.connectTimeoutMs);
+  }
 
   let embedded: EmbeddedPostgres | undefined;
   let app: NestExpressApplication | undefined;
@@ -118,10 +128,13 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
         },
       }),
       // abortOnError false: a failed boot throws to the caller instead of killing the process (tests).
-      { bufferLogs: true, bodyParser: false, abortOnError: false },
+      // autoFlushLogs false: a failed boot does not dump the buffered lines through Nest's coloured console
+      // logger; the caller reports the error (main.ts: one line for a BootError). They go to pino below.
+      { bufferLogs: true, autoFlushLogs: false, bodyParser: false, abortOnError: false },
     );
     const nest = app;
     nest.useLogger(nest.get(Logger));
+    nest.flushLogs();
     // First: tracks each request in flight and whether it may have written, for the shutdown drain.
     const drain = new ShutdownDrain(nest.getHttpServer());
     nest.use(drain.track);
@@ -159,7 +172,7 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
         maxDocumentBytes: appSettings.maxDocumentBytes,
         corsOrigins: appSettings.corsOrigins,
         redisUrl: redisSettings.url,
-        redisKey: loadRealtimeConfig(env).redisKey,
+        redisKey: realtimeSettings.redisKey,
       }),
     );
     await nest.init();
@@ -174,7 +187,12 @@ export async function createApp(overrides: CreateAppOverrides = {}): Promise<Con
       config: { app: appSettings, database: databaseSettings },
       databaseUrl,
       async listen(port = appSettings.port, host = appSettings.host) {
-        await nest.listen(port, host);
+        try {
+          await nest.listen(port, host);
+        } catch (error) {
+          // EADDRINUSE, EACCES (a port below 1024), ENOTFOUND or EADDRNOTAVAIL (a HOST that is not this machine's).
+          throw new BootError(`cannot listen on HOST ${host} PORT ${port}: ${error instanceof Error ? error.message : String(error)}`);
+        }
         const address = nest.getHttpServer().address() as AddressInfo;
         const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
         return `http://${shownHost}:${address.port}`;

@@ -1,7 +1,12 @@
 import { Logger } from 'nestjs-pino';
 import { createApp, type ConcordApp } from './app.factory';
-import { ConfigError } from './config/env';
-import { DataDirLockedError } from './database/data-dir-lock';
+import { BootError } from './config/env';
+
+/** Operator mistakes (a setting, DATA_DIR, the database, the port) get one clear line; anything else the full error. */
+function reportBootFailure(error: unknown): void {
+  if (error instanceof BootError) console.error(`concord: ${error.message}`);
+  else console.error('concord: failed to start:', error);
+}
 
 /** Boots Concord on PORT; SIGTERM/SIGINT drain in-flight requests and exit 0. */
 async function main(): Promise<void> {
@@ -9,12 +14,18 @@ async function main(): Promise<void> {
   try {
     concord = await createApp();
   } catch (error) {
-    // Operator mistakes get one clear line; anything else the full error.
-    if (error instanceof ConfigError || error instanceof DataDirLockedError) console.error(`concord: ${error.message}`);
-    else console.error('concord: failed to start:', error);
+    reportBootFailure(error);
     process.exit(1);
   }
-  const url = await concord.listen();
+  let url: string;
+  try {
+    url = await concord.listen();
+  } catch (error) {
+    reportBootFailure(error);
+    // Closes the embedded database cleanly and frees DATA_DIR's lock before exiting.
+    await concord.close().catch(() => undefined);
+    process.exit(1);
+  }
   const { database, app } = concord.config;
   const logger = concord.app.get(Logger);
   logger.log(

@@ -1,10 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Problem } from '@concord/shared';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- the boot tests reach a DATA_DIR's database while no server holds it
+import { startEmbeddedPostgres } from '../../server/src/database/embedded-postgres';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above
+import { LOCK_FILE } from '../../server/src/database/data-dir-lock';
 import {
+  BUILT_SERVER,
   createTestDatabase,
+  freePort,
   describeE2E,
   http,
   type HttpClient,
@@ -13,7 +22,9 @@ import {
   spawnServer,
   startTcpProxy,
   startTestServer,
+  TEST_DEFAULT_ENV,
   testDatabaseKind,
+  type TestDatabase,
   type TestServer,
   uniqueUsername,
 } from '../support';
@@ -415,6 +426,149 @@ describeE2E('platform: the built server as a process (SIGTERM, SIGKILL, boot fai
         }
       } finally {
         await database.drop();
+      }
+    });
+  }
+});
+
+interface FailedBoot {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The built server on `env`, expected to stop at boot (killed after 45 s if it does not, which fails the test). */
+function bootExpectingFailure(env: Record<string, string>): Promise<FailedBoot> {
+  const child = spawn(process.execPath, [BUILT_SERVER], {
+    env: { ...process.env, ...TEST_DEFAULT_ENV, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** Exit 1 and one line on stderr saying what to fix; stdout, if anything, only pino's JSON lines. */
+function expectOneLine(boot: FailedBoot, line: RegExp): void {
+  expect(boot).toMatchObject({ code: 1 });
+  expect(boot.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(line)]);
+  for (const logLine of boot.stdout.split('\n').filter((text) => text.trim() !== '')) {
+    expect(() => JSON.parse(logLine) as unknown).not.toThrow();
+  }
+}
+
+/** A migrations table holding a migration this build does not have, as a newer Concord leaves it. */
+async function migrateAsNewerConcord(database: TestDatabase): Promise<void> {
+  const embedded = database.dataDir === undefined ? undefined : await startEmbeddedPostgres(database.dataDir);
+  const client = new Client({ connectionString: database.databaseUrl ?? embedded!.url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE migrations (id serial PRIMARY KEY, "timestamp" bigint NOT NULL, name varchar NOT NULL)');
+    await client.query(`INSERT INTO migrations ("timestamp", name) VALUES (1899999999999, 'FromTheFuture1899999999999')`);
+  } finally {
+    await client.end();
+    await embedded?.stop();
+  }
+}
+
+describeE2E('platform: boot failures of the built server (exit 1, one line, nothing left half-started)', () => {
+  it('refuses a database migrated by a newer Concord instead of serving a schema it cannot read', async () => {
+    const database = await createTestDatabase();
+    try {
+      await migrateAsNewerConcord(database);
+      expectOneLine(
+        await bootExpectingFailure(database.env),
+        /^concord: the database was migrated by a newer Concord \(migrations this version does not know: FromTheFuture1899999999999\)/,
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+
+  if (testDatabaseKind() === 'embedded') {
+    it.each([
+      // Read inside Nest's boot before: a coloured stack after the embedded database had been opened.
+      ['HISTORY_LIMIT', '0', /^concord: Invalid documents configuration: HISTORY_LIMIT: must be a whole number from 1 to 10000000$/],
+      // Express threw it halfway through the boot.
+      ['TRUST_PROXY', 'yes', /^concord: Invalid app configuration: TRUST_PROXY: /],
+      // Coerced to 1000 before.
+      ['PORT', '1e3', /^concord: Invalid app configuration: PORT: must be a whole number from 0 to 65535$/],
+    ])('a bad %s (%s) stops it before DATA_DIR is touched', async (name, value, line) => {
+      const root = mkdtempSync(join(tmpdir(), 'concord-boot-'));
+      try {
+        const dataDir = join(root, 'data');
+        expectOneLine(await bootExpectingFailure({ DATA_DIR: dataDir, [name]: value }), line);
+        expect(existsSync(dataDir)).toBe(false);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it('a PORT already in use: one line naming it, and the embedded database closed and DATA_DIR unlocked', async () => {
+      const database = await createTestDatabase('embedded');
+      const port = await freePort();
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+      try {
+        // An unhandled rejection with Node's stack before, leaving the embedded database unclosed.
+        expectOneLine(
+          await bootExpectingFailure({ ...database.env, PORT: String(port) }),
+          new RegExp(`^concord: cannot listen on HOST 127\\.0\\.0\\.1 PORT ${port}: listen EADDRINUSE`),
+        );
+        expect(existsSync(join(database.dataDir!, LOCK_FILE))).toBe(false);
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+        await database.drop();
+      }
+    });
+
+    it('a damaged DATA_DIR: one line naming the folder and what to do, and DATA_DIR unlocked', async () => {
+      const database = await createTestDatabase('embedded');
+      try {
+        writeFileSync(join(database.dataDir!, 'pgdata', 'PG_VERSION'), '99\n');
+        expectOneLine(
+          await bootExpectingFailure(database.env),
+          /^concord: the embedded PostgreSQL in .*pgdata did not start \(.*\)\. The folder may be damaged .*restore it from a backup/,
+        );
+        expect(existsSync(join(database.dataDir!, LOCK_FILE))).toBe(false);
+      } finally {
+        await database.drop();
+      }
+    });
+  }
+
+  if (testDatabaseKind() === 'postgres') {
+    it('a DATABASE_URL naming a missing database fails at once with PostgreSQL’s reason, never the password', async () => {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      url.password = 'hunter2-not-for-logs';
+      url.pathname = `/concord_missing_${process.pid}`;
+      const boot = await bootExpectingFailure({ DATABASE_URL: url.toString(), DATABASE_CONNECT_TIMEOUT_MS: '60000' });
+      // Retried 3 times by TypeORM before (a stack per attempt), though waiting cannot create a database.
+      expectOneLine(boot, /^concord: the database at postgres:\/\/postgres:\*\*\*@.* refused the connection: database ".*" does not exist \(3D000\)$/);
+      expect(boot.stderr + boot.stdout).not.toContain('hunter2');
+    });
+
+    it('a DATABASE_URL whose server accepts but never answers fails within DATABASE_CONNECT_TIMEOUT_MS', async () => {
+      const silent = createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as { port: number };
+      try {
+        const boot = await bootExpectingFailure({
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/concord`,
+          DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        });
+        // Four pool timeouts and three 1 s pauses before, then a stack.
+        expectOneLine(boot, /^concord: the database at .* did not answer within DATABASE_CONNECT_TIMEOUT_MS \(1000 ms\): /);
+      } finally {
+        silent.close();
       }
     });
   }

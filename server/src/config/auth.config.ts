@@ -9,15 +9,15 @@ import { ConfigError, durationSeconds, type Env, intFromEnv, parseEnv } from './
 
 const AuthConfigSchema = z.object({
   JWT_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-  JWT_TTL: durationSeconds.default(12 * 3600),
+  JWT_TTL: durationSeconds(365).default(12 * 3600),
   /** Login + register attempts per client IP per window (@nestjs/throttler). */
   AUTH_RATE_LIMIT: intFromEnv(1, 1_000_000).default(20),
-  AUTH_RATE_WINDOW: durationSeconds.default(60),
+  AUTH_RATE_WINDOW: durationSeconds(1).default(60),
   /** Document writes (POST/PUT/PATCH/DELETE under /api/documents) per user per window. */
   WRITE_RATE_LIMIT: intFromEnv(1, 100_000_000).default(600),
   /** The same per client IP (many accounts behind one address). */
   WRITE_RATE_LIMIT_PER_IP: intFromEnv(1, 100_000_000).default(3000),
-  WRITE_RATE_WINDOW: durationSeconds.default(60),
+  WRITE_RATE_WINDOW: durationSeconds(1).default(60),
 });
 
 export interface AuthConfig {
@@ -49,8 +49,9 @@ function secretFromDataDir(dataDir: string): string {
   return secret;
 }
 
-export function loadAuthConfig(env: Env): AuthConfig {
-  const raw = parseEnv('auth', AuthConfigSchema, env, [
+/** The variables alone, with no file touched: boot checks them before it takes DATA_DIR. */
+export function parseAuthEnv(env: Env): z.infer<typeof AuthConfigSchema> {
+  return parseEnv('auth', AuthConfigSchema, env, [
     'JWT_SECRET',
     'JWT_TTL',
     'AUTH_RATE_LIMIT',
@@ -59,6 +60,10 @@ export function loadAuthConfig(env: Env): AuthConfig {
     'WRITE_RATE_LIMIT_PER_IP',
     'WRITE_RATE_WINDOW',
   ]);
+}
+
+export function loadAuthConfig(env: Env): AuthConfig {
+  const raw = parseAuthEnv(env);
   const app = loadAppConfig(env);
   const database = loadDatabaseConfig(env);
   let jwtSecret = raw.JWT_SECRET;

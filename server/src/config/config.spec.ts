@@ -43,9 +43,35 @@ describe('config', () => {
     [{ PORT: '70000' }, /PORT/],
     [{ MAX_DOCUMENT_BYTES: '-1' }, /MAX_DOCUMENT_BYTES/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    // Number() read these as 1000, 16 and 10000 before: what the operator meant is anyone's guess.
+    [{ PORT: '1e3' }, /^Invalid app configuration: PORT: must be a whole number from 0 to 65535$/],
+    [{ PORT: '0x10' }, /^Invalid app configuration: PORT: must be a whole number from 0 to 65535$/],
+    [{ SHUTDOWN_TIMEOUT_MS: '1e4' }, /SHUTDOWN_TIMEOUT_MS: must be a whole number from 0 to 600000$/],
+    [{ SHUTDOWN_TIMEOUT_MS: '10s' }, /SHUTDOWN_TIMEOUT_MS: must be a whole number/],
+    [{ MAX_DOCUMENT_BYTES: '1MB' }, /MAX_DOCUMENT_BYTES: must be a whole number/],
+    // Twice, in zod's words, before.
+    [{ PORT: '99999999999999999999' }, /^Invalid app configuration: PORT: must be a whole number from 0 to 65535$/],
+    // Express threw on these halfway through the boot.
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY: true, false, a hop count/],
+    [{ TRUST_PROXY: '-1' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+    // Accepted before, and then matched no browser's Origin: every cross-origin call refused without a word.
+    [{ CORS_ORIGINS: 'https://app.test/' }, /CORS_ORIGINS: a comma-separated list of origins/],
+    [{ CORS_ORIGINS: 'https://app.test, app.test' }, /CORS_ORIGINS/],
+    [{ CORS_ORIGINS: 'https://App.test' }, /CORS_ORIGINS/],
   ])('fails at boot with a message naming the variable: %o', (env, message) => {
     expect(() => loadAppConfig(env)).toThrow(ConfigError);
     expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('accepts what Express and browsers mean by TRUST_PROXY and CORS_ORIGINS', () => {
+    for (const value of ['loopback', 'loopback, 10.0.0.0/8, fd00::/8', '192.168.1.1/255.255.255.0', 'uniquelocal,linklocal'])
+      expect(loadAppConfig({ TRUST_PROXY: value }).trustProxy).toBe(value);
+    expect(loadAppConfig({ CORS_ORIGINS: 'https://app.test, http://127.0.0.1:5173, *' }).corsOrigins).toEqual([
+      'https://app.test',
+      'http://127.0.0.1:5173',
+      '*',
+    ]);
   });
 
   it('refuses a DATABASE_URL or REDIS_URL that is not one', () => {
@@ -81,5 +107,10 @@ describe('config', () => {
     expect(config).toMatchObject({ jwtTtlSeconds: 7200, rateWindowMs: 30_000, rateLimit: 5 });
     expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: 'forever' })).toThrow(/JWT_TTL/);
     expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '0' })).toThrow(/JWT_TTL/);
+    // A stray digit made a token last for millions of years before (or past Number.MAX_SAFE_INTEGER seconds).
+    expect(loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '365d' }).jwtTtlSeconds).toBe(365 * 86_400);
+    expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '3650d' })).toThrow(/JWT_TTL: must be at most 365d/);
+    expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), JWT_TTL: '99999999999999999999d' })).toThrow(/JWT_TTL/);
+    expect(() => loadAuthConfig({ JWT_SECRET: 'y'.repeat(40), AUTH_RATE_WINDOW: '2d' })).toThrow(/AUTH_RATE_WINDOW: must be at most 1d/);
   });
 });

@@ -3,8 +3,16 @@ import { z } from 'zod';
 /** The environment a Concord process reads its configuration from (process.env, or a test's overrides). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** Thrown at boot when a setting is missing or malformed; main.ts prints `message` and exits 1. */
-export class ConfigError extends Error {
+/**
+ * Something the operator must fix before Concord can start (a setting, DATA_DIR, the database):
+ * main.ts prints `message` as one line and exits 1, where any other error gets its stack.
+ */
+export class BootError extends Error {
+  override readonly name: string = 'BootError';
+}
+
+/** Thrown at boot when a setting is missing or malformed. */
+export class ConfigError extends BootError {
   override readonly name = 'ConfigError';
 }
 
@@ -28,18 +36,32 @@ export function parseEnv<S extends z.ZodType>(area: string, schema: S, env: Env,
   return result.data;
 }
 
-/** A whole number of bytes, seconds or milliseconds from an environment string. */
-export const intFromEnv = (min: number, max: number): z.ZodCoercedNumber<unknown> =>
-  z.coerce.number().int().min(min).max(max);
+/**
+ * A whole number of bytes, seconds or milliseconds from an environment string: decimal digits
+ * only, so `1e3`, `0x10`, `10s` or `1MB` are refused rather than read as something unintended.
+ */
+export const intFromEnv = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, { message })
+    .transform(Number)
+    .pipe(z.number().min(min, { message }).max(max, { message }));
+};
 
-/** `12h`, `30m`, `45s`, `7d` or a plain number of seconds → seconds. */
-export const durationSeconds = z
-  .string()
-  .regex(/^\d+(s|m|h|d)?$/, { message: 'a duration such as 3600, 45s, 30m, 12h or 7d' })
-  .transform((text) => {
-    const amount = Number.parseInt(text, 10);
-    const unit = text.at(-1);
-    const factor = unit === 'm' ? 60 : unit === 'h' ? 3600 : unit === 'd' ? 86_400 : 1;
-    return amount * factor;
-  })
-  .refine((seconds) => seconds > 0, { message: 'must be longer than 0 seconds' });
+/**
+ * `12h`, `30m`, `45s`, `7d` or a plain number of seconds → seconds, at most `maxDays` (a stray
+ * digit must not make a token live for centuries, or overflow the arithmetic).
+ */
+export const durationSeconds = (maxDays: number) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)?$/, { message: 'a duration such as 3600, 45s, 30m, 12h or 7d' })
+    .transform((text) => {
+      const amount = Number.parseInt(text, 10);
+      const unit = text.at(-1);
+      const factor = unit === 'm' ? 60 : unit === 'h' ? 3600 : unit === 'd' ? 86_400 : 1;
+      return amount * factor;
+    })
+    .refine((seconds) => seconds > 0, { message: 'must be longer than 0 seconds' })
+    .refine((seconds) => seconds <= maxDays * 86_400, { message: `must be at most ${maxDays}d` });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BootError } from '../config/env';
 import { acquireDataDirLock, DataDirLockedError, LOCK_FILE } from './data-dir-lock';
 
 describe('acquireDataDirLock', () => {
@@ -37,5 +38,13 @@ describe('acquireDataDirLock', () => {
     lock.release();
     writeFileSync(join(root, LOCK_FILE), 'not a pid');
     acquireDataDirLock(root).release();
+  });
+
+  it('says in one line that DATA_DIR is a file, or below one, instead of throwing mkdir’s error', () => {
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'not a folder');
+    expect(() => acquireDataDirLock(file)).toThrow(BootError);
+    expect(() => acquireDataDirLock(file)).toThrow(`DATA_DIR ${file} is not a folder this process can write (EEXIST`);
+    expect(() => acquireDataDirLock(join(file, 'data'))).toThrow(/DATA_DIR .*a-file\/data is not a folder this process can write \(ENOTDIR/);
   });
 });

@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BootError } from '../config/env';
 
 export const LOCK_FILE = 'concord.lock';
 
 /** Another live process holds DATA_DIR: two writers on one PGlite folder would corrupt it. */
-export class DataDirLockedError extends Error {
+export class DataDirLockedError extends BootError {
   override readonly name = 'DataDirLockedError';
   constructor(
     readonly dataDir: string,
@@ -32,14 +33,25 @@ export interface DataDirLock {
   release(): void;
 }
 
+/** DATA_DIR is a file, or a folder this user may not create or write: the operator's to fix, in one line. */
+function unusable(dataDir: string, error: unknown): Error {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === undefined) return error as Error;
+  return new BootError(`DATA_DIR ${dataDir} is not a folder this process can write (${code}: ${message})`);
+}
+
 /**
  * Takes DATA_DIR/concord.lock (O_EXCL, holding our pid). PGlite itself locks nothing, so this
  * is what keeps a second server off a folder in use; a lock left by a dead pid is taken over.
  * Our own pid counts as alive: two apps in one process must not share a folder either.
  */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
-  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (error) {
+    throw unusable(dataDir, error);
+  }
   for (let attempt = 0; attempt < 3; attempt += 1) {
     try {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
@@ -53,7 +65,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw unusable(dataDir, error);
     }
     const holder = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
     if (Number.isInteger(holder) && holder > 0 && isAlive(holder))

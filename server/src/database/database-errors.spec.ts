@@ -15,6 +15,7 @@ describe('isDatabaseUnavailableError', () => {
     ['an admin shutdown (57P01)', pgError('57P01')],
     ['a connection exception class (08006)', pgError('08006')],
     ['a pg "Connection terminated" error', new Error('Connection terminated unexpectedly')],
+    ['a pg Client connect timeout (a server that accepts but never answers)', new Error('timeout expired')],
     ['a query on a runner TypeORM released when its connection died', new QueryRunnerAlreadyReleasedError()],
     ['a query through a manager whose runner was released', new QueryRunnerProviderAlreadyReleasedError()],
     ['a QueryFailedError wrapping a shutdown', new QueryFailedError('SELECT 1', [], pgError('57P01'))],

@@ -34,6 +34,8 @@ const CONNECTION_CODES = new Set([
 const CONNECTION_MESSAGES = [
   /Connection terminated/i,
   /timeout exceeded when trying to connect/i,
+  // pg's Client when connectionTimeoutMillis passes before the server answered the handshake.
+  /^timeout expired$/i,
   /Client has encountered a connection error/i,
   /Connection is not established/i,
   /Too many connections/i,

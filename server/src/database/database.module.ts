@@ -34,8 +34,9 @@ export function typeOrmOptionsFor(connection: DatabaseConnection): TypeOrmModule
       // Embedded: keep the one connection for good; closing and reopening it buys nothing there.
       idleTimeoutMillis: connection.embedded ? 0 : 30_000,
     },
-    retryAttempts: connection.embedded ? 0 : 3,
-    retryDelay: 1000,
+    // Boot already waited for a real PostgreSQL, within DATABASE_CONNECT_TIMEOUT_MS (wait-for-database.ts);
+    // retrying here would only add to that bound and log a stack per attempt.
+    retryAttempts: 0,
     // Not 'error': TypeORM would log failed queries WITH their parameters (hashes, document bodies).
     logging: ['migration'],
   };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { BootError } from '../config/env';
 import { acquireDataDirLock } from './data-dir-lock';
 
 /** PGlite's own folder inside DATA_DIR (the lock and JWT secret files stay beside it, outside PGDATA). */
@@ -93,18 +94,26 @@ function nextMessage<K extends 'ready' | 'stopped'>(
  */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const lock = acquireDataDirLock(dataDir);
+  // PostgreSQL's own folder below DATA_DIR, so our lock and secret files stay out of PGDATA.
+  const pgdata = join(dataDir, PGDATA_SUBDIR);
   let worker: Worker | undefined;
   try {
     worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        // PostgreSQL's own folder below DATA_DIR, so our lock and secret files stay out of PGDATA.
-        dataDir: join(dataDir, PGDATA_SUBDIR),
+        dataDir: pgdata,
         pglitePath: require.resolve('@electric-sql/pglite'),
         socketPath: require.resolve('@electric-sql/pglite-socket'),
       },
     });
-    const ready = await nextMessage(worker, 'ready');
+    const ready = await nextMessage(worker, 'ready').catch((error: unknown) => {
+      // PGlite says only "failed to initialize properly", with a stack of WASM frames: name the folder and the way out.
+      const reason = String(error instanceof Error ? error.message : error).split('\n')[0];
+      throw new BootError(
+        `the embedded PostgreSQL in ${pgdata} did not start (${reason}). The folder may be damaged or from ` +
+          'another PostgreSQL version: restore it from a backup, or move it away to start with an empty database.',
+      );
+    });
     const running = worker;
     const [host, port] = ready.conn.split(':');
     let stopping: Promise<void> | undefined;
