@@ -207,6 +207,47 @@ describeFault(
         `redis outage: cross-instance delivery resumed ${resumedAfterMs} ms after redis-server came back`,
       );
     });
+
+    it('an instance started while Redis is down stays up past the client retry limit, joins in once Redis comes, and closes promptly while it is away', async () => {
+      await redis.stop();
+      const three = await startTestServer({ database, env: { REDIS_URL: redis.url } });
+      let closed = false;
+      try {
+        // ioredis fails a command after 20 reconnects (≈ 10.5 s): the adapter's unguarded
+        // subscription then crashed the process.
+        await sleep(12_000);
+        expect((await http(three.url)('/api/health')).status).toBe(200);
+
+        await redis.start();
+        const alice = await registerUser(one.url);
+        const created = await http(one.url)<ConcordDocument>('/api/documents', {
+          method: 'POST',
+          token: alice.token,
+          body: { title: 'Late Redis', content: 'start\n' },
+        });
+        const writer = new Replica(one.url, alice.token, created.body.id);
+        const reader = new Replica(three.url, alice.token, created.body.id);
+        replicas.push(writer, reader);
+        await writer.join();
+        await reader.join();
+        const deadline = Date.now() + 20_000;
+        for (let attempt = 0; !reader.received.some((b) => b.author.id === alice.user.id); attempt += 1) {
+          if (Date.now() > deadline) throw new Error('the late instance never received an edit across Redis');
+          expect((await writer.append(`line ${attempt}`)).ok).toBe(true);
+          await sleep(500);
+        }
+
+        await redis.stop();
+        await sleep(300);
+        const closing = Date.now();
+        await three.close();
+        closed = true;
+        expect(Date.now() - closing).toBeLessThan(5_000);
+      } finally {
+        if (!closed) await three.close();
+        await redis.start();
+      }
+    });
   },
 );
 

@@ -80,7 +80,10 @@ export class ConcordIoAdapter extends IoAdapter {
     }) as Server;
     if (this.options.redisUrl) {
       const pub = new Redis(this.options.redisUrl, { lazyConnect: false });
-      const sub = pub.duplicate();
+      // The adapter subscribes once, at start, and never catches a failed subscription: with
+      // ioredis's default (fail a command after 20 reconnects) a Redis down at boot crashed the
+      // process. The subscriber's commands wait for Redis instead, however long it is away.
+      const sub = pub.duplicate({ maxRetriesPerRequest: null });
       for (const client of [pub, sub]) {
         client.on('error', (error: Error) => this.logger.warn(`redis adapter connection: ${error.message}`));
       }
@@ -107,6 +110,12 @@ export class ConcordIoAdapter extends IoAdapter {
   private async quitRedis(): Promise<void> {
     const clients = this.redisClients;
     this.redisClients = [];
-    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+    // QUIT is a command too: to a Redis that is away it would wait as long as the subscriber does.
+    await Promise.all(
+      clients.map(async (client) => {
+        if (client.status !== 'ready') return client.disconnect();
+        await client.quit().catch(() => client.disconnect());
+      }),
+    );
   }
 }
