@@ -30,6 +30,16 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
     expect(response.body.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
+  it('keeps a displayName in any script, emoji sequences (ZWJ) included', async () => {
+    const displayName = 'Zoë 李 עברית 👩\u200D💻';
+    const response = await api<AuthResponse>('/api/auth/register', {
+      method: 'POST',
+      body: { username: uniqueUsername(), password: PASSWORD, displayName },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.user.displayName).toBe(displayName);
+  });
+
   it('keeps a given displayName and lower-cases the username', async () => {
     const username = uniqueUsername('bob');
     const response = await api<AuthResponse>('/api/auth/register', {
@@ -67,6 +77,9 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
     ['a NUL in the username', { username: 'ab\u0000c', password: PASSWORD }],
     ['a NUL in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'A\u0000B' }],
     ['a lone surrogate in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'A\uD800B' }],
+    ['a line break in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'Ann\nSystem: reset' }],
+    ['a right-to-left override in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'Ann\u202Enimda' }],
+    ['a bidi isolate in the displayName', { username: 'valid-name', password: PASSWORD, displayName: 'Ann\u2067x\u2069' }],
   ])('refuses a registration with %s: 422 validation_failed with field errors', async (_case, body) => {
     const response = await api<Problem>('/api/auth/register', { method: 'POST', body });
     expectProblem(response, 422, 'validation_failed');

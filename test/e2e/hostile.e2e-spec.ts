@@ -409,6 +409,13 @@ const HTTP_CASES: HttpCase[] = [
       }),
   },
   {
+    name: 'a validly signed token without exp (it would never expire)',
+    status: 401,
+    code: 'unauthorized',
+    send: (w) =>
+      w.api('/api/auth/me', { token: forgeToken({ sub: w.alice.user.id, username: w.alice.user.username }) }),
+  },
+  {
     name: 'a validly signed token with an SQL-looking subject',
     status: 401,
     code: 'unauthorized',
@@ -527,6 +534,25 @@ const SOCKET_CASES: SocketCase[] = [
     name: 'a handshake with a wrong-secret token',
     expected: { refused: 'unauthorized' },
     run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' }, 'x'.repeat(40))),
+  },
+  {
+    name: 'a handshake with a validly signed token without exp (its socket would never be cut)',
+    expected: { refused: 'unauthorized' },
+    run: (w) => refusal(w, forgeToken({ sub: w.alice.user.id, username: 'a' })),
+  },
+  {
+    name: 'a handshake with a validly signed 256 KiB token (refused unread)',
+    expected: { refused: 'unauthorized' },
+    run: (w) =>
+      refusal(
+        w,
+        forgeToken({
+          sub: w.alice.user.id,
+          username: 'a',
+          exp: A_WEEK_AGO + 14 * 86_400,
+          pad: 'p'.repeat(1 << 18),
+        }),
+      ),
   },
   {
     name: 'a handshake with a deleted user’s token',

@@ -5,7 +5,7 @@ import type { UserSummary } from '@concord/shared';
 import type { Repository } from 'typeorm';
 import type { AuthConfig } from '../config/auth.config';
 import { ACCOUNT_DELETED, AccountDeletedEvent } from './account-events';
-import { AuthService, VERIFIED_USER_CACHE_MAX, VERIFIED_USER_TTL_MS } from './auth.service';
+import { AuthService, MAX_TOKEN_LENGTH, VERIFIED_USER_CACHE_MAX, VERIFIED_USER_TTL_MS } from './auth.service';
 import type { UserEntity } from './user.entity';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
@@ -45,7 +45,10 @@ function setup() {
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
     rows.set(user.id, { ...user, passwordHash: 'x', createdAt: new Date() });
-    const token = await jwt.signAsync({ sub: user.id, username: user.username }, { algorithm: 'HS256' });
+    const token = await jwt.signAsync(
+      { sub: user.id, username: user.username },
+      { algorithm: 'HS256', expiresIn: 600 },
+    );
     return { user, token };
   };
   const holdLookups = (): (() => void) => {
@@ -56,7 +59,7 @@ function setup() {
       release();
     };
   };
-  return { auth, findOne, addUser, holdLookups, events, owned, rows };
+  return { auth, jwt, findOne, addUser, holdLookups, events, owned, rows };
 }
 
 describe('AuthService.verifyToken: the verified-user cache', () => {
@@ -140,7 +143,7 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     const otherSecret = new JwtService({ secret: 'another-secret-of-at-least-32-characters' });
     const forged = await otherSecret.signAsync(
       { sub: user.id, username: user.username },
-      { algorithm: 'HS256' },
+      { algorithm: 'HS256', expiresIn: 600 },
     );
     await expect(auth.verifyToken(forged)).rejects.toMatchObject({ status: 401 });
   });
@@ -158,5 +161,26 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     expect(findOne).not.toHaveBeenCalled();
     await auth.verifyToken(tokens[0]);
     expect(findOne).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('AuthService.verifyToken: what it refuses before trusting a signed token', () => {
+  it('refuses a validly signed token without exp (it would never expire)', async () => {
+    const { auth, jwt, addUser } = setup();
+    const { user } = await addUser(1);
+    const forever = await jwt.signAsync({ sub: user.id, username: user.username }, { algorithm: 'HS256' });
+    await expect(auth.verifyToken(forever)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+  });
+
+  it(`refuses a token over ${MAX_TOKEN_LENGTH} characters without decoding it`, async () => {
+    const { auth, jwt, addUser } = setup();
+    const { user } = await addUser(1);
+    const padded = await jwt.signAsync(
+      { sub: user.id, username: user.username, pad: 'x'.repeat(MAX_TOKEN_LENGTH) },
+      { algorithm: 'HS256', expiresIn: 600 },
+    );
+    const verify = jest.spyOn(jwt, 'verify');
+    await expect(auth.verifyToken(padded)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(verify).not.toHaveBeenCalled();
   });
 });

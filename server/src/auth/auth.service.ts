@@ -19,8 +19,19 @@ const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2,
 /** NUL cannot be stored in `text`, and a lone surrogate would silently become U+FFFD. */
 const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function isStorableText(text: string): boolean {
-  return !UNSTORABLE_TEXT.test(text);
+/**
+ * Other people see a display name: beside the cursor, in the people list, in the words of a 409
+ * ("Alice (@alice) changed this document…"). Control characters (line breaks, escapes) and the
+ * bidirectional overrides and isolates would let one rewrite what is shown around it (U+202E
+ * turns "(@mallory)" around), so a name holds neither.
+ */
+const MISLEADING_TEXT = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/** Why a display name is refused (422), or null when it is fine. */
+function displayNameProblem(name: string): string | null {
+  if (UNSTORABLE_TEXT.test(name)) return 'contains NUL or an unpaired surrogate';
+  if (MISLEADING_TEXT.test(name)) return 'contains a control or bidirectional formatting character';
+  return null;
 }
 
 /**
@@ -32,10 +43,18 @@ function isStorableText(text: string): boolean {
 export const VERIFIED_USER_TTL_MS = 5_000;
 /** Bounds the memory of that cache: past it, the oldest entry is dropped. */
 export const VERIFIED_USER_CACHE_MAX = 10_000;
+/**
+ * The tokens this server issues are about 300 characters. A socket handshake may carry one of
+ * megabytes (the message limit), and jsonwebtoken decodes and parses it before checking its
+ * signature: a forged 6 MB token held the event loop for 190 ms. Longer ones are refused unread.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
 
 interface TokenClaims {
   sub: string;
   username: string;
+  /** Set on every token issued here; jsonwebtoken accepts a token without it, forever. */
+  exp?: number;
 }
 
 @Injectable()
@@ -65,13 +84,14 @@ export class AuthService {
   }
 
   async register(request: RegisterRequest): Promise<AuthResponse> {
-    if (request.displayName !== undefined && !isStorableText(request.displayName)) {
+    const problem = request.displayName === undefined ? null : displayNameProblem(request.displayName);
+    if (problem !== null) {
       throw new ProblemError(
         'validation_failed',
         422,
-        'The request body is invalid: displayName: contains NUL or an unpaired surrogate',
+        `The request body is invalid: displayName: ${problem}`,
         {
-          extensions: { errors: [{ path: 'displayName', message: 'contains NUL or an unpaired surrogate' }] },
+          extensions: { errors: [{ path: 'displayName', message: problem }] },
         },
       );
     }
@@ -111,6 +131,8 @@ export class AuthService {
 
   /** The user a bearer token names; refuses bad, expired and forged tokens and deleted users (401). */
   async verifyToken(token: string): Promise<UserSummary> {
+    if (token.length > MAX_TOKEN_LENGTH)
+      throw ProblemError.unauthorized('The bearer token is invalid or expired.');
     let claims: TokenClaims;
     try {
       // The synchronous verify: verifyAsync adds three promises and a callback to every request.
@@ -121,7 +143,12 @@ export class AuthService {
     } catch {
       throw ProblemError.unauthorized('The bearer token is invalid or expired.');
     }
-    if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) {
+    // A token without `exp` never expires and its socket is never cut (see the gateway): not one of ours.
+    if (
+      typeof claims.sub !== 'string' ||
+      !/^[0-9a-f-]{36}$/i.test(claims.sub) ||
+      typeof claims.exp !== 'number'
+    ) {
       throw ProblemError.unauthorized('The bearer token is invalid or expired.');
     }
     const cached = this.verified.get(claims.sub);
