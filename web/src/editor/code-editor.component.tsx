@@ -69,6 +69,7 @@ export function CodeEditor({ session, readOnly }: CodeEditorProps) {
       applyRemote: (changes) =>
         view.dispatch({ changes, annotations: [remoteChange.of(true), Transaction.addToHistory.of(false)] }),
       setCursors: (cursors) => view.dispatch({ effects: setRemoteCursors.of(cursors) }),
+      selection: () => (view.hasFocus ? { anchor: view.state.selection.main.anchor, head: view.state.selection.main.head } : null),
     });
     return () => {
       session.attachEditor(null);

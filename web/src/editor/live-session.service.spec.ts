@@ -81,6 +81,7 @@ function setup(initial = 'Hello') {
   });
   let editor = '';
   let cursors: RemoteCursor[] = [];
+  let selection: { anchor: number; head: number } | null = null;
   open.push(session);
   session.attachEditor({
     applyRemote: (changes: ChangeSet) => {
@@ -89,6 +90,7 @@ function setup(initial = 'Hello') {
     setCursors: (next) => {
       cursors = next;
     },
+    selection: () => selection,
   });
   session.start();
   socket.connected = true;
@@ -99,7 +101,12 @@ function setup(initial = 'Hello') {
     editor = next;
     session.localChange(changes);
   };
-  return { socket, session, onUnauthorized, type, editor: () => editor, cursors: () => cursors };
+  /** The focused editor moves its cursor, and reports it as CodeMirror's update listener does. */
+  const select = (anchor: number, head = anchor) => {
+    selection = { anchor, head };
+    session.localSelection(anchor, head);
+  };
+  return { socket, session, onUnauthorized, type, select, editor: () => editor, cursors: () => cursors };
 }
 
 function draftKeys(): string[] {
@@ -180,6 +187,41 @@ describe('LiveSession', () => {
     socket.fire('presence', { documentId: DOC_ID, users: [alice] });
     expect(cursors()).toEqual([]);
     expect(session.getSnapshot().presence).toEqual([alice]);
+  });
+
+  it('sends the cursor again once the typing before it is accepted, so the others place it after that typing', () => {
+    const { socket, type, select } = setup('Hello');
+    type('Hello!');
+    select(6);
+    expect(socket.sent('cursor').map((sent) => sent.payload)).toEqual([{ documentId: DOC_ID, anchor: 6, head: 6 }]);
+    jest.advanceTimersByTime(300);
+    // The others have seen the cursor at 6 in "Hello" (clamped to its end) and will shift it by
+    // the "!" when the edit arrives: sent again after the ack, it is where it belongs.
+    socket.sent('edit')[0].reply({ ok: true, version: 2, etag: '"v2"' });
+    expect(socket.sent('cursor').map((sent) => sent.payload)).toEqual([
+      { documentId: DOC_ID, anchor: 6, head: 6 },
+      { documentId: DOC_ID, anchor: 6, head: 6 },
+    ]);
+  });
+
+  it('writes the draft of a large document less often the larger it is, and at least every two seconds', () => {
+    const line = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.\n';
+    const big = line.repeat(Math.ceil((1024 * 1024) / line.length));
+    const { socket, type } = setup(big);
+    socket.disconnect();
+    socket.fire('disconnect');
+    const setItem = jest.spyOn(Storage.prototype, 'setItem');
+    const draftWrites = () => setItem.mock.calls.filter(([key]) => key.startsWith('concord:draft:')).length;
+    let text = big;
+    // Four seconds of offline typing, ten keystrokes a second.
+    for (let i = 0; i < 40; i++) {
+      text = `${text}x`;
+      type(text);
+      jest.advanceTimersByTime(100);
+    }
+    expect(draftWrites()).toBe(2);
+    expect(JSON.parse(localStorage.getItem(draftKeys()[0]) ?? '{}')).toMatchObject({ text: `${big}${'x'.repeat(40)}` });
+    setItem.mockRestore();
   });
 
   it('goes offline with the browser, keeps typing in localStorage, and reconnects when the network is back', () => {

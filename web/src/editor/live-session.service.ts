@@ -11,6 +11,10 @@ const MAX_WAIT_MS = 1000;
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 3000;
 const EAGER_DRAFT_CHARS = 64 * 1024;
+/** Larger drafts are written at most this often per EAGER_DRAFT_CHARS of text… */
+const DRAFT_MS_PER_EAGER_CHARS = 300;
+/** …but at least this often, however large: a crash loses at most this much offline typing. */
+const MAX_DRAFT_DELAY_MS = 2000;
 const CLOSE_GRACE_MS = 5000;
 
 export interface RemoteCursor {
@@ -31,6 +35,8 @@ export interface EditorBridge {
   /** Apply changes that did not come from the local user (remote edits, merges). */
   applyRemote: (changes: ChangeSet) => void;
   setCursors: (cursors: RemoteCursor[]) => void;
+  /** The local selection while the editor has focus (a cursor worth showing to others), else null. */
+  selection: () => { anchor: number; head: number } | null;
 }
 
 export type ConcordSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -212,6 +218,18 @@ export class LiveSession {
     this.socket.emit('cursor', { documentId: this.documentId, anchor, head }, () => undefined);
   }
 
+  /**
+   * The cursor goes out at once, the typing before it up to a second later: the others place it
+   * in a text still without that typing, then shift it by the typing when the edit arrives. Sent
+   * again once the edit is accepted (after its broadcast, on the same socket), it lands right.
+   */
+  private resendSelection(): void {
+    const selection = this.editor?.selection();
+    if (!selection) return;
+    this.lastCursorSent = '';
+    this.localSelection(selection.anchor, selection.head);
+  }
+
   dispatch(action: SyncAction): void {
     const { state, effects } = reduceSync(this.sync, action, this.deps);
     this.sync = state;
@@ -261,7 +279,10 @@ export class LiveSession {
     if (!socket) return;
     socket.timeout(ACK_TIMEOUT_MS).emit('edit', payload, (error: Error | null, ack: EditAck) => {
       if (error) this.dispatch({ type: 'ackLost', clientEditId });
-      else this.dispatch({ type: 'ack', clientEditId, ack });
+      else {
+        this.dispatch({ type: 'ack', clientEditId, ack });
+        if (ack.ok) this.resendSelection();
+      }
     });
   }
 
@@ -301,14 +322,20 @@ export class LiveSession {
   private persistDraft(): void {
     // Small documents are written at once, so even a crash a moment after a keystroke loses
     // nothing; large ones are throttled, as serialising a megabyte per keystroke makes typing lag.
-    if (this.sync.doc.length <= EAGER_DRAFT_CHARS) {
+    // A write costs as much as the text is long (twice over, base and text: ~20 ms for a MiB in
+    // Chromium), so the pause grows with it, keeping the time spent on drafts small and even.
+    const length = this.sync.doc.length;
+    if (length <= EAGER_DRAFT_CHARS) {
       this.writeDraft();
       return;
     }
-    this.draftTimer ??= setTimeout(() => {
-      this.draftTimer = null;
-      this.writeDraft();
-    }, 300);
+    this.draftTimer ??= setTimeout(
+      () => {
+        this.draftTimer = null;
+        this.writeDraft();
+      },
+      Math.min(MAX_DRAFT_DELAY_MS, Math.round((DRAFT_MS_PER_EAGER_CHARS * length) / EAGER_DRAFT_CHARS)),
+    );
   }
 
   private writeDraft(): void {

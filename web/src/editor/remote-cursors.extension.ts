@@ -1,4 +1,4 @@
-import { StateEffect, StateField, type Range } from '@codemirror/state';
+import { StateEffect, StateField, type EditorState, type Range } from '@codemirror/state';
 import { Decoration, EditorView, WidgetType, type DecorationSet } from '@codemirror/view';
 import { userColour } from '../ui/user-colour.util';
 import type { RemoteCursor } from './live-session.service';
@@ -36,13 +36,28 @@ class CaretWidget extends WidgetType {
   }
 }
 
-function build(cursors: RemoteCursor[], docLength: number): DecorationSet {
+/** A remote cursor as last received, and where it stands now in this editor's text. */
+interface Placed {
+  cursor: RemoteCursor;
+  anchor: number;
+  head: number;
+}
+
+interface RemoteCursorsState {
+  placed: Placed[];
+  decorations: DecorationSet;
+}
+
+function place(cursor: RemoteCursor, docLength: number): Placed {
+  // Positions come from the sender's copy, which may be a keystroke ahead or behind: clamp.
+  const clamp = (position: number) => Math.min(Math.max(position, 0), docLength);
+  return { cursor, anchor: clamp(cursor.anchor), head: clamp(cursor.head) };
+}
+
+function build(placed: Placed[]): DecorationSet {
   const ranges: Range<Decoration>[] = [];
-  for (const cursor of cursors) {
+  for (const { cursor, anchor, head } of placed) {
     const colour = userColour(cursor.user.id);
-    // Positions come from the sender's copy, which may be a keystroke ahead or behind: clamp.
-    const head = Math.min(Math.max(cursor.head, 0), docLength);
-    const anchor = Math.min(Math.max(cursor.anchor, 0), docLength);
     const from = Math.min(anchor, head);
     const to = Math.max(anchor, head);
     if (from < to) {
@@ -53,14 +68,37 @@ function build(cursors: RemoteCursor[], docLength: number): DecorationSet {
   return Decoration.set(ranges, true);
 }
 
-export const remoteCursorsField = StateField.define<DecorationSet>({
-  create: () => Decoration.none,
-  update(decorations, transaction) {
-    let next = decorations.map(transaction.changes);
-    for (const effect of transaction.effects) {
-      if (effect.is(setRemoteCursors)) next = build(effect.value, transaction.newDoc.length);
+/**
+ * Every update carries everyone's cursor, but only the one just received is new (a new object):
+ * the others keep their positions as mapped through the edits made since they arrived, rather
+ * than jumping back to where they stood before the text around them changed (with many people
+ * typing, every cursor would otherwise flicker back on each one's move).
+ */
+function replace(previous: Placed[], cursors: RemoteCursor[], docLength: number): Placed[] {
+  return cursors.map((cursor) => previous.find((placed) => placed.cursor === cursor) ?? place(cursor, docLength));
+}
+
+export const remoteCursorsField = StateField.define<RemoteCursorsState>({
+  create: () => ({ placed: [], decorations: Decoration.none }),
+  update(value, transaction) {
+    let { placed, decorations } = value;
+    if (transaction.docChanged) {
+      const { changes } = transaction;
+      placed = placed.map((entry) => ({ ...entry, anchor: changes.mapPos(entry.anchor, 1), head: changes.mapPos(entry.head, 1) }));
+      decorations = decorations.map(changes);
     }
-    return next;
+    for (const effect of transaction.effects) {
+      if (effect.is(setRemoteCursors)) {
+        placed = replace(placed, effect.value, transaction.newDoc.length);
+        decorations = build(placed);
+      }
+    }
+    return placed === value.placed && decorations === value.decorations ? value : { placed, decorations };
   },
-  provide: (field) => EditorView.decorations.from(field),
+  provide: (field) => EditorView.decorations.from(field, (value) => value.decorations),
 });
+
+/** Where each remote cursor is drawn now (for tests and checks). */
+export function remoteCursorPositions(state: EditorState): { id: string; anchor: number; head: number }[] {
+  return state.field(remoteCursorsField).placed.map(({ cursor, anchor, head }) => ({ id: cursor.user.id, anchor, head }));
+}

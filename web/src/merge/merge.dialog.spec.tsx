@@ -3,7 +3,14 @@ import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { threeWayMerge, type ConcordDocument } from '@concord/shared';
 import type { ConflictState } from '../editor/sync.machine';
+import { exactTime } from '../ui/relative-time.util';
 import { MergeDialog } from './merge.dialog';
+
+// The real formatting, counted: each conflict card formats their save's time once per render.
+jest.mock('../ui/relative-time.util', () => {
+  const actual = jest.requireActual<typeof import('../ui/relative-time.util')>('../ui/relative-time.util');
+  return { ...actual, exactTime: jest.fn(actual.exactTime) };
+});
 
 const base = 'Title\n\nThe cat sat on the mat.\n\nMiddle stays.\n\nIt was a sunny day.\n';
 const mine = 'Title\n\nThe dog sat on the mat.\n\nMiddle stays.\n\nIt was a rainy day.\n';
@@ -168,4 +175,20 @@ describe('MergeDialog', () => {
     await user.keyboard('{Escape}');
     expect(handlers.onClose).toHaveBeenCalledTimes(1);
   });
+
+  it('with hundreds of conflicts, a choice or a keystroke in the result re-renders only the card it changes', async () => {
+    const lines = (word: string) => Array.from({ length: 200 }, (_, i) => `Line ${i} is ${word}.\nkeep ${i}\n`).join('');
+    const [manyBase, manyMine, manyTheirs] = [lines('plain'), lines('mine'), lines('theirs')];
+    const many = conflictState({ base: manyBase, mine: manyMine, merge: threeWayMerge(manyBase, manyMine, manyTheirs) });
+    expect(many.merge.conflicts).toHaveLength(200);
+    const { user, dialog } = setup(many);
+    const cardsRendered = jest.mocked(exactTime);
+    cardsRendered.mockClear();
+    // Not getAllByRole: computing two hundred cards' accessible names takes jsdom seconds.
+    await user.click(within(dialog).getAllByText('Keep mine')[0]);
+    expect(within(dialog).getAllByText('Resolved')).toHaveLength(1);
+    await user.type(result(), 'x');
+    // The lead paragraph's time, and the chosen card's own: not two hundred.
+    expect(cardsRendered.mock.calls.length).toBeLessThan(10);
+  }, 20_000);
 });

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Conflict } from '@concord/shared';
 import { presentableDiff } from '@codemirror/merge';
 import type { ConflictState } from '../editor/sync.machine';
 import { Modal } from '../ui/modal.component';
@@ -42,6 +43,62 @@ function Side({ text, base }: { text: string; base?: string }) {
   return <pre>{parts.map((part, index) => (part.changed ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>))}</pre>;
 }
 
+interface ConflictCardProps {
+  item: Conflict;
+  index: number;
+  resolved: boolean;
+  baseVersion: number;
+  who: string;
+  updatedAt: string;
+  onChoose: (index: number, choice: ConflictChoice) => void;
+}
+
+/**
+ * One conflict: memoised, so a choice or a keystroke in the merged result re-renders the card it
+ * touches, not all of them (with hundreds of conflicts each choice used to take over 100 ms).
+ */
+const ConflictCard = memo(function ConflictCard({ item, index, resolved, baseVersion, who, updatedAt, onChoose }: ConflictCardProps) {
+  return (
+    <li className={resolved ? 'conflict resolved' : 'conflict'} aria-label={`Conflict ${index + 1}`}>
+      <div className="conflict-sides">
+        <section aria-label="Base">
+          <h3>Base (version {baseVersion})</h3>
+          <Side text={item.base} />
+        </section>
+        <section aria-label="Theirs" className="theirs">
+          <h3>
+            Theirs — {who}, <time title={exactTime(updatedAt)}>{relativeTime(updatedAt)}</time>
+          </h3>
+          <Side text={item.theirs} base={item.base} />
+        </section>
+        <section aria-label="Mine" className="mine">
+          <h3>Mine</h3>
+          <Side text={item.mine} base={item.base} />
+        </section>
+      </div>
+      {/* A resolved conflict keeps no buttons (a later choice is an edit of the result),
+          so the first "Keep mine" on the page is always one that can still be chosen. */}
+      <div className="actions" role="group" aria-label={`Resolve conflict ${index + 1}`}>
+        {resolved ? (
+          <span className="resolved-mark">Resolved</span>
+        ) : (
+          <>
+            <button type="button" onClick={() => onChoose(index, 'mine')} data-autofocus={index === 0 ? true : undefined}>
+              Keep mine
+            </button>
+            <button type="button" onClick={() => onChoose(index, 'theirs')}>
+              Take theirs
+            </button>
+            <button type="button" onClick={() => onChoose(index, 'both')}>
+              Keep both
+            </button>
+          </>
+        )}
+      </div>
+    </li>
+  );
+});
+
 /**
  * The merge UI: one card per conflict (base, theirs with who and when, mine) with Keep mine /
  * Take theirs / Keep both, a freely editable result, and the whole-document choices.
@@ -49,13 +106,19 @@ function Side({ text, base }: { text: string; base?: string }) {
 export function MergeDialog({ conflict, result: kept, onResultChange, busy = false, error, onSave, onOverwrite, onDiscard, onClose, returnFocusTo }: MergeDialogProps) {
   const blocks = useMemo(() => conflictBlocks(conflict.merge), [conflict.merge]);
   const [result, setResultState] = useState(kept ?? conflict.merge.text);
-  function setResult(text: string) {
+  // The latest result and callback, for a choose() that stays the same between renders (the
+  // memoised cards would all re-render for a new one).
+  const latest = useRef({ result, onResultChange });
+  latest.current.onResultChange = onResultChange;
+  const setResult = useCallback((text: string) => {
+    latest.current.result = text;
     setResultState(text);
-    onResultChange?.(text);
-  }
+    latest.current.onResultChange?.(text);
+  }, []);
   const theirs = conflict.theirs;
   const who = theirs.updatedBy.displayName || theirs.updatedBy.username;
-  const open = blocks.filter((block) => result.includes(block)).length;
+  const resolved = useMemo(() => blocks.map((block) => !result.includes(block)), [blocks, result]);
+  const open = resolved.filter((done) => !done).length;
   const unresolved = open > 0 || hasConflictMarkers(result);
 
   // After a choice its buttons are gone: focus moves on to the next open conflict, or to saving.
@@ -70,12 +133,15 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
     (nextConflict ?? (saveRef.current?.disabled ? resultRef.current : saveRef.current))?.focus();
   }, [result]);
 
-  function choose(index: number, choice: ConflictChoice) {
-    const next = applyChoice(result, blocks[index], conflict.merge.conflicts[index], choice);
-    if (next === null) return;
-    moveFocusOn.current = true;
-    setResult(next);
-  }
+  const choose = useCallback(
+    (index: number, choice: ConflictChoice) => {
+      const next = applyChoice(latest.current.result, blocks[index], conflict.merge.conflicts[index], choice);
+      if (next === null) return;
+      moveFocusOn.current = true;
+      setResult(next);
+    },
+    [blocks, conflict.merge.conflicts, setResult],
+  );
 
   return (
     <Modal title="Resolve conflicts" onClose={onClose} wide returnFocusTo={returnFocusTo}>
@@ -90,48 +156,18 @@ export function MergeDialog({ conflict, result: kept, onResultChange, busy = fal
         </p>
       )}
       <ol className="conflicts" aria-label="Conflicts" ref={listRef}>
-        {conflict.merge.conflicts.map((item, index) => {
-          const resolved = !result.includes(blocks[index]);
-          return (
-            <li key={`${item.start}-${index}`} className={resolved ? 'conflict resolved' : 'conflict'} aria-label={`Conflict ${index + 1}`}>
-              <div className="conflict-sides">
-                <section aria-label="Base">
-                  <h3>Base (version {conflict.baseVersion})</h3>
-                  <Side text={item.base} />
-                </section>
-                <section aria-label="Theirs" className="theirs">
-                  <h3>
-                    Theirs — {who}, <time title={exactTime(theirs.updatedAt)}>{relativeTime(theirs.updatedAt)}</time>
-                  </h3>
-                  <Side text={item.theirs} base={item.base} />
-                </section>
-                <section aria-label="Mine" className="mine">
-                  <h3>Mine</h3>
-                  <Side text={item.mine} base={item.base} />
-                </section>
-              </div>
-              {/* A resolved conflict keeps no buttons (a later choice is an edit of the result),
-                  so the first "Keep mine" on the page is always one that can still be chosen. */}
-              <div className="actions" role="group" aria-label={`Resolve conflict ${index + 1}`}>
-                {resolved ? (
-                  <span className="resolved-mark">Resolved</span>
-                ) : (
-                  <>
-                    <button type="button" onClick={() => choose(index, 'mine')} data-autofocus={index === 0 ? true : undefined}>
-                      Keep mine
-                    </button>
-                    <button type="button" onClick={() => choose(index, 'theirs')}>
-                      Take theirs
-                    </button>
-                    <button type="button" onClick={() => choose(index, 'both')}>
-                      Keep both
-                    </button>
-                  </>
-                )}
-              </div>
-            </li>
-          );
-        })}
+        {conflict.merge.conflicts.map((item, index) => (
+          <ConflictCard
+            key={`${item.start}-${index}`}
+            item={item}
+            index={index}
+            resolved={resolved[index]}
+            baseVersion={conflict.baseVersion}
+            who={who}
+            updatedAt={theirs.updatedAt}
+            onChoose={choose}
+          />
+        ))}
       </ol>
       <label className="result">
         Merged result
