@@ -35,6 +35,17 @@ describeE2E('documents: history retention, size limits, drafts retention, events
     [user] = suite.users;
   });
 
+  /** A PUT of `content` over `document`'s (stale) ETag, asserting its 409: each keeps a draft. */
+  async function putStale(document: ConcordDocument, content: string): Promise<void> {
+    const response = await api(`/api/documents/${document.id}`, {
+      method: 'PUT',
+      token: user.token,
+      headers: { 'if-match': document.etag },
+      body: { content },
+    });
+    expect(response.status).toBe(409);
+  }
+
   it(`keeps only the latest ${HISTORY_LIMIT} patches: older "since" → 410 history_pruned, full versions stay`, async () => {
     let document = await createDocument(api, user.token, { title: 'Pruned', content: 'v1' });
     for (let v = 2; v <= 6; v++) document = await putDocument(api, user.token, document, `v${v}`);
@@ -100,15 +111,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   it('prunes drafts older than the retention (7 days) and keeps younger ones', async () => {
     const document = await createDocument(api, user.token, { title: 'Old drafts', content: 'a' });
     await putDocument(api, user.token, document, 'b');
-    for (const content of ['old', 'young']) {
-      const response = await api(`/api/documents/${document.id}`, {
-        method: 'PUT',
-        token: user.token,
-        headers: { 'if-match': document.etag },
-        body: { content },
-      });
-      expect(response.status).toBe(409);
-    }
+    for (const content of ['old', 'young']) await putStale(document, content);
     const dataSource = suite.server.app.get(DataSource);
     await dataSource.query(
       `UPDATE document_drafts SET created_at = now() - interval '8 days' WHERE document_id = $1 AND content = 'old'`,
@@ -125,15 +128,7 @@ describeE2E('documents: history retention, size limits, drafts retention, events
   it('keeps one draft, renewed, for a stale write resent unchanged (a retry loop adds no copies)', async () => {
     const document = await createDocument(api, user.token, { title: 'Resent', content: 'a' });
     await putDocument(api, user.token, document, 'b');
-    const resend = async (content: string): Promise<void> => {
-      const response = await api(`/api/documents/${document.id}`, {
-        method: 'PUT',
-        token: user.token,
-        headers: { 'if-match': document.etag },
-        body: { content },
-      });
-      expect(response.status).toBe(409);
-    };
+    const resend = (content: string): Promise<void> => putStale(document, content);
     const dataSource = suite.server.app.get(DataSource);
     await resend('mine');
     await dataSource.query(
