@@ -68,7 +68,8 @@ class FakeSocket {
 
 const open: LiveSession[] = [];
 
-function setup(initial = 'Hello') {
+/** A session started against a fake socket that has not connected yet. */
+function startSession() {
   const socket = new FakeSocket();
   const onUnauthorized = jest.fn();
   const session = new LiveSession({
@@ -93,9 +94,12 @@ function setup(initial = 'Hello') {
     selection: () => selection,
   });
   session.start();
-  socket.connected = true;
-  socket.fire('connect');
-  socket.sent('join')[0].reply({ ok: true, document: serverDoc(1, initial), presence: [alice, bob] });
+  /** The server accepts the connection and answers the join with `initial` at version 1. */
+  const joinWith = (initial: string) => {
+    socket.connected = true;
+    socket.fire('connect');
+    socket.sent('join')[0].reply({ ok: true, document: serverDoc(1, initial), presence: [alice, bob] });
+  };
   const type = (next: string) => {
     const changes = diffChanges(editor, next);
     editor = next;
@@ -106,8 +110,45 @@ function setup(initial = 'Hello') {
     selection = { anchor, head };
     session.localSelection(anchor, head);
   };
-  return { socket, session, onUnauthorized, type, select, editor: () => editor, cursors: () => cursors };
+  return { socket, session, onUnauthorized, joinWith, type, select, editor: () => editor, cursors: () => cursors };
 }
+
+/** A started session whose socket is connected and joined to `initial` at version 1. */
+function setup(initial = 'Hello') {
+  const started = startSession();
+  started.joinWith(initial);
+  return started;
+}
+
+/** Just enough of the Web Locks API: a lock is held from its request until its callback's promise settles. */
+class FakeLocks {
+  private readonly held = new Set<string>();
+
+  request(name: string, callback: () => Promise<unknown>): Promise<unknown> {
+    this.held.add(name);
+    return Promise.resolve()
+      .then(callback)
+      .finally(() => this.held.delete(name));
+  }
+
+  query(): Promise<{ held: Array<{ name: string }>; pending: [] }> {
+    return Promise.resolve({ held: [...this.held].map((name) => ({ name })), pending: [] });
+  }
+}
+
+/** Runs `test` with `locks` as navigator.locks (jsdom has none). */
+async function withWebLocks(locks: FakeLocks, test: () => Promise<void>): Promise<void> {
+  Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+  try {
+    await test();
+  } finally {
+    delete (navigator as { locks?: unknown }).locks;
+  }
+}
+
+const settle = async () => {
+  for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+};
 
 function draftKeys(): string[] {
   return Object.keys(localStorage).filter((key) => key.startsWith('concord:draft:'));
@@ -261,6 +302,46 @@ describe('LiveSession', () => {
     expect(socket.sent('join')[0].payload).toEqual({ documentId: DOC_ID, sinceVersion: 1 });
     expect(socket.sent('edit')[0].payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello again') });
   });
+
+  it('takes over the draft of a tab that closed, and leaves that of a tab still open alone', () =>
+    withWebLocks(new FakeLocks(), async () => {
+      const stored = (text: string, savedAt: string) => JSON.stringify({ baseVersion: 1, baseText: 'Hello', text, savedAt });
+      const locks = navigator.locks as unknown as FakeLocks;
+      void locks.request('concord:session:open-tab', () => new Promise(() => undefined));
+      localStorage.setItem(`concord:draft:${alice.id}:${DOC_ID}:open-tab`, stored('Hello from the open tab', '2026-11-26T10:00:02.000Z'));
+      localStorage.setItem(`concord:draft:${alice.id}:${DOC_ID}:closed-tab`, stored('Hello from the closed tab', '2026-11-26T10:00:01.000Z'));
+      const { socket, joinWith, editor } = startSession();
+      await settle();
+      joinWith('Hello');
+      expect(editor()).toBe('Hello from the closed tab');
+      expect(socket.sent('edit')[0].payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello from the closed tab') });
+      expect(localStorage.getItem(`concord:draft:${alice.id}:${DOC_ID}:closed-tab`)).toBeNull();
+      expect(localStorage.getItem(`concord:draft:${alice.id}:${DOC_ID}:open-tab`)).toBe(stored('Hello from the open tab', '2026-11-26T10:00:02.000Z'));
+    }));
+
+  it('keeps each tab’s draft apart, and holds its tab lock until its last unsent typing is answered', () =>
+    withWebLocks(new FakeLocks(), async () => {
+      const mine = startSession();
+      const theirs = startSession();
+      await settle();
+      mine.joinWith('Hello');
+      theirs.joinWith('Hello');
+      mine.type('Hello, mine');
+      theirs.type('Hello, theirs');
+      expect(draftKeys()).toHaveLength(2);
+      jest.advanceTimersByTime(300);
+      theirs.socket.sent('edit')[0].reply({ ok: true, version: 2, etag: '"v2"' });
+      // The other tab saved: this tab's unsaved typing is still stored.
+      expect(draftKeys()).toHaveLength(1);
+      const sessionLocks = async () =>
+        (await (navigator.locks as unknown as FakeLocks).query()).held.filter(({ name }) => name.startsWith('concord:session:'));
+      open.splice(open.indexOf(mine.session), 1);
+      mine.session.stop();
+      expect(await sessionLocks()).toHaveLength(2);
+      mine.socket.sent('edit')[0].reply({ ok: true, version: 3, etag: '"v3"' });
+      await settle();
+      expect(await sessionLocks()).toHaveLength(1);
+    }));
 
   it('leaving with unsent typing still sends it, and closes once the server has it', () => {
     const { socket, session, type } = setup('Hello');

@@ -1,8 +1,8 @@
 import type { ChangeSet } from '@codemirror/state';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, EditAck, JoinAck, ServerToClientEvents, UserSummary } from '@concord/shared';
-import { clearDraft, loadDraft, saveDraft } from './draft.store';
-import { draftOf, initialSyncState, reduceSync, type SyncAction, type SyncDeps, type SyncState } from './sync.machine';
+import { claimDraft, clearDraft, holdSessionLock, newSessionId, openSessions, saveDraft } from './draft.store';
+import { draftOf, initialSyncState, type LocalDraft, reduceSync, type SyncAction, type SyncDeps, type SyncState } from './sync.machine';
 
 /** Local edits are sent after this much quiet… */
 const DEBOUNCE_MS = 250;
@@ -82,6 +82,10 @@ export class LiveSession {
   private lastCursorSent = '';
   private draftTimer: ReturnType<typeof setTimeout> | null = null;
   private closing = false;
+  private stopped = false;
+  /** This visit's own draft key and Web Lock (draft.store.ts): other tabs leave its draft alone. */
+  private readonly sessionId = newSessionId();
+  private releaseSessionLock: (() => void) | null = null;
   private closeTimer: ReturnType<typeof setTimeout> | null = null;
   private snapshot: SessionSnapshot;
   private readonly onOffline = () => this.socket?.disconnect();
@@ -101,7 +105,24 @@ export class LiveSession {
   }
 
   start(): void {
-    const draft = loadDraft(this.documentId, this.selfId);
+    this.releaseSessionLock = holdSessionLock(this.sessionId);
+    const open = openSessions();
+    if (open === undefined) {
+      this.connect(claimDraft(this.documentId, this.selfId, this.sessionId, undefined));
+      return;
+    }
+    open.then(
+      (sessions) => {
+        if (!this.stopped) this.connect(claimDraft(this.documentId, this.selfId, this.sessionId, sessions));
+      },
+      // Which tabs are open is unknown: take no draft now; it stays stored for a later visit.
+      () => this.connect(null),
+    );
+  }
+
+  /** Restores the draft this visit took over, if any, and opens the socket. */
+  private connect(draft: LocalDraft | null): void {
+    if (this.stopped) return;
     if (draft) this.dispatch({ type: 'restoreDraft', draft });
     const socket = (this.options.connect ?? connectSameOrigin)(this.options.token);
     this.socket = socket;
@@ -156,6 +177,7 @@ export class LiveSession {
    * (or a few seconds pass; the localStorage draft covers anything still unsent).
    */
   stop(): void {
+    this.stopped = true;
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('pagehide', this.onPageHide);
@@ -184,6 +206,9 @@ export class LiveSession {
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
+    // Only now: until the flush is answered, another tab taking this draft over would send it twice.
+    this.releaseSessionLock?.();
+    this.releaseSessionLock = null;
   }
 
   attachEditor(editor: EditorBridge | null): void {
@@ -340,8 +365,8 @@ export class LiveSession {
 
   private writeDraft(): void {
     const draft = draftOf(this.sync);
-    if (draft) saveDraft(this.documentId, this.selfId, draft);
-    else if (this.sync.server) clearDraft(this.documentId, this.selfId);
+    if (draft) saveDraft(this.documentId, this.selfId, this.sessionId, draft);
+    else if (this.sync.server) clearDraft(this.documentId, this.selfId, this.sessionId);
   }
 
   private pushCursors(): void {
