@@ -3,6 +3,7 @@ import { Documents1764108000000 } from './1764108000000-documents';
 import { VersionPatchIndex1764200000000 } from './1764200000000-version-patch-index';
 import { Lz4Content1764300000000 } from './1764300000000-lz4-content';
 import { VersionDeltas1764400000000 } from './1764400000000-version-deltas';
+import { SlugPerOwner1764500000000 } from './1764500000000-slug-per-owner';
 
 /**
  * Every migration, oldest first, listed explicitly so Jest (TypeScript sources) and the built
@@ -15,4 +16,5 @@ export const migrations = [
   VersionPatchIndex1764200000000,
   Lz4Content1764300000000,
   VersionDeltas1764400000000,
+  SlugPerOwner1764500000000,
 ];

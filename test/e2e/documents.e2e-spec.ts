@@ -74,22 +74,26 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(document.etag).toBe(etagFor(document.id, 1));
     });
 
-    it('generates de-duplicated slugs from the title', async () => {
+    it('generates slugs from the title, de-duplicated among the owner’s documents only', async () => {
       const title = `Same Title ${Date.now()}`;
       const first = await createDocument(api, alice.token, { title });
-      const second = await createDocument(api, bob.token, { title });
+      const second = await createDocument(api, alice.token, { title });
       expect(second.slug).toBe(`${first.slug}-2`);
+      // Another owner's slugs are not in the way, nor given away by a numbered slug.
+      const others = await createDocument(api, bob.token, { title });
+      expect(others.slug).toBe(first.slug);
     });
 
-    it('answers 409 slug_taken for an explicit slug already in use', async () => {
+    it('answers 409 slug_taken for an explicit slug the owner already uses; another owner may use it', async () => {
       const slug = `taken-${Date.now()}`;
       await createDocument(api, alice.token, { title: 'A', slug });
       const response = await api('/api/documents', {
         method: 'POST',
-        token: bob.token,
+        token: alice.token,
         body: { title: 'B', slug },
       });
       expectProblem(response, 409, 'slug_taken');
+      expect((await createDocument(api, bob.token, { title: 'C', slug })).slug).toBe(slug);
     });
 
     it.each([

@@ -22,6 +22,14 @@ async function userTables(dataSource: DataSource): Promise<string[]> {
   return rows.map((row) => row.table_name).filter((name) => name !== 'migrations');
 }
 
+/** Undoes the latest migrations down to and including `name`; answers how many were undone. */
+async function undoThrough(dataSource: DataSource, name: string): Promise<number> {
+  const position = migrations.findIndex((migration) => migration.name === name);
+  const undone = migrations.length - position;
+  for (let step = 0; step < undone; step += 1) await dataSource.undoLastMigration({ transaction: 'each' });
+  return undone;
+}
+
 describeE2E(
   `migrations on ${testDatabaseKind() === 'postgres' ? 'PostgreSQL 15' : 'PGlite (PostgreSQL 18)'}`,
   () => {
@@ -116,13 +124,43 @@ describeE2E(
         driverError: { code: '23514', constraint: 'document_versions_text_or_patch' },
       });
 
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      const undone = await undoThrough(dataSource, 'VersionDeltas1764400000000');
       const replayed = await dataSource.query<{ content: string }[]>(
         `SELECT content FROM document_versions WHERE document_id = $1 ORDER BY version`,
         [documentId],
       );
       expect(replayed.map((row) => row.content)).toEqual(texts);
-      expect(await dataSource.runMigrations()).toHaveLength(1);
+      expect(await dataSource.runMigrations()).toHaveLength(undone);
+      await dataSource.query(`DELETE FROM documents`);
+      await dataSource.query(`DELETE FROM users`);
+    });
+
+    it('keeps slugs unique per owner; going down gives a slug shared by several owners to its oldest document', async () => {
+      const owners = await dataSource.query<{ id: string }[]>(
+        `INSERT INTO users (username, display_name, password_hash)
+         VALUES ('mig-slug-a', 'A', 'x'), ('mig-slug-b', 'B', 'x') RETURNING id`,
+      );
+      const insert = (owner: string, created: string) =>
+        dataSource.query<{ id: string }[]>(
+          `INSERT INTO documents (id, title, slug, content, version, state, owner_id, created_at, created_by, updated_at, updated_by)
+           VALUES (gen_random_uuid(), 'Plan', 'plan', '', 1, 'active', $1, $2, $1, $2, $1) RETURNING id`,
+          [owner, created],
+        );
+      const [[older], [newer]] = [
+        await insert(owners[0].id, '2026-01-01T00:00:00Z'),
+        await insert(owners[1].id, '2026-01-02T00:00:00Z'),
+      ];
+      await expect(insert(owners[0].id, '2026-01-03T00:00:00Z')).rejects.toMatchObject({
+        driverError: { code: '23505', constraint: 'documents_owner_slug_key' },
+      });
+
+      const undone = await undoThrough(dataSource, 'SlugPerOwner1764500000000');
+      const slugs = await dataSource.query<{ id: string; slug: string }[]>(`SELECT id, slug FROM documents`);
+      expect(Object.fromEntries(slugs.map((row) => [row.id, row.slug]))).toEqual({
+        [older.id]: 'plan',
+        [newer.id]: `plan-${newer.id}`,
+      });
+      expect(await dataSource.runMigrations()).toHaveLength(undone);
       await dataSource.query(`DELETE FROM documents`);
       await dataSource.query(`DELETE FROM users`);
     });

@@ -275,9 +275,14 @@ export class DocumentsService {
     for (let attempt = 1; ; attempt++) {
       try {
         const row = await withTransaction(this.dataSource, async (m) => {
-          const slug = request.slug ?? (await this.freeSlug(m, slugify(request.title)));
+          // Slugs are unique per owner: another owner's slugs are neither visible nor in the way.
+          const slug = request.slug ?? (await this.freeSlug(m, user.id, slugify(request.title)));
           if (request.slug !== undefined) {
-            const taken = await select<{ id: string }>(m, `SELECT id FROM documents WHERE slug = $1`, [slug]);
+            const taken = await select<{ id: string }>(
+              m,
+              `SELECT id FROM documents WHERE owner_id = $1 AND slug = $2`,
+              [user.id, slug],
+            );
             if (taken.length > 0) throw slugTaken(slug);
           }
           const id = randomUUID();
@@ -300,7 +305,7 @@ export class DocumentsService {
         });
         return toDocument(row);
       } catch (error) {
-        if (!isUniqueViolation(error, 'documents_slug_key')) throw error;
+        if (!isUniqueViolation(error, 'documents_owner_slug_key')) throw error;
         // A concurrent create took the slug between our check and our insert.
         if (request.slug !== undefined) throw slugTaken(request.slug);
         if (attempt >= SLUG_ATTEMPTS) throw error;
@@ -813,11 +818,11 @@ export class DocumentsService {
     return { current, roles, contents: replayVersions(stored, mergeBases) };
   }
 
-  private async freeSlug(m: EntityManager, base: string): Promise<string> {
+  private async freeSlug(m: EntityManager, ownerId: string, base: string): Promise<string> {
     const rows = await select<{ slug: string }>(
       m,
-      `SELECT slug FROM documents WHERE slug = $1 OR slug LIKE $2`,
-      [base, `${escapeLike(base)}-%`],
+      `SELECT slug FROM documents WHERE owner_id = $1 AND (slug = $2 OR slug LIKE $3)`,
+      [ownerId, base, `${escapeLike(base)}-%`],
     );
     return firstFreeSlug(
       base,
@@ -901,9 +906,14 @@ function stateExtras(current: DocumentRow): {
 }
 
 function slugTaken(slug: string): ProblemError {
-  return new ProblemError('slug_taken', 409, `The slug "${slug}" is already used by another document.`, {
-    extensions: { slug },
-  });
+  return new ProblemError(
+    'slug_taken',
+    409,
+    `The slug "${slug}" is already used by another of your documents.`,
+    {
+      extensions: { slug },
+    },
+  );
 }
 
 function escapeLike(text: string): string {

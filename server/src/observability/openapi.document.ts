@@ -297,8 +297,7 @@ function paths(): Record<string, Record<string, unknown>> {
         ],
         responses: {
           '200': documentOk,
-          '304': { description: 'If-None-Match matched.', headers: ETAG_HEADER },
-          '400': problem('Malformed If-None-Match.'),
+          '304': { description: 'If-None-Match matched (a malformed one is ignored).', headers: ETAG_HEADER },
         },
       }),
       put: write('Replace title and/or content', {
