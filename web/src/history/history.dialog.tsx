@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
 import type { ConcordDocument, VersionListItem } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
@@ -27,6 +27,11 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
   const [selected, setSelected] = useState<Selected | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The version asked for last: answers to earlier clicks that arrive after it are dropped. */
+  const requested = useRef<number | null>(null);
+  /** One Tab stop for the whole list (roving tabindex); arrows, Home and End move along it. */
+  const [focusIndex, setFocusIndex] = useState(0);
+  const buttons = useRef<Array<HTMLButtonElement | null>>([]);
 
   useEffect(() => {
     let live = true;
@@ -40,16 +45,28 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
   }, [api, documentId]);
 
   async function select(version: number) {
+    requested.current = version;
     setError(null);
     try {
       const [after, before] = await Promise.all([
         api.getVersion(documentId, version),
         version > 1 ? api.getVersion(documentId, version - 1).then((doc) => doc.content) : Promise.resolve(''),
       ]);
-      setSelected({ version, after, before });
+      if (requested.current === version) setSelected({ version, after, before });
     } catch (caught) {
-      setError(describeError(caught));
+      if (requested.current === version) setError(describeError(caught));
     }
+  }
+
+  function moveFocus(event: KeyboardEvent<HTMLUListElement>) {
+    if (!versions || versions.length === 0) return;
+    const targets: Record<string, number> = { ArrowDown: focusIndex + 1, ArrowUp: focusIndex - 1, Home: 0, End: versions.length - 1 };
+    const target = targets[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    const index = Math.max(0, Math.min(versions.length - 1, target));
+    setFocusIndex(index);
+    buttons.current[index]?.focus();
   }
 
   async function restore() {
@@ -73,10 +90,19 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
     <Modal title="Version history" onClose={onClose} wide>
       <div className="history">
         {versions === null && !error && <p className="hint">Loading versions…</p>}
-        <ul className="versions" aria-label="Versions" hidden={versions === null}>
-          {versions?.map((item) => (
+        <ul className="versions" aria-label="Versions" hidden={versions === null} onKeyDown={moveFocus}>
+          {versions?.map((item, index) => (
             <li key={item.version} aria-current={selected?.version === item.version ? 'true' : undefined}>
-              <button type="button" className="version-button" onClick={() => void select(item.version)}>
+              <button
+                type="button"
+                className="version-button"
+                ref={(element) => {
+                  buttons.current[index] = element;
+                }}
+                tabIndex={index === focusIndex ? 0 : -1}
+                onFocus={() => setFocusIndex(index)}
+                onClick={() => void select(item.version)}
+              >
                 <span className="version-number">Version {item.version}</span>
                 <span className="meta">
                   {item.updatedBy.displayName} · <time title={exactTime(item.updatedAt)}>{relativeTime(item.updatedAt)}</time>
