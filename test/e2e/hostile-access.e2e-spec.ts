@@ -7,6 +7,8 @@ import { makePatch } from '@concord/shared';
 import { DataSource } from 'typeorm';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the statement every document read runs is a server internal
 import { VISIBLE_DOCUMENT } from '../../server/src/documents/document-rows';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- see above: the read behind a group of socket edits
+import { EDITORS_DOCUMENT } from '../../server/src/documents/documents.service';
 import { describeE2E, type HttpResponse, useSuiteServer } from '../support';
 import { closeAllClients, connectClient, quietFor, record, send } from './realtime.helpers';
 
@@ -151,6 +153,39 @@ describeE2E('access control: every route and event, for every role', () => {
     const read = (userId: string) => db.query<unknown[]>(VISIBLE_DOCUMENT.text, [doc.id, userId]);
     expect(await read(as.outsider.user.id)).toEqual([]);
     expect(await read(as.viewer.user.id)).toHaveLength(1);
+  });
+
+  it('reads for a group of socket edits only what its senders may see: no text for outsiders, no history without a writer', async () => {
+    const created = await suite.api<ConcordDocument>('/api/documents', {
+      method: 'POST',
+      token: as.owner.token,
+      body: { title: 'Edited twice', content: 'one\n' },
+    });
+    const two = await suite.api(`/api/documents/${created.body.id}`, {
+      method: 'PUT',
+      token: as.owner.token,
+      headers: { 'if-match': created.body.etag },
+      body: { content: 'one\ntwo\n' },
+    });
+    expect(two.status).toBe(200);
+    for (const role of ['editor', 'viewer'] as const) {
+      await suite.api(`/api/documents/${created.body.id}/members`, {
+        method: 'POST',
+        token: as.owner.token,
+        body: { username: as[role].user.username, role },
+      });
+    }
+    const db = suite.server.app.get(DataSource);
+    const read = async (...senders: Role[]) => {
+      const [row] = await db.query<Array<{ content: string | null; roles: object; bases: unknown[] }>>(
+        EDITORS_DOCUMENT.text,
+        [created.body.id, senders.map((role) => as[role].user.id), [1]],
+      );
+      return { content: row.content, roles: Object.keys(row.roles).length, bases: row.bases.length };
+    };
+    expect(await read('outsider')).toEqual({ content: null, roles: 0, bases: 0 });
+    expect(await read('viewer')).toEqual({ content: 'one\ntwo\n', roles: 1, bases: 0 });
+    expect(await read('outsider', 'editor')).toEqual({ content: 'one\ntwo\n', roles: 1, bases: 1 });
   });
 
   it('lists and searches only the documents one is a member of, by title or by content', async () => {

@@ -35,11 +35,16 @@ export interface DocumentRow {
   role: MemberRole | null;
 }
 
-/** SELECT list for DocumentRow; needs `d` (documents), `u` (users: updated_by), `m` (members of $user). */
-export const DOCUMENT_COLUMNS = `
-  d.id, d.title, d.slug, d.content, d.version, d.state, d.owner_id, d.created_at, d.updated_at,
+/**
+ * SELECT list for DocumentRow; needs `d` (documents), `u` (users: updated_by), `m` (members of
+ * $user). `content` is the expression of the text, for a read that must not fetch it for everyone.
+ */
+export function documentColumns(content = 'd.content'): string {
+  return `
+  d.id, d.title, d.slug, ${content} AS content, d.version, d.state, d.owner_id, d.created_at, d.updated_at,
   u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name,
   m.role`;
+}
 
 /**
  * One document as user $2 may see it ($1: its id): the row with the updater and that user's
@@ -50,7 +55,7 @@ export const DOCUMENT_COLUMNS = `
  */
 export const VISIBLE_DOCUMENT: PreparedStatement = {
   name: 'concord_visible_document',
-  text: `SELECT ${DOCUMENT_COLUMNS}
+  text: `SELECT ${documentColumns()}
            FROM documents d
            JOIN users u ON u.id = d.updated_by
            JOIN document_members m ON m.document_id = d.id AND m.user_id = $2

@@ -40,7 +40,7 @@ import {
   staleVersion,
 } from './document-problems';
 import {
-  DOCUMENT_COLUMNS,
+  documentColumns,
   type DocumentRow,
   type ListRow,
   execute,
@@ -155,21 +155,29 @@ const WRITE_IF_UNCHANGED: PreparedStatement = {
 /**
  * A group of edits' read (see readForEditors): $1 id, $2 the senders, $3 merge bases. Only the
  * bases older than the current version are replayed: a group of fresh edits reads no history.
+ * What the senders may not see is not read at all: the text only when one of them is a member,
+ * the history only when one of them may write (an outsider's edit costs what one to an unknown
+ * id does, and cannot make the server rebuild old versions).
  */
-const EDITORS_DOCUMENT: PreparedStatement = {
+export const EDITORS_DOCUMENT: PreparedStatement = {
   name: 'concord_editors_document',
-  text: `SELECT ${DOCUMENT_COLUMNS},
-              (SELECT coalesce(json_object_agg(e.user_id, e.role), '{}') FROM document_members e
-                WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])) AS roles,
-              (SELECT coalesce(json_agg(json_build_array(r.version, r.content, r.patch) ORDER BY r.version), '[]')
-                 FROM (${replayRowsSql(
-                   'd.id',
-                   '(SELECT min(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
-                   '(SELECT max(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
-                 )}) r) AS bases
+  text: `SELECT ${documentColumns('CASE WHEN s.roles IS NOT NULL THEN d.content END')},
+              coalesce(s.roles, '{}') AS roles,
+              CASE WHEN s.may_write THEN
+                (SELECT coalesce(json_agg(json_build_array(r.version, r.content, r.patch) ORDER BY r.version), '[]')
+                   FROM (${replayRowsSql(
+                     'd.id',
+                     '(SELECT min(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
+                     '(SELECT max(b) FROM unnest($3::bigint[]) b WHERE b < d.version)',
+                   )}) r)
+              ELSE '[]' END AS bases
          FROM documents d
          JOIN users u ON u.id = d.updated_by
          LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ($2::uuid[])[1]
+         CROSS JOIN LATERAL (
+           SELECT json_object_agg(e.user_id, e.role) AS roles, bool_or(e.role <> 'viewer') AS may_write
+             FROM document_members e WHERE e.document_id = d.id AND e.user_id = ANY($2::uuid[])
+         ) s
         WHERE d.id = $1`,
 };
 
