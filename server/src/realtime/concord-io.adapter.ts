@@ -6,7 +6,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { CoalescingWebSocketServer } from './coalescing-websocket-server';
-import { catchPublishFailures } from './redis-publish-guard';
+import { catchCommandFailures } from './redis-command-guard';
 
 export interface ConcordIoAdapterOptions {
   /** The largest document; a socket message may carry a patch replacing all of it. */
@@ -80,15 +80,19 @@ export class ConcordIoAdapter extends IoAdapter {
     }) as Server;
     if (this.options.redisUrl) {
       const pub = new Redis(this.options.redisUrl, { lazyConnect: false });
-      // The adapter subscribes once, at start, and never catches a failed subscription: with
-      // ioredis's default (fail a command after 20 reconnects) a Redis down at boot crashed the
-      // process. The subscriber's commands wait for Redis instead, however long it is away.
+      // The adapter subscribes once, at start, and never retries: with ioredis's default (fail a
+      // command after 20 reconnects) a Redis down at boot crashed the process, and even caught,
+      // the instance would never hear the others. The subscriber's commands wait for Redis
+      // instead, however long it is away.
       const sub = pub.duplicate({ maxRetriesPerRequest: null });
       for (const client of [pub, sub]) {
         client.on('error', (error: Error) => this.logger.warn(`redis adapter connection: ${error.message}`));
       }
-      catchPublishFailures(pub, (error) =>
+      catchCommandFailures(pub, ['publish'], (error) =>
         this.logger.warn(`redis publish failed (cross-instance delivery paused): ${String(error)}`),
+      );
+      catchCommandFailures(sub, ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'], (error) =>
+        this.logger.warn(`redis subscription failed: ${String(error)}`),
       );
       this.redisClients = [pub, sub];
       server.adapter(createAdapter(pub, sub, { key: this.options.redisKey ?? 'socket.io' }));

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { catchPublishFailures } from './redis-publish-guard';
+import { catchCommandFailures } from './redis-command-guard';
 
 /** A port nothing listens on: Redis is "down". */
 function closedPort(): Promise<number> {
@@ -13,7 +13,7 @@ function closedPort(): Promise<number> {
   });
 }
 
-describe('catchPublishFailures', () => {
+describe('catchCommandFailures', () => {
   it('turns the publishes a Redis outage rejects into reported failures, not unhandled rejections', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {
@@ -28,7 +28,7 @@ describe('catchPublishFailures', () => {
     client.on('error', () => undefined);
     const failures: unknown[] = [];
     try {
-      catchPublishFailures(client, (error) => failures.push(error));
+      catchCommandFailures(client, ['publish'], (error) => failures.push(error));
       // As the socket.io Redis adapter does it: fire and forget.
       void client.publish('channel', 'one');
       void client.publish('channel', 'two');
@@ -40,6 +40,34 @@ describe('catchPublishFailures', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
       client.disconnect();
+    }
+  });
+
+  it('catches the (un)subscriptions a subscriber still has queued when it is closed while Redis is away', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    // As the adapter's subscriber is set up: it waits for Redis however long it is away.
+    const client = new Redis(await closedPort(), '127.0.0.1', {
+      maxRetriesPerRequest: null,
+      lazyConnect: false,
+    });
+    client.on('error', () => undefined);
+    const failures: unknown[] = [];
+    try {
+      catchCommandFailures(client, ['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'], (error) =>
+        failures.push(error),
+      );
+      void client.psubscribe('channel*');
+      void client.unsubscribe('channel');
+      client.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(unhandled).toEqual([]);
+      expect(String(failures[0])).toMatch(/closed/i);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
     }
   });
 });
