@@ -13,13 +13,19 @@ function closedPort(): Promise<number> {
   });
 }
 
+/** The unhandled rejections from now until `stop`. */
+function recordUnhandledRejections(): { seen: unknown[]; stop: () => void } {
+  const seen: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    seen.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  return { seen, stop: () => process.off('unhandledRejection', onUnhandled) };
+}
+
 describe('catchCommandFailures', () => {
   it('turns the publishes a Redis outage rejects into reported failures, not unhandled rejections', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = recordUnhandledRejections();
     const client = new Redis(await closedPort(), '127.0.0.1', {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
@@ -33,22 +39,18 @@ describe('catchCommandFailures', () => {
       void client.publish('channel', 'one');
       void client.publish('channel', 'two');
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(unhandled).toEqual([]);
+      expect(unhandled.seen).toEqual([]);
       // Reported once per interval, not once per broadcast.
       expect(failures).toHaveLength(1);
       expect(String(failures[0])).toMatch(/connection|closed|retries|writeable/i);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
       client.disconnect();
     }
   });
 
   it('catches the (un)subscriptions a subscriber still has queued when it is closed while Redis is away', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
+    const unhandled = recordUnhandledRejections();
     // As the adapter's subscriber is set up: it waits for Redis however long it is away.
     const client = new Redis(await closedPort(), '127.0.0.1', {
       maxRetriesPerRequest: null,
@@ -64,10 +66,10 @@ describe('catchCommandFailures', () => {
       void client.unsubscribe('channel');
       client.disconnect();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(unhandled).toEqual([]);
+      expect(unhandled.seen).toEqual([]);
       expect(String(failures[0])).toMatch(/closed/i);
     } finally {
-      process.off('unhandledRejection', onUnhandled);
+      unhandled.stop();
     }
   });
 });
