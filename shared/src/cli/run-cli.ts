@@ -209,12 +209,7 @@ async function readBase(
       `no base for ${file}: fetch it with "concord get ${id} -o ${file}" first, or name the version it started from with --base-version N`,
     );
   }
-  let record: Partial<BaseRecord> | null;
-  try {
-    record = JSON.parse(text) as Partial<BaseRecord> | null;
-  } catch {
-    record = null;
-  }
+  const record = parseBaseRecord(text);
   if (
     record === null ||
     record.id !== id ||
@@ -226,6 +221,15 @@ async function readBase(
     throw new UsageError(`${baseFileFor(file)} does not describe document ${id}`);
   }
   return { id, version: record.version, etag: record.etag, title: record.title, content: record.content };
+}
+
+/** A sidecar's JSON, unchecked; null when it is not JSON. */
+function parseBaseRecord(text: string): Partial<BaseRecord> | null {
+  try {
+    return JSON.parse(text) as Partial<BaseRecord> | null;
+  } catch {
+    return null;
+  }
 }
 
 function toBase(document: ConcordDocument): BaseRecord {
@@ -276,13 +280,7 @@ async function refuseUnsavedEdits(id: string, file: string): Promise<void> {
   } catch {
     return; // no earlier fetch, or no file: nothing to lose
   }
-  let content: unknown;
-  try {
-    content = (JSON.parse(base) as Partial<BaseRecord> | null)?.content;
-  } catch {
-    content = undefined;
-  }
-  if (content !== current) {
+  if (parseBaseRecord(base)?.content !== current) {
     throw new Error(
       `${file} has changes that are not saved; save them with "concord save ${id} ${file}", or move the file away first`,
     );
