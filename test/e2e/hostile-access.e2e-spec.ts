@@ -22,7 +22,7 @@ const ROLES: Role[] = ['owner', 'editor', 'viewer', 'outsider'];
 interface Route {
   name: string;
   method: string;
-  path: (id: string) => string;
+  path: (id: string, as: Record<Role, AuthResponse>) => string;
   body?: (as: Record<Role, AuthResponse>) => unknown;
   headers?: Record<string, string>;
   /** The status each role gets; an unknown id is 404 for everyone. */
@@ -94,6 +94,20 @@ const ROUTES: Route[] = [
     body: (as) => ({ username: as.editor.user.username, role: 'viewer' }),
     expected: OWNER_ONLY,
   },
+  {
+    // Aimed at the owner: the owner gets past the access check to 409 owner_role_fixed.
+    name: "change a member's role",
+    method: 'PATCH',
+    path: (id, as) => `/api/documents/${id}/members/${as.owner.user.id}`,
+    body: () => ({ role: 'viewer' }),
+    expected: OWNER_ONLY,
+  },
+  {
+    name: 'remove a member',
+    method: 'DELETE',
+    path: (id, as) => `/api/documents/${id}/members/${as.owner.user.id}`,
+    expected: OWNER_ONLY,
+  },
 ];
 
 describeE2E('access control: every route and event, for every role', () => {
@@ -121,7 +135,7 @@ describeE2E('access control: every route and event, for every role', () => {
   afterEach(closeAllClients);
 
   function call(route: Route, role: Role, id: string): Promise<HttpResponse<Problem>> {
-    return suite.api<Problem>(route.path(id), {
+    return suite.api<Problem>(route.path(id, as), {
       method: route.method,
       token: as[role].token,
       headers: route.headers,

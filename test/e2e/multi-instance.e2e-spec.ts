@@ -70,20 +70,25 @@ if (testDatabaseKind() === 'postgres') {
       await database?.drop();
     });
 
-    it('delivers edits, HTTP writes and presence between clients on different instances', async () => {
+    /** Alice's new document ('one\n', on instance one), shared with bob as an editor; its id. */
+    async function documentSharedWithBob(title: string): Promise<string> {
       const created = await http(one.url)<ConcordDocument>('/api/documents', {
         method: 'POST',
         token: alice.token,
-        body: { title: 'Across', content: 'one\n' },
+        body: { title, content: 'one\n' },
       });
       expect(created.status).toBe(201);
-      const documentId = created.body.id;
-      const shared = await http(one.url)('/api/documents/' + documentId + '/members', {
+      const shared = await http(one.url)(`/api/documents/${created.body.id}/members`, {
         method: 'POST',
         token: alice.token,
         body: { username: bob.user.username, role: 'editor' },
       });
-      expect([200, 201]).toContain(shared.status);
+      expect(shared.status).toBe(201);
+      return created.body.id;
+    }
+
+    it('delivers edits, HTTP writes and presence between clients on different instances', async () => {
+      const documentId = await documentSharedWithBob('Across');
 
       const onOne = await connectClient(one.url, alice.token);
       const onTwo = await connectClient(two.url, bob.token);
@@ -143,6 +148,45 @@ if (testDatabaseKind() === 'postgres') {
       const alone = nextEvent(onOne, 'presence', (p) => p.users.length === 1);
       onTwo.close();
       expect((await alone).users).toEqual([alice.user]);
+    });
+
+    it('takes a member removed on one instance out of the room on the other, and tells them', async () => {
+      const documentId = await documentSharedWithBob('Removed across');
+      const members = `/api/documents/${documentId}/members`;
+      const onOne = await connectClient(one.url, alice.token);
+      const onTwo = await connectClient(two.url, bob.token);
+      expect(await send(onOne, 'join', { documentId })).toMatchObject({ ok: true });
+      expect(await send(onTwo, 'join', { documentId })).toMatchObject({ ok: true });
+      const bobsEdits = record(onTwo, 'edit');
+
+      const demoted = nextEvent(onTwo, 'access');
+      expect(
+        (
+          await http(one.url)(`${members}/${bob.user.id}`, {
+            method: 'PATCH',
+            token: alice.token,
+            body: { role: 'viewer' },
+          })
+        ).status,
+      ).toBe(200);
+      expect(await demoted).toEqual({ documentId, role: 'viewer' });
+
+      const removed = nextEvent(onTwo, 'access');
+      const aliceAlone = nextEvent(onOne, 'presence', (p) => p.users.length === 1);
+      expect(
+        (await http(one.url)(`${members}/${bob.user.id}`, { method: 'DELETE', token: alice.token })).status,
+      ).toBe(204);
+      expect(await removed).toEqual({ documentId, role: null });
+      expect((await aliceAlone).users).toEqual([alice.user]);
+      expect(
+        await send(onOne, 'edit', {
+          documentId,
+          baseVersion: 1,
+          patch: makePatchText('one\n', 'one, private\n'),
+        }),
+      ).toMatchObject({ ok: true, version: 2 });
+      await quietFor(300);
+      expect(bobsEdits).toEqual([]);
     });
 
     it('ends a deleted account’s sessions on the other instance at once: its sockets close, its token is refused', async () => {

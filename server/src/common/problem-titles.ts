@@ -24,6 +24,7 @@ export const PROBLEM_TITLES: Record<ErrorCode, string> = {
   username_taken: 'Username taken',
   account_in_use: 'Account still referenced',
   member_exists: 'Member exists',
+  owner_role_fixed: 'Owner role fixed',
   idempotency_in_flight: 'Idempotent request in flight',
   idempotency_key_mismatch: 'Idempotency key reused with another body',
   patch_does_not_apply: 'Patch does not apply',

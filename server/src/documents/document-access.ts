@@ -6,14 +6,14 @@ import { type DocumentRow, VISIBLE_DOCUMENT } from './document-rows';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Whether `id` can name a document at all (documents are named by UUIDs). */
-export function isDocumentId(id: string): boolean {
+/** Whether `id` can name a document or a user at all (both are named by UUIDs). */
+export function isUuid(id: string): boolean {
   return UUID.test(id);
 }
 
 /** A malformed id answers like an unknown one (404, no existence leak), before any query binds it. */
 export function checkDocumentId(id: string): void {
-  if (!isDocumentId(id)) throw documentNotFound();
+  if (!isUuid(id)) throw documentNotFound();
 }
 
 /**

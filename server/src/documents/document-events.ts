@@ -1,8 +1,9 @@
-import type { DocumentState, UserSummary } from '@concord/shared';
+import type { DocumentState, MemberRole, UserSummary } from '@concord/shared';
 
 /** Event names the documents service emits (after commit) through @nestjs/event-emitter. */
 export const DOCUMENT_CHANGED = 'document.changed';
 export const DOCUMENT_STATE = 'document.state';
+export const MEMBERSHIP_CHANGED = 'document.membership';
 
 /** Every accepted write: PUT, PATCH, socket edit, archive/restore (empty patch). */
 export class DocumentChangedEvent {
@@ -34,5 +35,14 @@ export class DocumentStateEvent {
     readonly title: string,
     readonly version: number,
     readonly etag: string,
+  ) {}
+}
+
+/** A member's role changed, or they were removed (`role: null`). */
+export class MembershipChangedEvent {
+  constructor(
+    readonly documentId: string,
+    readonly userId: string,
+    readonly role: MemberRole | null,
   ) {}
 }

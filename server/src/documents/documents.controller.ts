@@ -14,6 +14,8 @@ import {
   PatchDocumentRequestSchema,
   type PutDocumentRequest,
   PutDocumentRequestSchema,
+  type UpdateMemberRequest,
+  UpdateMemberRequestSchema,
   type UserSummary,
   type VersionListItem,
 } from '@concord/shared';
@@ -233,6 +235,27 @@ export class DocumentsController {
     @Body(new ZodValidationPipe(AddMemberRequestSchema)) body: AddMemberRequest,
   ): Promise<Member> {
     return this.members.addMember(user, id, body);
+  }
+
+  @Patch(':id/members/:userId')
+  updateMember(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Param('userId') userId: string,
+    @Body(new ZodValidationPipe(UpdateMemberRequestSchema)) body: UpdateMemberRequest,
+  ): Promise<Member> {
+    return this.members.updateRole(user, id, userId, body);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  async removeMember(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Param('userId') userId: string,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
+  ): Promise<void> {
+    await this.members.removeMember(user, id, userId);
   }
 
   private async stateChange(

@@ -50,7 +50,7 @@ import {
 } from './document-rows';
 import { DraftsService } from './drafts.service';
 import { DocumentHistoryService } from './document-history.service';
-import { checkDocumentId, isDocumentId, lockRow, readVisible } from './document-access';
+import { checkDocumentId, isUuid, lockRow, readVisible } from './document-access';
 import { type EntityTagList, ifMatchMatches, modifiedSince, versionNamedBy } from './preconditions';
 import { type Answer, GroupCommit } from './group-commit';
 import { RecentVersions } from './recent-versions';
@@ -946,7 +946,7 @@ export function decodeCursor(cursor: string): { updatedAt: string; id: string } 
     typeof parsed[0] === 'string' &&
     !Number.isNaN(Date.parse(parsed[0])) &&
     typeof parsed[1] === 'string' &&
-    isDocumentId(parsed[1])
+    isUuid(parsed[1])
   ) {
     return { updatedAt: parsed[0], id: parsed[1] };
   }

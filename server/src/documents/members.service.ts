@@ -1,15 +1,32 @@
-import { type AddMemberRequest, type Member, type UserSummary } from '@concord/shared';
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import {
+  type AddMemberRequest,
+  type Member,
+  type UpdateMemberRequest,
+  type UserSummary,
+} from '@concord/shared';
+import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource, type EntityManager } from 'typeorm';
+import { publishAfterCommit } from '../common/domain-events';
 import { ProblemError } from '../common/problem.error';
 import { withTransaction } from '../database/transaction';
-import { readVisible } from './document-access';
+import { isUuid, readVisible } from './document-access';
+import { MEMBERSHIP_CHANGED, MembershipChangedEvent } from './document-events';
 import { type MemberRow, select, toMember } from './document-rows';
+
+const MEMBER_OF_DOCUMENT = `SELECT m.user_id, u.username, u.display_name, m.role
+                              FROM document_members m JOIN users u ON u.id = m.user_id
+                             WHERE m.document_id = $1 AND m.user_id = $2`;
 
 /** Who may read and write a document: its members and their roles (CONTRACT §2). */
 @Injectable()
 export class MembersService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(MembersService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: EventEmitter2,
+  ) {}
 
   async listMembers(user: UserSummary, id: string): Promise<Member[]> {
     await readVisible(this.dataSource.manager, user, id);
@@ -61,4 +78,66 @@ export class MembersService {
     });
     return toMember(row);
   }
+
+  /**
+   * Owner only; the owner's own role is fixed. The document row is locked as every write locks
+   * it, so a write that commits after this answer is judged by the new role.
+   */
+  async updateRole(
+    user: UserSummary,
+    id: string,
+    memberId: string,
+    request: UpdateMemberRequest,
+  ): Promise<Member> {
+    const { row, changed } = await withTransaction(this.dataSource, async (m) => {
+      const current = await readVisible(m, user, id, true);
+      if (current.role !== 'owner')
+        throw ProblemError.forbidden('Only the owner may change what members can do.');
+      const target = await this.memberOf(m, id, memberId);
+      if (target.role === 'owner') throw ownerRoleFixed('The owner’s role cannot change.');
+      if (target.role === request.role) return { row: target, changed: false };
+      await m.query(`UPDATE document_members SET role = $3 WHERE document_id = $1 AND user_id = $2`, [
+        id,
+        memberId,
+        request.role,
+      ]);
+      return { row: { ...target, role: request.role }, changed: true };
+    });
+    if (changed) this.publish(new MembershipChangedEvent(id, memberId, request.role));
+    return toMember(row);
+  }
+
+  /**
+   * The owner removes a member, or a member leaves (their own id); the owner cannot leave their
+   * own document (they delete it instead). Locked like `updateRole`.
+   */
+  async removeMember(user: UserSummary, id: string, memberId: string): Promise<void> {
+    await withTransaction(this.dataSource, async (m) => {
+      const current = await readVisible(m, user, id, true);
+      if (current.role !== 'owner' && memberId !== user.id) {
+        throw ProblemError.forbidden('Only the owner may remove other members.');
+      }
+      const target = await this.memberOf(m, id, memberId);
+      if (target.role === 'owner') {
+        throw ownerRoleFixed('The owner cannot leave their own document; delete it instead.');
+      }
+      await m.query(`DELETE FROM document_members WHERE document_id = $1 AND user_id = $2`, [id, memberId]);
+    });
+    this.publish(new MembershipChangedEvent(id, memberId, null));
+  }
+
+  /** A member of a document the caller can see; anything else (a malformed id too) is a 404. */
+  private async memberOf(m: EntityManager, id: string, memberId: string): Promise<MemberRow> {
+    const [row] = isUuid(memberId) ? await select<MemberRow>(m, MEMBER_OF_DOCUMENT, [id, memberId]) : [];
+    if (row === undefined) throw ProblemError.notFound('That user is not a member of this document.');
+    return row;
+  }
+
+  private publish(event: MembershipChangedEvent): void {
+    publishAfterCommit(this.events, this.logger, MEMBERSHIP_CHANGED, event);
+  }
+}
+
+function ownerRoleFixed(detail: string): ProblemError {
+  return new ProblemError('owner_role_fixed', 409, detail);
 }

@@ -1,5 +1,6 @@
 import {
   AddMemberRequestSchema,
+  UpdateMemberRequestSchema,
   AuthResponseSchema,
   ChangeSchema,
   CreateDocumentRequestSchema,
@@ -40,6 +41,7 @@ const COMPONENTS: Record<string, ZodType> = {
   Change: ChangeSchema,
   Draft: DraftSchema,
   AddMemberRequest: AddMemberRequestSchema,
+  UpdateMemberRequest: UpdateMemberRequestSchema,
   Member: MemberSchema,
   RegisterRequest: RegisterRequestSchema,
   LoginRequest: LoginRequestSchema,
@@ -82,6 +84,13 @@ function ok(
 }
 
 const ID_PARAMETER = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
+const MEMBER_PARAMETER = {
+  name: 'userId',
+  in: 'path',
+  required: true,
+  description: "The member's user id.",
+  schema: { type: 'string', format: 'uuid' },
+};
 const IF_MATCH = {
   name: 'If-Match',
   in: 'header',
@@ -378,6 +387,31 @@ function paths(): Record<string, Record<string, unknown>> {
           '403': problem('Only the owner adds members.'),
           '409': problem('`member_exists`.'),
           '422': problem('Invalid fields.'),
+        },
+      }),
+    },
+    '/api/documents/{id}/members/{userId}': {
+      patch: write("Change a member's role (owner only)", {
+        parameters: [ID_PARAMETER, MEMBER_PARAMETER],
+        requestBody: body('UpdateMemberRequest'),
+        responses: {
+          '200': ok('The member.', ref('Member')),
+          '403': problem('Only the owner changes roles.'),
+          '404': problem('Unknown or malformed document id, not a member of it, or `userId` is no member.'),
+          '409': problem("`owner_role_fixed`: the owner's role cannot change."),
+          '422': problem('Invalid fields.'),
+        },
+      }),
+      delete: write('Remove a member (owner), or leave the document (a member naming themselves)', {
+        parameters: [ID_PARAMETER, MEMBER_PARAMETER],
+        responses: {
+          '204': {
+            description: 'Removed; their open sockets leave the room and get `access` with `role: null`.',
+          },
+          '403': problem('Only the owner removes other members.'),
+          '404': problem('Unknown or malformed document id, not a member of it, or `userId` is no member.'),
+          '409': problem('`owner_role_fixed`: the owner cannot leave their own document.'),
+          '422': NO_BODY_ALLOWED,
         },
       }),
     },

@@ -8,6 +8,7 @@ import {
   type JoinAck,
   JoinPayloadSchema,
   LeavePayloadSchema,
+  MEMBER_ROLES,
   type UserSummary,
 } from '@concord/shared';
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
@@ -18,7 +19,7 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import { ACCOUNT_DELETED, AccountDeletedEvent } from '../auth/account-events';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
@@ -31,6 +32,8 @@ import {
   DOCUMENT_STATE,
   DocumentChangedEvent,
   DocumentStateEvent,
+  MEMBERSHIP_CHANGED,
+  MembershipChangedEvent,
 } from '../documents/document-events';
 import { ackFailure, toAckFailure, validationFailure } from './ack-error.mapper';
 import { DocumentSessionService } from './document-session.service';
@@ -40,6 +43,13 @@ import { type RealtimeConfig, realtimeConfig } from './realtime.config';
 import { type ConcordServer, type ConcordSocket, documentIdOfRoom, roomFor } from './realtime.types';
 
 type AckCallback<T> = (response: T) => void;
+
+/** A `membership-changed` notice from another instance, checked like any input. */
+const MembershipNoticeSchema = z.object({
+  documentId: z.string(),
+  userId: z.string(),
+  role: z.enum(MEMBER_ROLES).nullable(),
+});
 
 const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cursor']);
 /** setTimeout's ceiling (~24.8 days); a longer-lived token is cut then and simply reconnects. */
@@ -103,6 +113,10 @@ export class RealtimeGateway
     this.metrics.watchRealtime(server);
     server.on('account-deleted', (userId: unknown) => {
       if (typeof userId === 'string') this.endSessionsOf(userId);
+    });
+    server.on('membership-changed', (documentId: unknown, userId: unknown, role: unknown) => {
+      const change = MembershipNoticeSchema.safeParse({ documentId, userId, role });
+      if (change.success) this.applyMembershipChange(change.data);
     });
     // A middleware rather than a check in `connection`: a refused handshake becomes the
     // client's connect_error with this message, and no event of it is ever handled.
@@ -250,6 +264,38 @@ export class RealtimeGateway
     this.auth.forgetUser(userId);
     for (const socket of this.server.sockets.sockets.values()) {
       if (socket.data.user?.id === userId) socket.disconnect(true);
+    }
+  }
+
+  /**
+   * A member's role changed or they were removed: their sockets in the room hear it at once, on
+   * every instance. A removed member's sockets leave the room here, synchronously, so no edit
+   * committed after the removal reaches them.
+   */
+  @OnEvent(MEMBERSHIP_CHANGED)
+  onMembershipChanged(event: MembershipChangedEvent): void {
+    this.applyMembershipChange(event);
+    if (this.redis.url !== undefined) {
+      this.server.serverSideEmit('membership-changed', event.documentId, event.userId, event.role);
+    }
+  }
+
+  private applyMembershipChange({ documentId, userId, role }: MembershipChangedEvent): void {
+    const room = roomFor(documentId);
+    const affected: ConcordSocket[] = [];
+    for (const socketId of this.server.sockets.adapter.rooms.get(room) ?? []) {
+      const socket = this.server.sockets.sockets.get(socketId);
+      if (socket?.data.user?.id === userId) affected.push(socket);
+    }
+    for (const socket of affected) {
+      // The in-memory adapter (and the Redis one, which extends it) leaves synchronously.
+      if (role === null) void socket.leave(room);
+      socket.emit('access', { documentId, role });
+    }
+    if (role === null && affected.length > 0) {
+      this.sessions.broadcastPresence(this.server, documentId).catch((error: unknown) => {
+        this.logger.warn(`presence after removing a member of ${documentId} failed: ${String(error)}`);
+      });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { ClientToServerEvents, ServerToClientEvents, UserSummary } from '@concord/shared';
+import type { ClientToServerEvents, MemberRole, ServerToClientEvents, UserSummary } from '@concord/shared';
 import type { Server, Socket } from 'socket.io';
 
 /** What the handshake middleware stores on each socket (carried to other instances by fetchSockets). */
@@ -10,10 +10,12 @@ export interface SocketData {
 
 /**
  * Notices between instances (`serverSideEmit` over the Redis adapter, which also carries the
- * broadcasts): an account deleted on one instance ends its sessions on all of them.
+ * broadcasts): an account deleted on one instance ends its sessions on all of them, and a
+ * member's changed role reaches their sockets on all of them.
  */
 export interface InterServerEvents {
   'account-deleted': (userId: string) => void;
+  'membership-changed': (documentId: string, userId: string, role: MemberRole | null) => void;
 }
 
 export type ConcordServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -103,6 +103,12 @@ export const AddMemberRequestSchema = z.strictObject({
 });
 export type AddMemberRequest = z.infer<typeof AddMemberRequestSchema>;
 
+/** The owner's change of a member's role; the owner's own role is fixed. */
+export const UpdateMemberRequestSchema = z.strictObject({
+  role: z.enum(['editor', 'viewer']),
+});
+export type UpdateMemberRequest = z.infer<typeof UpdateMemberRequestSchema>;
+
 export const MemberSchema = z.object({
   user: UserSummarySchema,
   role: z.enum(MEMBER_ROLES),

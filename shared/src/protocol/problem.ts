@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'username_taken',
   'account_in_use',
   'member_exists',
+  'owner_role_fixed',
   'idempotency_in_flight',
   'idempotency_key_mismatch',
   'patch_does_not_apply',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChangeSchema, DocumentSchema, DOCUMENT_STATES } from './documents';
+import { ChangeSchema, DocumentSchema, DOCUMENT_STATES, MEMBER_ROLES } from './documents';
 import { ServerMergeSchema } from './conflict';
 import { ERROR_CODES } from './problem';
 import { UserSummarySchema } from './users';
@@ -105,12 +105,23 @@ export const DocumentBroadcastSchema = z.strictObject({
 });
 export type DocumentBroadcast = z.infer<typeof DocumentBroadcastSchema>;
 
+/**
+ * To a member's own sockets in the document's room when the owner changes their role, or removes
+ * them (`role: null`; the server has then taken those sockets out of the room).
+ */
+export const AccessBroadcastSchema = z.strictObject({
+  documentId: z.string(),
+  role: z.enum(MEMBER_ROLES).nullable(),
+});
+export type AccessBroadcast = z.infer<typeof AccessBroadcastSchema>;
+
 /** Every event's payload schema, server → client, and every ack's, by the event it answers. */
 export const SERVER_EVENT_SCHEMAS = {
   edit: EditBroadcastSchema,
   presence: PresenceBroadcastSchema,
   cursor: CursorBroadcastSchema,
   document: DocumentBroadcastSchema,
+  access: AccessBroadcastSchema,
 } as const;
 export const ACK_SCHEMAS = {
   join: JoinAckSchema,
@@ -132,4 +143,5 @@ export interface ServerToClientEvents {
   presence: (payload: PresenceBroadcast) => void;
   cursor: (payload: CursorBroadcast) => void;
   document: (payload: DocumentBroadcast) => void;
+  access: (payload: AccessBroadcast) => void;
 }

@@ -22,6 +22,7 @@ import {
   type Problem,
   ProblemSchema,
   type RegisterRequest,
+  type UpdateMemberRequest,
   StaleVersionProblemSchema,
   UserSummarySchema,
   type UserSummary,
@@ -221,6 +222,19 @@ export class ConcordClient {
 
   async addMember(id: string, body: AddMemberRequest): Promise<Member> {
     return this.parse(MemberSchema, await this.request('POST', `${docPath(id)}/members`, { body }));
+  }
+
+  /** The owner changes a member's role. */
+  async updateMember(id: string, userId: string, body: UpdateMemberRequest): Promise<Member> {
+    return this.parse(
+      MemberSchema,
+      await this.request('PATCH', `${docPath(id)}/members/${encodeURIComponent(userId)}`, { body }),
+    );
+  }
+
+  /** The owner removes a member, or a member leaves (their own id). */
+  async removeMember(id: string, userId: string): Promise<void> {
+    await this.request('DELETE', `${docPath(id)}/members/${encodeURIComponent(userId)}`);
   }
 
   /**
