@@ -4,6 +4,7 @@ import { VersionPatchIndex1764200000000 } from './1764200000000-version-patch-in
 import { Lz4Content1764300000000 } from './1764300000000-lz4-content';
 import { VersionDeltas1764400000000 } from './1764400000000-version-deltas';
 import { SlugPerOwner1764500000000 } from './1764500000000-slug-per-owner';
+import { TokenGeneration1764600000000 } from './1764600000000-token-generation';
 
 /**
  * Every migration, oldest first, listed explicitly so Jest (TypeScript sources) and the built
@@ -17,4 +18,5 @@ export const migrations = [
   Lz4Content1764300000000,
   VersionDeltas1764400000000,
   SlugPerOwner1764500000000,
+  TokenGeneration1764600000000,
 ];

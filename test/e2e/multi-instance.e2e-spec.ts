@@ -87,6 +87,24 @@ if (testDatabaseKind() === 'postgres') {
       return created.body.id;
     }
 
+    /**
+     * Instance two verifies (and caches) the account of `token` and holds a socket of it; `closed`
+     * resolves with that socket's disconnect reason.
+     */
+    async function socketCachedOnTwo(token: string): Promise<{ closed: Promise<string> }> {
+      expect((await http(two.url)('/api/auth/me', { token })).status).toBe(200);
+      const socket = await connectClient(two.url, token);
+      return { closed: new Promise<string>((resolve) => socket.once('disconnect', resolve)) };
+    }
+
+    /** Whether instance two refuses `token` within 2 s of `since`: well inside its verified-user cache's 5 s, so the notice came over Redis. */
+    async function refusedOnTwoSoon(token: string, since: number): Promise<boolean> {
+      while (Date.now() - since < 2_000) {
+        if ((await http(two.url)('/api/auth/me', { token })).status === 401) return true;
+      }
+      return false;
+    }
+
     it('delivers edits, HTTP writes and presence between clients on different instances', async () => {
       const documentId = await documentSharedWithBob('Across');
 
@@ -189,23 +207,36 @@ if (testDatabaseKind() === 'postgres') {
       expect(bobsEdits).toEqual([]);
     });
 
+    it('cuts off the earlier tokens of a new password on the other instance at once; the new token works there', async () => {
+      const changing = await registerUser(one.url);
+      const { closed: disconnected } = await socketCachedOnTwo(changing.token);
+      const changedAt = Date.now();
+      const changed = await http(one.url)<AuthResponse>('/api/auth/password', {
+        method: 'PUT',
+        token: changing.token,
+        body: { currentPassword: 'correct horse battery', newPassword: 'another good passphrase' },
+      });
+      expect(changed.status).toBe(200);
+      await expect(disconnected).resolves.toBe('io server disconnect');
+      const newSocket = await connectClient(two.url, changed.body.token);
+      expect(await refusedOnTwoSoon(changing.token, changedAt)).toBe(true);
+      expect((await http(two.url)('/api/auth/me', { token: changed.body.token })).status).toBe(200);
+      // Signing out everywhere on instance one closes the new token's socket on two.
+      const newClosed = new Promise<string>((resolve) => newSocket.once('disconnect', resolve));
+      expect(
+        (await http(one.url)('/api/auth/sessions', { method: 'DELETE', token: changed.body.token })).status,
+      ).toBe(204);
+      await expect(newClosed).resolves.toBe('io server disconnect');
+    });
+
     it('ends a deleted account’s sessions on the other instance at once: its sockets close, its token is refused', async () => {
       const doomed = await registerUser(one.url);
-      // Instance two has verified (and cached) the account, and holds a socket of it.
-      expect((await http(two.url)('/api/auth/me', { token: doomed.token })).status).toBe(200);
-      const onTwo = await connectClient(two.url, doomed.token);
-      const disconnected = new Promise<string>((resolve) => onTwo.once('disconnect', resolve));
-
+      const { closed: disconnected } = await socketCachedOnTwo(doomed.token);
       const deletedAt = Date.now();
       const deleted = await http(one.url)('/api/auth/me', { method: 'DELETE', token: doomed.token });
       expect(deleted.status).toBe(204);
       await expect(disconnected).resolves.toBe('io server disconnect');
-      // Well inside the verified-user cache's 5 s: the notice came over Redis, not the expiry.
-      let refused = false;
-      while (!refused && Date.now() - deletedAt < 2_000) {
-        refused = (await http(two.url)('/api/auth/me', { token: doomed.token })).status === 401;
-      }
-      expect(refused).toBe(true);
+      expect(await refusedOnTwoSoon(doomed.token, deletedAt)).toBe(true);
       await expect(connectClient(two.url, doomed.token)).rejects.toThrow('unauthorized');
     });
   });

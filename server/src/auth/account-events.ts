@@ -14,3 +14,17 @@ export class AccountDeletedEvent {
     readonly documents: readonly DeletedDocument[],
   ) {}
 }
+
+/**
+ * Emitted once every token of an account issued so far is refused (signed out everywhere, or
+ * the password changed): the gateway closes the account's sockets, here and on other instances.
+ */
+export const SESSIONS_REVOKED = 'account.sessions-revoked';
+
+export class SessionsRevokedEvent {
+  constructor(
+    readonly userId: string,
+    /** The account's new token generation: tokens of every lower one are refused. */
+    readonly tokenGeneration: number,
+  ) {}
+}

@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   type AuthResponse,
+  type ChangePasswordRequest,
+  ChangePasswordRequestSchema,
   type LoginRequest,
   LoginRequestSchema,
   type RegisterRequest,
@@ -44,5 +46,22 @@ export class AuthController {
   @HttpCode(204)
   deleteMe(@CurrentUser() user: UserSummary): Promise<void> {
     return this.auth.deleteAccount(user);
+  }
+
+  /** A new password; every earlier token stops working, and the answer carries a new one. Rate-limited like login. */
+  @UseGuards(ThrottlerGuard)
+  @Put('password')
+  changePassword(
+    @CurrentUser() user: UserSummary,
+    @Body(new ZodValidationPipe(ChangePasswordRequestSchema)) body: ChangePasswordRequest,
+  ): Promise<AuthResponse> {
+    return this.auth.changePassword(user, body);
+  }
+
+  /** Signs out everywhere: every token issued so far, this one too, stops working (401) and its sockets close. */
+  @Delete('sessions')
+  @HttpCode(204)
+  revokeSessions(@CurrentUser() user: UserSummary): Promise<void> {
+    return this.auth.revokeTokens(user);
   }
 }

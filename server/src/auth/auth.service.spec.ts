@@ -4,7 +4,12 @@ import { JwtService } from '@nestjs/jwt';
 import type { UserSummary } from '@concord/shared';
 import type { Repository } from 'typeorm';
 import type { AuthConfig } from '../config/auth.config';
-import { ACCOUNT_DELETED, AccountDeletedEvent } from './account-events';
+import {
+  ACCOUNT_DELETED,
+  AccountDeletedEvent,
+  SESSIONS_REVOKED,
+  SessionsRevokedEvent,
+} from './account-events';
 import { AuthService, MAX_TOKEN_LENGTH, VERIFIED_USER_CACHE_MAX, VERIFIED_USER_TTL_MS } from './auth.service';
 import type { UserEntity } from './user.entity';
 
@@ -19,10 +24,24 @@ function setup() {
   const rows = new Map<string, UserEntity>();
   let gate: Promise<void> | undefined;
   const findOne = jest.fn(async ({ where }: { where: { id: string } }) => {
-    const row = rows.get(where.id) ?? null;
+    // A snapshot, as a database read is: later updates do not reach a lookup already made.
+    const found = rows.get(where.id);
+    const row = found === undefined ? null : { ...found };
     await gate;
     return row;
   });
+  /** UPDATE users SET token_generation = token_generation + 1 [, password_hash] … RETURNING token_generation. */
+  const query = (sql: string, params: unknown[]): Promise<unknown> => {
+    const row = rows.get(params[0] as string);
+    if (!sql.startsWith('UPDATE users SET token_generation') || row === undefined)
+      return Promise.resolve([[], 0]);
+    if (params.length === 3) {
+      if (row.passwordHash !== params[1]) return Promise.resolve([[], 0]);
+      row.passwordHash = params[2] as string;
+    }
+    row.tokenGeneration += 1;
+    return Promise.resolve([[{ token_generation: row.tokenGeneration }], 1]);
+  };
   /** Documents of the fake database, by owner: DELETE FROM documents … RETURNING gives them. */
   const owned = new Map<string, Array<{ id: string; title: string; version: number }>>();
   const manager = {
@@ -38,19 +57,18 @@ function setup() {
         },
       }),
   };
-  const users = { findOne, manager } as unknown as Repository<UserEntity>;
+  const users = { findOne, manager, query } as unknown as Repository<UserEntity>;
   const jwt = new JwtService({ secret: SECRET });
   const events = new EventEmitter2();
   const auth = new AuthService(users, jwt, { jwtSecret: SECRET, jwtTtlSeconds: 600 } as AuthConfig, events);
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
-    rows.set(user.id, { ...user, passwordHash: 'x', createdAt: new Date() });
-    const token = await jwt.signAsync(
-      { sub: user.id, username: user.username },
-      { algorithm: 'HS256', expiresIn: 600 },
-    );
-    return { user, token };
+    rows.set(user.id, { ...user, passwordHash: 'x', tokenGeneration: 0, createdAt: new Date() });
+    return { user, token: await tokenOf(user) };
   };
+  /** A token as the service issues them, of the user's current generation unless `gen` is given. */
+  const tokenOf = (user: UserSummary, gen = rows.get(user.id)?.tokenGeneration ?? 0): Promise<string> =>
+    jwt.signAsync({ sub: user.id, username: user.username, gen }, { algorithm: 'HS256', expiresIn: 600 });
   const holdLookups = (): (() => void) => {
     let release!: () => void;
     gate = new Promise((resolve) => (release = resolve));
@@ -59,7 +77,7 @@ function setup() {
       release();
     };
   };
-  return { auth, jwt, findOne, addUser, holdLookups, events, owned, rows };
+  return { auth, jwt, findOne, addUser, tokenOf, holdLookups, events, owned, rows };
 }
 
 describe('AuthService.verifyToken: the verified-user cache', () => {
@@ -119,15 +137,19 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401 });
   });
 
-  it('does not cache a lookup that raced the deletion of its user', async () => {
+  it.each([
+    ['the deletion of its user', (auth: AuthService, user: UserSummary) => auth.deleteAccount(user)],
+    ['the revocation of its tokens', (auth: AuthService, user: UserSummary) => auth.revokeTokens(user)],
+  ])('does not cache a lookup that raced %s', async (_what, invalidate) => {
     const { auth, findOne, addUser, holdLookups } = setup();
     const { user, token } = await addUser(1);
     const release = holdLookups();
     const racing = auth.verifyToken(token);
-    // Let the lookup run its query (it sees the user) before the account goes.
+    // Let the lookup run its query (it sees the user as it was) before the change.
     while (findOne.mock.calls.length === 0) await new Promise((resolve) => setImmediate(resolve));
-    await auth.deleteAccount(user);
+    await invalidate(auth, user);
     release();
+    // Read before the change, so let through; but not remembered.
     await expect(racing).resolves.toEqual(user);
     await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401 });
   });
@@ -161,6 +183,39 @@ describe('AuthService.verifyToken: the verified-user cache', () => {
     expect(findOne).not.toHaveBeenCalled();
     await auth.verifyToken(tokens[0]);
     expect(findOne).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('AuthService.revokeTokens: signing out everywhere', () => {
+  it('refuses every earlier token at once, even with the user cached; a token of the new generation works', async () => {
+    const { auth, events, addUser, tokenOf } = setup();
+    const { user, token } = await addUser(1);
+    await expect(auth.verifyToken(token)).resolves.toEqual(user);
+    const revoked: SessionsRevokedEvent[] = [];
+    events.on(SESSIONS_REVOKED, (event: SessionsRevokedEvent) => revoked.push(event));
+
+    await auth.revokeTokens(user);
+    expect(revoked).toEqual([new SessionsRevokedEvent(user.id, 1)]);
+    await expect(auth.verifyToken(token)).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    await expect(auth.verifyToken(await tokenOf(user))).resolves.toEqual(user);
+    // A generation from the future is no better than one from the past.
+    await expect(auth.verifyToken(await tokenOf(user, 2))).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('counts a token from before generations as generation 0, and refuses a gen that is no integer', async () => {
+    const { auth, jwt, addUser } = setup();
+    const { user } = await addUser(1);
+    const sign = (claims: object) => jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: 600 });
+    const older = await sign({ sub: user.id, username: user.username });
+    await expect(auth.verifyToken(older)).resolves.toEqual(user);
+    await expect(auth.verifyToken(await sign({ sub: user.id, gen: '0' }))).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(auth.verifyToken(await sign({ sub: user.id, gen: 0.5 }))).rejects.toMatchObject({
+      status: 401,
+    });
+    await auth.revokeTokens(user);
+    await expect(auth.verifyToken(older)).rejects.toMatchObject({ status: 401 });
   });
 });
 

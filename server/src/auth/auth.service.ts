@@ -4,13 +4,25 @@ import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import type { AuthResponse, LoginRequest, RegisterRequest, UserSummary } from '@concord/shared';
+import type {
+  AuthResponse,
+  ChangePasswordRequest,
+  LoginRequest,
+  RegisterRequest,
+  UserSummary,
+} from '@concord/shared';
 import type { Repository } from 'typeorm';
 import { publishAfterCommit } from '../common/domain-events';
 import { ProblemError } from '../common/problem.error';
 import { authConfig, type AuthConfig } from '../config/auth.config';
 import { isForeignKeyViolation, isUniqueViolation } from '../database/database-errors';
-import { ACCOUNT_DELETED, AccountDeletedEvent, type DeletedDocument } from './account-events';
+import {
+  ACCOUNT_DELETED,
+  AccountDeletedEvent,
+  type DeletedDocument,
+  SESSIONS_REVOKED,
+  SessionsRevokedEvent,
+} from './account-events';
 import { toUserSummary, UserEntity } from './user.entity';
 
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): slow for guessing, quick enough for a 2-core box. */
@@ -36,9 +48,9 @@ function displayNameProblem(name: string): string | null {
 
 /**
  * Verified users are remembered this long (per process, by id) so that the guard does not look the
- * user up on every request. Deleting an account forgets it at once here, and on the other
- * instances as soon as the realtime gateway's notice reaches them over Redis; should that notice
- * be lost (Redis down), their entry still expires after this long.
+ * user up on every request. Deleting an account or revoking its tokens forgets it at once here,
+ * and on the other instances as soon as the realtime gateway's notice reaches them over Redis;
+ * should that notice be lost (Redis down), their entry still expires after this long.
  */
 export const VERIFIED_USER_TTL_MS = 5_000;
 /** Bounds the memory of that cache: past it, the oldest entry is dropped. */
@@ -55,7 +67,17 @@ interface TokenClaims {
   username: string;
   /** Set on every token issued here; jsonwebtoken accepts a token without it, forever. */
   exp?: number;
+  /** The user's token generation when issued; absent (0) on tokens from before generations. */
+  gen?: number;
 }
+
+interface VerifiedUser {
+  user: UserSummary;
+  tokenGeneration: number;
+  until: number;
+}
+
+const BAD_TOKEN = 'The bearer token is invalid or expired.';
 
 @Injectable()
 export class AuthService {
@@ -63,9 +85,9 @@ export class AuthService {
   /** Verified against when the username is unknown, so both failures take the same time. */
   private dummyHash: Promise<string> | undefined;
   /** Insertion-ordered, so the first key is the oldest entry. */
-  private readonly verified = new Map<string, { user: UserSummary; until: number }>();
-  /** Bumped by every deletion: a lookup that raced one must not re-cache the deleted user. */
-  private deletions = 0;
+  private readonly verified = new Map<string, VerifiedUser>();
+  /** Bumped by every deletion and revocation: a lookup that raced one must not cache what it read. */
+  private invalidations = 0;
   /**
    * The secret as a KeyObject: given a string, jsonwebtoken first tries to parse it as a PEM
    * public key and builds the secret key only after that throws, on every verification (15 % of
@@ -105,7 +127,7 @@ export class AuthService {
         }),
       );
       const user = toUserSummary(saved);
-      return { user, token: await this.issueToken(user) };
+      return { user, token: await this.issueToken(user, saved.tokenGeneration) };
     } catch (error) {
       if (isUniqueViolation(error, 'users_username_key')) {
         throw new ProblemError('username_taken', 409, `The username "${request.username}" is already taken.`);
@@ -126,13 +148,15 @@ export class AuthService {
       throw new ProblemError('invalid_credentials', 401, 'The username or password is wrong.');
     }
     const user = toUserSummary(found);
-    return { user, token: await this.issueToken(user) };
+    return { user, token: await this.issueToken(user, found.tokenGeneration) };
   }
 
-  /** The user a bearer token names; refuses bad, expired and forged tokens and deleted users (401). */
+  /**
+   * The user a bearer token names; refuses bad, expired, forged and revoked tokens and deleted
+   * users (401).
+   */
   async verifyToken(token: string): Promise<UserSummary> {
-    if (token.length > MAX_TOKEN_LENGTH)
-      throw ProblemError.unauthorized('The bearer token is invalid or expired.');
+    if (token.length > MAX_TOKEN_LENGTH) throw ProblemError.unauthorized(BAD_TOKEN);
     let claims: TokenClaims;
     try {
       // The synchronous verify: verifyAsync adds three promises and a callback to every request.
@@ -141,27 +165,56 @@ export class AuthService {
         secret: this.verifyKey as unknown as Buffer,
       });
     } catch {
-      throw ProblemError.unauthorized('The bearer token is invalid or expired.');
+      throw ProblemError.unauthorized(BAD_TOKEN);
     }
     // A token without `exp` never expires and its socket is never cut (see the gateway): not one of ours.
     if (
       typeof claims.sub !== 'string' ||
       !/^[0-9a-f-]{36}$/i.test(claims.sub) ||
-      typeof claims.exp !== 'number'
+      typeof claims.exp !== 'number' ||
+      (claims.gen !== undefined && !Number.isSafeInteger(claims.gen))
     ) {
-      throw ProblemError.unauthorized('The bearer token is invalid or expired.');
+      throw ProblemError.unauthorized(BAD_TOKEN);
     }
-    const cached = this.verified.get(claims.sub);
-    if (cached !== undefined && cached.until > Date.now()) return cached.user;
-    const deletionsBefore = this.deletions;
-    const user = await this.users.findOne({ where: { id: claims.sub } });
-    if (user === null) {
-      this.verified.delete(claims.sub);
+    const verified = await this.verifiedUser(claims.sub);
+    if ((claims.gen ?? 0) !== verified.tokenGeneration) {
+      throw ProblemError.unauthorized('This token was signed out; sign in again.');
+    }
+    return verified.user;
+  }
+
+  /**
+   * A new password, checked against the current one. Every token issued so far stops working
+   * (this one too); the answer carries a new one.
+   */
+  async changePassword(user: UserSummary, request: ChangePasswordRequest): Promise<AuthResponse> {
+    const found = await this.users
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.id = :id', { id: user.id })
+      .getOne();
+    if (found === null) throw ProblemError.unauthorized('The user of this token no longer exists.');
+    const matches = await argon2.verify(found.passwordHash, request.currentPassword).catch(() => false);
+    // Compare-and-set on the old hash: of two changes racing, the second finds it gone.
+    const tokenGeneration = matches
+      ? await this.bumpTokenGeneration(user.id, {
+          from: found.passwordHash,
+          to: await argon2.hash(request.newPassword, ARGON2_OPTIONS),
+        })
+      : undefined;
+    if (tokenGeneration === undefined) {
+      throw new ProblemError('validation_failed', 422, 'The current password is wrong.', {
+        extensions: { errors: [{ path: 'currentPassword', message: 'is wrong' }] },
+      });
+    }
+    return { user, token: await this.issueToken(user, tokenGeneration) };
+  }
+
+  /** Signs out everywhere: every token issued so far, this one included, stops working. */
+  async revokeTokens(user: UserSummary): Promise<void> {
+    if ((await this.bumpTokenGeneration(user.id)) === undefined) {
       throw ProblemError.unauthorized('The user of this token no longer exists.');
     }
-    const summary = toUserSummary(user);
-    if (this.deletions === deletionsBefore) this.remember(summary);
-    return summary;
   }
 
   /**
@@ -201,9 +254,12 @@ export class AuthService {
     }
   }
 
-  /** The account is gone: its tokens are refused from now on, and a lookup in flight is not cached. */
+  /**
+   * The account is gone or its tokens were revoked: its next token is checked against the
+   * database, and a lookup in flight is not cached.
+   */
   forgetUser(userId: string): void {
-    this.deletions += 1;
+    this.invalidations += 1;
     this.verified.delete(userId);
   }
 
@@ -212,17 +268,65 @@ export class AuthService {
     return user === null ? null : toUserSummary(user);
   }
 
-  private remember(user: UserSummary): void {
-    this.verified.delete(user.id);
+  /** The user and their token generation, from the cache or the database (401 when gone). */
+  private async verifiedUser(userId: string): Promise<VerifiedUser> {
+    const cached = this.verified.get(userId);
+    if (cached !== undefined && cached.until > Date.now()) return cached;
+    const invalidationsBefore = this.invalidations;
+    const found = await this.users.findOne({ where: { id: userId } });
+    if (found === null) {
+      this.verified.delete(userId);
+      throw ProblemError.unauthorized('The user of this token no longer exists.');
+    }
+    const verified = {
+      user: toUserSummary(found),
+      tokenGeneration: found.tokenGeneration,
+      until: Date.now() + VERIFIED_USER_TTL_MS,
+    };
+    if (this.invalidations === invalidationsBefore) this.remember(verified);
+    return verified;
+  }
+
+  /**
+   * Refuses every token of the user issued so far (and sets a new password hash when `password`
+   * is given and the stored hash is still `from`); the new generation, or undefined when no row
+   * matched. Forgets the user here and tells the gateway, which ends their sockets everywhere.
+   */
+  private async bumpTokenGeneration(
+    userId: string,
+    password?: { from: string; to: string },
+  ): Promise<number | undefined> {
+    const [rows] = await this.users.query<[{ token_generation: number }[], number]>(
+      password === undefined
+        ? `UPDATE users SET token_generation = token_generation + 1 WHERE id = $1 RETURNING token_generation`
+        : `UPDATE users SET token_generation = token_generation + 1, password_hash = $3
+            WHERE id = $1 AND password_hash = $2 RETURNING token_generation`,
+      password === undefined ? [userId] : [userId, password.from, password.to],
+    );
+    const [row] = rows;
+    if (row === undefined) return undefined;
+    this.forgetUser(userId);
+    publishAfterCommit(
+      this.events,
+      this.logger,
+      SESSIONS_REVOKED,
+      new SessionsRevokedEvent(userId, row.token_generation),
+    );
+    return row.token_generation;
+  }
+
+  private remember(verified: VerifiedUser): void {
+    const userId = verified.user.id;
+    this.verified.delete(userId);
     if (this.verified.size >= VERIFIED_USER_CACHE_MAX) {
       const oldest = this.verified.keys().next();
       if (oldest.done !== true) this.verified.delete(oldest.value);
     }
-    this.verified.set(user.id, { user, until: Date.now() + VERIFIED_USER_TTL_MS });
+    this.verified.set(userId, verified);
   }
 
-  private issueToken(user: UserSummary): Promise<string> {
-    const claims: TokenClaims = { sub: user.id, username: user.username };
+  private issueToken(user: UserSummary, tokenGeneration: number): Promise<string> {
+    const claims: TokenClaims = { sub: user.id, username: user.username, gen: tokenGeneration };
     return this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.config.jwtTtlSeconds });
   }
 

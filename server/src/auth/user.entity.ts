@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { UserSummary } from '@concord/shared';
 
-/** Table `users` (migration CreateUsers1764100000000). */
+/** Table `users` (migrations CreateUsers1764100000000, TokenGeneration1764600000000). */
 @Entity({ name: 'users' })
 export class UserEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -15,6 +15,10 @@ export class UserEntity {
 
   @Column({ type: 'text', name: 'password_hash', select: false })
   passwordHash!: string;
+
+  /** Tokens of any other generation are refused; bumped to sign out everywhere. */
+  @Column({ type: 'integer', name: 'token_generation', default: 0 })
+  tokenGeneration!: number;
 
   @CreateDateColumn({ type: 'timestamptz', name: 'created_at' })
   createdAt!: Date;

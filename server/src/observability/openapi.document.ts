@@ -1,7 +1,7 @@
 import {
   AddMemberRequestSchema,
-  UpdateMemberRequestSchema,
   AuthResponseSchema,
+  ChangePasswordRequestSchema,
   ChangeSchema,
   CreateDocumentRequestSchema,
   DocumentListSchema,
@@ -15,6 +15,7 @@ import {
   PutDocumentRequestSchema,
   RegisterRequestSchema,
   StaleVersionProblemSchema,
+  UpdateMemberRequestSchema,
   UserSummarySchema,
   VersionListItemSchema,
 } from '@concord/shared';
@@ -45,6 +46,7 @@ const COMPONENTS: Record<string, ZodType> = {
   Member: MemberSchema,
   RegisterRequest: RegisterRequestSchema,
   LoginRequest: LoginRequestSchema,
+  ChangePasswordRequest: ChangePasswordRequestSchema,
   AuthResponse: AuthResponseSchema,
   UserSummary: UserSummarySchema,
   Problem: ProblemSchema,
@@ -233,6 +235,24 @@ function paths(): Record<string, Record<string, unknown>> {
         },
         { isPublic: true, limited: true },
       ),
+    },
+    '/api/auth/password': {
+      put: operation(
+        'Change the password: every earlier token stops working, the answer carries a new one',
+        {
+          requestBody: body('ChangePasswordRequest'),
+          responses: {
+            '200': ok('The user and a new token.', ref('AuthResponse')),
+            '422': problem('Invalid fields, or `currentPassword` is wrong (`validation_failed`).'),
+          },
+        },
+        { limited: true },
+      ),
+    },
+    '/api/auth/sessions': {
+      delete: operation('Sign out everywhere: every token issued so far, this one too, stops working', {
+        responses: { '204': { description: 'Signed out; the account’s open sockets are closed.' } },
+      }),
     },
     '/api/auth/me': {
       get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }),

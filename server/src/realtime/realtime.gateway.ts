@@ -20,7 +20,12 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import { z, type ZodType } from 'zod';
-import { ACCOUNT_DELETED, AccountDeletedEvent } from '../auth/account-events';
+import {
+  ACCOUNT_DELETED,
+  AccountDeletedEvent,
+  SESSIONS_REVOKED,
+  SessionsRevokedEvent,
+} from '../auth/account-events';
 import { AuthService } from '../auth/auth.service';
 import { ProblemError } from '../common/problem.error';
 import { type RedisConfig, redisConfig } from '../config/redis.config';
@@ -64,16 +69,25 @@ function rateLimited(bucket: TokenBucket, what: string): AckFailure | undefined 
   });
 }
 
-/** The `exp` of an already verified JWT, in epoch milliseconds (undefined when it has none). */
-export function tokenExpiry(token: unknown): number | undefined {
-  if (typeof token !== 'string') return undefined;
+/**
+ * What the socket keeps of an already verified JWT: its `exp` in epoch milliseconds (undefined
+ * when it has none) and its token generation (`gen`, 0 when absent).
+ */
+export function tokenLifetime(token: unknown): { expiresAt?: number; tokenGeneration: number } {
+  let claims: { exp?: unknown; gen?: unknown } = {};
   try {
-    const claims: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    const exp = typeof claims === 'object' && claims !== null ? (claims as { exp?: unknown }).exp : undefined;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    const parsed: unknown =
+      typeof token === 'string'
+        ? JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'))
+        : undefined;
+    if (typeof parsed === 'object' && parsed !== null) claims = parsed;
   } catch {
-    return undefined;
+    // Verified already; an unreadable payload simply carries neither claim.
   }
+  return {
+    ...(typeof claims.exp === 'number' ? { expiresAt: claims.exp * 1000 } : {}),
+    tokenGeneration: typeof claims.gen === 'number' ? claims.gen : 0,
+  };
 }
 
 /**
@@ -111,8 +125,9 @@ export class RealtimeGateway
   afterInit(server: ConcordServer): void {
     // Open sockets and rooms are read from the server at scrape time (observability/).
     this.metrics.watchRealtime(server);
-    server.on('account-deleted', (userId: unknown) => {
-      if (typeof userId === 'string') this.endSessionsOf(userId);
+    server.on('sessions-ended', (userId: unknown, belowGeneration: unknown) => {
+      if (typeof userId !== 'string') return;
+      this.endSessionsOf(userId, typeof belowGeneration === 'number' ? belowGeneration : undefined);
     });
     server.on('membership-changed', (documentId: unknown, userId: unknown, role: unknown) => {
       const change = MembershipNoticeSchema.safeParse({ documentId, userId, role });
@@ -124,7 +139,7 @@ export class RealtimeGateway
       this.authenticate(socket.handshake.auth).then(
         (user) => {
           socket.data.user = user;
-          socket.data.expiresAt = tokenExpiry(socket.handshake.auth.token);
+          Object.assign(socket.data, tokenLifetime(socket.handshake.auth.token));
           next();
         },
         (error: unknown) => next(error instanceof Error ? error : new Error('unauthorized')),
@@ -255,15 +270,37 @@ export class RealtimeGateway
    */
   @OnEvent(ACCOUNT_DELETED)
   onAccountDeleted(event: AccountDeletedEvent): void {
-    this.endSessionsOf(event.userId);
-    if (this.redis.url !== undefined) this.server.serverSideEmit('account-deleted', event.userId);
+    this.endSessionsEverywhere(event.userId);
   }
 
-  /** The account is gone: refuse its tokens and close its sockets on this instance. */
-  private endSessionsOf(userId: string): void {
+  /**
+   * Signed out everywhere or a new password: the same for the sockets opened with the account's
+   * older tokens. A socket already opened with the new token (a client quick to reconnect, on
+   * an instance the notice reaches late) stays.
+   */
+  @OnEvent(SESSIONS_REVOKED)
+  onSessionsRevoked(event: SessionsRevokedEvent): void {
+    this.endSessionsEverywhere(event.userId, event.tokenGeneration);
+  }
+
+  private endSessionsEverywhere(userId: string, belowGeneration?: number): void {
+    this.endSessionsOf(userId, belowGeneration);
+    if (this.redis.url !== undefined) {
+      this.server.serverSideEmit('sessions-ended', userId, belowGeneration ?? null);
+    }
+  }
+
+  /**
+   * The account is gone or its tokens revoked: check its tokens afresh and close, on this
+   * instance, its sockets (those of a token generation below `belowGeneration`, when given).
+   */
+  private endSessionsOf(userId: string, belowGeneration?: number): void {
     this.auth.forgetUser(userId);
     for (const socket of this.server.sockets.sockets.values()) {
-      if (socket.data.user?.id === userId) socket.disconnect(true);
+      if (socket.data.user?.id !== userId) continue;
+      if (belowGeneration === undefined || (socket.data.tokenGeneration ?? 0) < belowGeneration) {
+        socket.disconnect(true);
+      }
     }
   }
 

@@ -6,15 +6,18 @@ export interface SocketData {
   user: UserSummary;
   /** When the handshake token expires (epoch ms); the socket is disconnected then. */
   expiresAt?: number;
+  /** The handshake token's generation: revoking the account's tokens closes sockets below the new one. */
+  tokenGeneration?: number;
 }
 
 /**
  * Notices between instances (`serverSideEmit` over the Redis adapter, which also carries the
- * broadcasts): an account deleted on one instance ends its sessions on all of them, and a
- * member's changed role reaches their sockets on all of them.
+ * broadcasts): an account deleted, or its tokens revoked, on one instance ends its sessions on
+ * all of them, and a member's changed role reaches their sockets on all of them.
  */
 export interface InterServerEvents {
-  'account-deleted': (userId: string) => void;
+  /** `belowGeneration`: only sockets of older tokens; null: all of them (the account is gone). */
+  'sessions-ended': (userId: string, belowGeneration: number | null) => void;
   'membership-changed': (documentId: string, userId: string, role: MemberRole | null) => void;
 }
 

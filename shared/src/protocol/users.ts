@@ -9,14 +9,22 @@ export const UserSummarySchema = z.object({
 });
 export type UserSummary = z.infer<typeof UserSummarySchema>;
 
+const Password = z.string().min(8).max(256);
+
 export const RegisterRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().regex(USERNAME_PATTERN, {
     message: '2-39 characters: lowercase letters, digits, and . _ - (not first)',
   }),
-  password: z.string().min(8).max(256),
+  password: Password,
   displayName: z.string().trim().min(1).max(100).optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+export const ChangePasswordRequestSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: Password,
+});
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequestSchema>;
 
 export const LoginRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().min(1).max(64),

@@ -4,6 +4,7 @@ import {
   type AddMemberRequest,
   AuthResponseSchema,
   type AuthResponse,
+  type ChangePasswordRequest,
   ChangeSchema,
   type Change,
   type ConcordDocument,
@@ -137,6 +138,19 @@ export class ConcordClient {
 
   async me(): Promise<UserSummary> {
     return this.parse(UserSummarySchema, await this.request('GET', '/auth/me'));
+  }
+
+  /** A new password: every earlier token stops working; this client goes on with the new one. */
+  async changePassword(body: ChangePasswordRequest): Promise<AuthResponse> {
+    const auth = this.parse(AuthResponseSchema, await this.request('PUT', '/auth/password', { body }));
+    this.token = auth.token;
+    return auth;
+  }
+
+  /** Signs out everywhere: every token issued so far stops working, this client's too. */
+  async revokeSessions(): Promise<void> {
+    await this.request('DELETE', '/auth/sessions');
+    this.token = undefined;
   }
 
   // --- documents --------------------------------------------------------------------------

@@ -1,0 +1,130 @@
+// Cutting tokens off without deleting the account: a new password, or signing out everywhere.
+// Every token issued before stops working at once, over HTTP and on the live channel.
+import type { AuthResponse, UserSummary } from '@concord/shared';
+import { describeE2E, registerUser, useSuiteServer } from '../support';
+import { expectProblem } from './documents.helpers';
+import { closeAllClients, connectClient } from './realtime.helpers';
+
+jest.setTimeout(60_000);
+
+/** registerUser's password (test/support/http.ts). */
+const PASSWORD = 'correct horse battery';
+
+describeE2E('sessions: changing the password and signing out everywhere revoke earlier tokens', () => {
+  const suite = useSuiteServer({ beforeClose: closeAllClients });
+  const { api } = suite;
+  afterEach(() => closeAllClients());
+
+  const me = (token: string) => api<UserSummary>('/api/auth/me', { token });
+  const login = (username: string, password: string) =>
+    api<AuthResponse>('/api/auth/login', { method: 'POST', body: { username, password } });
+  const changePassword = (token: string, body: unknown) =>
+    api<AuthResponse>('/api/auth/password', { method: 'PUT', token, body });
+
+  /** A user signed in twice (two tokens, say two devices). */
+  async function signedInTwice(): Promise<{ user: UserSummary; first: string; second: string }> {
+    const { user, token } = await registerUser(suite.url);
+    const again = await login(user.username, PASSWORD);
+    expect(again.status).toBe(200);
+    return { user, first: token, second: again.body.token };
+  }
+
+  /** Resolves with the reason once the socket is disconnected. */
+  const disconnection = (socket: Awaited<ReturnType<typeof connectClient>>): Promise<string> =>
+    new Promise((resolve) => socket.once('disconnect', resolve));
+
+  describe('PUT /api/auth/password', () => {
+    it('sets the new password and answers a new token; every earlier token and socket is cut off', async () => {
+      const { user, first, second } = await signedInTwice();
+      const socket = await connectClient(suite.url, second);
+      const closed = disconnection(socket);
+
+      const changed = await changePassword(first, {
+        currentPassword: PASSWORD,
+        newPassword: 'a brand new passphrase',
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body.user).toEqual(user);
+      expect(await closed).toBe('io server disconnect');
+      for (const token of [first, second]) {
+        expectProblem(await me(token), 401, 'unauthorized');
+        await expect(connectClient(suite.url, token)).rejects.toThrow('unauthorized');
+      }
+      // The new token works, over HTTP and on the live channel; so does the new password, not the old.
+      expect((await me(changed.body.token)).body).toEqual(user);
+      const fresh = await connectClient(suite.url, changed.body.token);
+      expect(fresh.connected).toBe(true);
+      expectProblem(await login(user.username, PASSWORD), 401, 'invalid_credentials');
+      expect((await login(user.username, 'a brand new passphrase')).status).toBe(200);
+    });
+
+    it('refuses a wrong current password (422, nothing changes) and a weak or malformed body', async () => {
+      const { user, first } = await signedInTwice();
+      const wrong = await changePassword(first, {
+        currentPassword: 'not my password',
+        newPassword: 'whatever it is',
+      });
+      expectProblem(wrong, 422, 'validation_failed');
+      expect(wrong.body).toMatchObject({ errors: [{ path: 'currentPassword' }] });
+      for (const body of [
+        { currentPassword: PASSWORD, newPassword: 'short' },
+        { currentPassword: PASSWORD },
+        { currentPassword: PASSWORD, newPassword: 'a long enough one', extra: true },
+        { currentPassword: '', newPassword: 'a long enough one' },
+      ]) {
+        expectProblem(await changePassword(first, body), 422, 'validation_failed');
+      }
+      expectProblem(
+        await changePassword('not-a-token', { currentPassword: PASSWORD, newPassword: 'abcdefghij' }),
+        401,
+        'unauthorized',
+      );
+      // Nothing changed: the token still works and so does the password.
+      expect((await me(first)).status).toBe(200);
+      expect((await login(user.username, PASSWORD)).status).toBe(200);
+    });
+
+    it('lets only one of two changes racing from the same current password win', async () => {
+      const { user, first, second } = await signedInTwice();
+      const answers = await Promise.all([
+        changePassword(first, { currentPassword: PASSWORD, newPassword: 'first new password' }),
+        changePassword(second, { currentPassword: PASSWORD, newPassword: 'second new password' }),
+      ]);
+      const [winnerStatus, loserStatus] = answers.map((answer) => answer.status).sort((a, b) => a - b);
+      // The loser is refused: its current password is gone (422), or its own token already is (401).
+      expect(winnerStatus).toBe(200);
+      expect([401, 422]).toContain(loserStatus);
+      const winner = answers.find((answer) => answer.status === 200)!;
+      const winning = winner === answers[0] ? 'first new password' : 'second new password';
+      const losing = winner === answers[0] ? 'second new password' : 'first new password';
+      expect((await login(user.username, winning)).status).toBe(200);
+      expectProblem(await login(user.username, losing), 401, 'invalid_credentials');
+      expect((await me(winner.body.token)).status).toBe(200);
+    });
+  });
+
+  describe('DELETE /api/auth/sessions', () => {
+    it('signs out everywhere: every token so far is refused and its sockets close; signing in again works', async () => {
+      const { user, first, second } = await signedInTwice();
+      const sockets = [await connectClient(suite.url, first), await connectClient(suite.url, second)];
+      const closed = sockets.map(disconnection);
+      // Another user's session is not touched.
+      const other = await registerUser(suite.url);
+      const otherSocket = await connectClient(suite.url, other.token);
+
+      const revoked = await api('/api/auth/sessions', { method: 'DELETE', token: first });
+      expect(revoked.status).toBe(204);
+      expect(await Promise.all(closed)).toEqual(['io server disconnect', 'io server disconnect']);
+      for (const token of [first, second]) {
+        expectProblem(await me(token), 401, 'unauthorized');
+        expectProblem(await api('/api/auth/sessions', { method: 'DELETE', token }), 401, 'unauthorized');
+      }
+      expect(otherSocket.connected).toBe(true);
+      expect((await me(other.token)).status).toBe(200);
+
+      const back = await login(user.username, PASSWORD);
+      expect(back.status).toBe(200);
+      expect((await me(back.body.token)).body).toEqual(user);
+    });
+  });
+});
