@@ -202,7 +202,7 @@ describeE2E('members (owner manages roles; removed members lose access at once)'
 
       const told = nextEvent(bobSocket, 'access');
       expect((await setRole(document, alice.token, bob.user.id, { role: 'viewer' })).status).toBe(200);
-      expect(await told).toEqual({ documentId: document.id, role: 'viewer' });
+      expect(await told).toEqual({ documentId: document.id, role: 'viewer', by: alice.user });
 
       const refused = await send(bobSocket, 'edit', {
         documentId: document.id,
@@ -259,7 +259,7 @@ describeE2E('members (owner manages roles; removed members lose access at once)'
       });
       await quietFor(300);
       for (const heard of heardByBob) {
-        expect(heard.access).toEqual([{ documentId: document.id, role: null }]);
+        expect(heard.access).toEqual([{ documentId: document.id, role: null, by: alice.user }]);
         expect(heard.edits).toEqual([]);
         expect(heard.cursors).toEqual([]);
         // Only the lists from before (both tabs joining), none without bob.
@@ -300,7 +300,7 @@ describeE2E('members (owner manages roles; removed members lose access at once)'
       );
 
       expect((await remove(document, bob.token, bob.user.id)).status).toBe(204);
-      expect(await bobLeft).toEqual({ documentId: document.id, role: null });
+      expect(await bobLeft).toEqual({ documentId: document.id, role: null, by: bob.user });
       expect((await carolSeesBobGo).users).toEqual([carol.user]);
       const carolStillHears = nextEvent(carolSocket, 'edit');
       await putDocument(api, alice.token, document, 'after bob left\n');

@@ -187,14 +187,14 @@ if (testDatabaseKind() === 'postgres') {
           })
         ).status,
       ).toBe(200);
-      expect(await demoted).toEqual({ documentId, role: 'viewer' });
+      expect(await demoted).toEqual({ documentId, role: 'viewer', by: alice.user });
 
       const removed = nextEvent(onTwo, 'access');
       const aliceAlone = nextEvent(onOne, 'presence', (p) => p.users.length === 1);
       expect(
         (await http(one.url)(`${members}/${bob.user.id}`, { method: 'DELETE', token: alice.token })).status,
       ).toBe(204);
-      expect(await removed).toEqual({ documentId, role: null });
+      expect(await removed).toEqual({ documentId, role: null, by: alice.user });
       expect((await aliceAlone).users).toEqual([alice.user]);
       expect(
         await send(onOne, 'edit', {

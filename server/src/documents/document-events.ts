@@ -44,5 +44,7 @@ export class MembershipChangedEvent {
     readonly documentId: string,
     readonly userId: string,
     readonly role: MemberRole | null,
+    /** Who changed it: the owner, or the member who left. */
+    readonly by: UserSummary,
   ) {}
 }

@@ -103,7 +103,7 @@ export class MembersService {
       ]);
       return { row: { ...target, role: request.role }, changed: true };
     });
-    if (changed) this.publish(new MembershipChangedEvent(id, memberId, request.role));
+    if (changed) this.publish(new MembershipChangedEvent(id, memberId, request.role, user));
     return toMember(row);
   }
 
@@ -123,7 +123,7 @@ export class MembersService {
       }
       await m.query(`DELETE FROM document_members WHERE document_id = $1 AND user_id = $2`, [id, memberId]);
     });
-    this.publish(new MembershipChangedEvent(id, memberId, null));
+    this.publish(new MembershipChangedEvent(id, memberId, null, user));
   }
 
   /** A member of a document the caller can see; anything else (a malformed id too) is a 404. */

@@ -10,6 +10,7 @@ import {
   LeavePayloadSchema,
   MEMBER_ROLES,
   type UserSummary,
+  UserSummarySchema,
 } from '@concord/shared';
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -54,6 +55,7 @@ const MembershipNoticeSchema = z.object({
   documentId: z.string(),
   userId: z.string(),
   role: z.enum(MEMBER_ROLES).nullable(),
+  by: UserSummarySchema,
 });
 
 const CLIENT_EVENTS: ReadonlySet<string> = new Set(['join', 'leave', 'edit', 'cursor']);
@@ -129,8 +131,8 @@ export class RealtimeGateway
       if (typeof userId !== 'string') return;
       this.endSessionsOf(userId, typeof belowGeneration === 'number' ? belowGeneration : undefined);
     });
-    server.on('membership-changed', (documentId: unknown, userId: unknown, role: unknown) => {
-      const change = MembershipNoticeSchema.safeParse({ documentId, userId, role });
+    server.on('membership-changed', (documentId: unknown, userId: unknown, role: unknown, by: unknown) => {
+      const change = MembershipNoticeSchema.safeParse({ documentId, userId, role, by });
       if (change.success) this.applyMembershipChange(change.data);
     });
     // A middleware rather than a check in `connection`: a refused handshake becomes the
@@ -313,11 +315,11 @@ export class RealtimeGateway
   onMembershipChanged(event: MembershipChangedEvent): void {
     this.applyMembershipChange(event);
     if (this.redis.url !== undefined) {
-      this.server.serverSideEmit('membership-changed', event.documentId, event.userId, event.role);
+      this.server.serverSideEmit('membership-changed', event.documentId, event.userId, event.role, event.by);
     }
   }
 
-  private applyMembershipChange({ documentId, userId, role }: MembershipChangedEvent): void {
+  private applyMembershipChange({ documentId, userId, role, by }: MembershipChangedEvent): void {
     const room = roomFor(documentId);
     const affected: ConcordSocket[] = [];
     for (const socketId of this.server.sockets.adapter.rooms.get(room) ?? []) {
@@ -327,7 +329,11 @@ export class RealtimeGateway
     for (const socket of affected) {
       // The in-memory adapter (and the Redis one, which extends it) leaves synchronously.
       if (role === null) void socket.leave(room);
-      socket.emit('access', { documentId, role });
+      socket.emit('access', {
+        documentId,
+        role,
+        by: { id: by.id, username: by.username, displayName: by.displayName },
+      });
     }
     if (role === null && affected.length > 0) {
       this.sessions.broadcastPresence(this.server, documentId).catch((error: unknown) => {

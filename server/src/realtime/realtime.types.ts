@@ -18,7 +18,12 @@ export interface SocketData {
 export interface InterServerEvents {
   /** `belowGeneration`: only sockets of older tokens; null: all of them (the account is gone). */
   'sessions-ended': (userId: string, belowGeneration: number | null) => void;
-  'membership-changed': (documentId: string, userId: string, role: MemberRole | null) => void;
+  'membership-changed': (
+    documentId: string,
+    userId: string,
+    role: MemberRole | null,
+    by: UserSummary,
+  ) => void;
 }
 
 export type ConcordServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

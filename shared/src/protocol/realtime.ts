@@ -107,11 +107,13 @@ export type DocumentBroadcast = z.infer<typeof DocumentBroadcastSchema>;
 
 /**
  * To a member's own sockets in the document's room when the owner changes their role, or removes
- * them (`role: null`; the server has then taken those sockets out of the room).
+ * them (`role: null`; the server has then taken those sockets out of the room). `by` is who did
+ * it: the owner, or the member themselves when they left (from another tab, say).
  */
 export const AccessBroadcastSchema = z.strictObject({
   documentId: z.string(),
   role: z.enum(MEMBER_ROLES).nullable(),
+  by: UserSummarySchema,
 });
 export type AccessBroadcast = z.infer<typeof AccessBroadcastSchema>;
 
