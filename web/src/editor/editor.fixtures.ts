@@ -20,3 +20,63 @@ export function serverDoc(version: number, content: string, by: UserSummary = bo
     etag: `"${DOC_ID}.v${version}"`,
   };
 }
+
+type Handler = (...args: unknown[]) => void;
+
+export interface Emitted {
+  event: string;
+  payload: Record<string, unknown>;
+  reply: (response: unknown) => void;
+}
+
+/** Just enough of a socket.io client socket: records what is sent, lets the test play the server. */
+export class FakeSocket {
+  connected = false;
+  connects = 0;
+  disconnects = 0;
+  readonly emitted: Emitted[] = [];
+  private readonly handlers = new Map<string, Handler[]>();
+
+  on(event: string, handler: Handler): this {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+    return this;
+  }
+
+  emit(event: string, payload: Record<string, unknown>, ack: (response: unknown) => void): this {
+    this.emitted.push({ event, payload, reply: ack });
+    return this;
+  }
+
+  timeout(_ms: number) {
+    return {
+      emit: (event: string, payload: Record<string, unknown>, ack: (error: Error | null, response?: unknown) => void) => {
+        this.emitted.push({ event, payload, reply: (response) => ack(null, response) });
+      },
+    };
+  }
+
+  connect(): this {
+    this.connects += 1;
+    return this;
+  }
+
+  disconnect(): this {
+    this.disconnects += 1;
+    this.connected = false;
+    return this;
+  }
+
+  removeAllListeners(): this {
+    this.handlers.clear();
+    return this;
+  }
+
+  /** The server side: deliver an event to the client. */
+  fire(event: string, ...args: unknown[]): void {
+    for (const handler of this.handlers.get(event) ?? []) handler(...args);
+  }
+
+  sent(event: string): Emitted[] {
+    return this.emitted.filter((item) => item.event === event);
+  }
+}

@@ -10,7 +10,7 @@ import { userColour } from '../ui/user-colour.util';
 import { CodeEditor } from './code-editor.component';
 import { LiveSession, type SessionSnapshot } from './live-session.service';
 import { sharedSyncDeps } from './sync-deps';
-import { syncStatus, type SyncState } from './sync.machine';
+import { accessLost, hasUnsavedChanges, syncStatus, type SyncState } from './sync.machine';
 
 const noop = () => () => undefined;
 
@@ -24,6 +24,10 @@ function statusText(sync: SyncState): string {
       return 'Saving…';
     case 'refused':
       return 'Not saved · the document is too large';
+    case 'read-only':
+      return 'Not saved · you can only read this document now';
+    case 'no-access':
+      return hasUnsavedChanges(sync) ? 'No access · your last changes were not sent' : 'No access';
     case 'offline':
       return sync.inflight || !sync.pending.empty ? 'Offline · your changes are kept on this device' : 'Offline';
     case 'conflict':
@@ -43,6 +47,8 @@ export function EditorPage() {
   const [mergeError, setMergeError] = useState<string | null>(null);
   const { api } = useAuth();
   const [members, setMembers] = useState<Member[] | null>(null);
+  /** This user asked to leave the document (Share → Leave document): their lost access is no news. */
+  const [leaving, setLeaving] = useState(false);
 
   const loadMembers = useCallback(() => {
     api
@@ -52,7 +58,7 @@ export function EditorPage() {
       .catch(() => setMembers(null));
   }, [api, id]);
   useEffect(loadMembers, [loadMembers]);
-  const myRole = members?.find((member) => member.user.id === user?.id)?.role ?? null;
+  const listedRole = members?.find((member) => member.user.id === user?.id)?.role ?? null;
 
   useEffect(() => {
     if (!token || !user) return undefined;
@@ -76,6 +82,24 @@ export function EditorPage() {
 
   const subscribe = useCallback((listener: () => void) => (session ? session.subscribe(listener) : noop()), [session]);
   const snapshot: SessionSnapshot | null = useSyncExternalStore(subscribe, () => session?.getSnapshot() ?? null);
+  // A role the server announced during this visit wins over the member list fetched at its start.
+  const announcedRole = snapshot?.role;
+  const myRole = announcedRole !== undefined ? announcedRole : listedRole;
+  const lost = snapshot ? accessLost(snapshot.sync.access) : false;
+  useEffect(() => {
+    // The owner changed this user's role: the member list (the Share dialog's) follows.
+    if (announcedRole) loadMembers();
+  }, [announcedRole, loadMembers]);
+  useEffect(() => {
+    // Nothing in the dialogs can be done any more (their requests would all be 404s).
+    if (lost && !leaving) setDialog(null);
+  }, [lost, leaving]);
+  const backLinkRef = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    // A dialog that closed because access was lost leaves focus nowhere: give it the way out.
+    const active = document.activeElement;
+    if (lost && dialog === null && (active === null || active === document.body)) backLinkRef.current?.focus();
+  }, [lost, dialog]);
 
   const conflict = snapshot?.sync.conflict ?? null;
   // The merge UI opens by itself when a new conflict appears (not again for each later edit
@@ -96,7 +120,7 @@ export function EditorPage() {
   const { sync, presence } = snapshot;
   const status = syncStatus(sync);
 
-  if (snapshot.fatal && !sync.server) {
+  if (snapshot.fatal && !sync.server && !lost) {
     return (
       <main className="page">
         <p role="alert" className="error">
@@ -130,7 +154,7 @@ export function EditorPage() {
             ← Documents
           </Link>
           <h1>{snapshot.title ?? 'Untitled'}</h1>
-          {myRole === 'viewer' && <span className="badge view-only">View only</span>}
+          {!lost && (myRole === 'viewer' || sync.access === 'read') && <span className="badge view-only">View only</span>}
         </div>
         <div role="status" className={`status status-${status}`} aria-live="polite">
           <span className="dot" aria-hidden="true" />
@@ -146,26 +170,50 @@ export function EditorPage() {
           ))}
         </ul>
         <div className="actions">
-          <button type="button" onClick={() => setDialog('history')}>
+          <button type="button" disabled={lost} onClick={() => setDialog('history')}>
             History
           </button>
-          <button type="button" onClick={() => setDialog('share')}>
+          <button type="button" disabled={lost} onClick={() => setDialog('share')}>
             Share
           </button>
         </div>
       </div>
-      {sync.blocked && (
+      {lost && !leaving && (
+        <div className="notice access-lost" role="alert">
+          <p>
+            {sync.access === 'removed'
+              ? 'The owner removed your access to this document.'
+              : 'This document is no longer available to you: the owner removed your access, or it was deleted.'}
+          </p>
+          {hasUnsavedChanges(sync) && (
+            <p>
+              Your last changes were not sent. They are still shown below (read-only) and kept on this device, so
+              you can copy them.
+            </p>
+          )}
+          <Link to="/" ref={backLinkRef}>
+            Back to your documents
+          </Link>
+        </div>
+      )}
+      {!lost && sync.access === 'read' && (
+        <p className="notice" role="alert">
+          You can now only read this document.
+          {hasUnsavedChanges(sync) && ' Your last changes were not sent; they stay here and on this device, and are sent if you may edit again.'}
+        </p>
+      )}
+      {sync.blocked && !lost && (
         <p className="notice" role="note">
           {sync.blocked}
         </p>
       )}
-      {sync.error && !sync.blocked && <p className="notice">{sync.error} Retrying…</p>}
+      {sync.error && !sync.blocked && !lost && <p className="notice">{sync.error} Retrying…</p>}
       {sync.refused && (
         <p className="notice" role="alert">
           {sync.refused} Your changes are kept here: shorten the document and it is saved again.
         </p>
       )}
-      {conflict && dialog !== 'merge' && (
+      {conflict && dialog !== 'merge' && !lost && (
         <p className="notice conflict-banner">
           Your changes overlap someone else’s and are not saved yet.{' '}
           <button type="button" onClick={() => setDialog('merge')}>
@@ -174,15 +222,18 @@ export function EditorPage() {
         </p>
       )}
       {sync.server ? (
-        <CodeEditor session={session} readOnly={!!conflict || !!sync.blocked || myRole === 'viewer'} />
-      ) : (
+        <CodeEditor
+          session={session}
+          readOnly={!!conflict || !!sync.blocked || sync.access !== 'write' || myRole === 'viewer'}
+        />
+      ) : lost ? null : (
         // The editor appears only once the document is loaded, so nothing typed into it is lost
         // to a text box that is not ready yet.
         <div className="editor-host editor-loading" aria-busy="true">
           {snapshot.fatal ?? 'Opening the document…'}
         </div>
       )}
-      {dialog === 'merge' && conflict && (
+      {dialog === 'merge' && conflict && !lost && (
         <MergeDialog
           key={conflictKey}
           conflict={conflict}
@@ -210,7 +261,7 @@ export function EditorPage() {
       {dialog === 'history' && (
         <HistoryDialog
           documentId={id}
-          canRestore={!sync.blocked && myRole !== 'viewer'}
+          canRestore={!sync.blocked && sync.access === 'write' && myRole !== 'viewer'}
           currentEtag={() => {
             const server = session.getSnapshot().sync.server;
             return server?.etag || etagFor(id, server?.version ?? 1);
@@ -220,7 +271,14 @@ export function EditorPage() {
         />
       )}
       {dialog === 'share' && (
-        <ShareDialog documentId={id} members={members} isOwner={members === null || myRole === 'owner'} onChanged={loadMembers} onClose={() => setDialog(null)} />
+        <ShareDialog
+          documentId={id}
+          members={members}
+          isOwner={members === null || myRole === 'owner'}
+          onChanged={loadMembers}
+          onClose={() => setDialog(null)}
+          onLeaving={setLeaving}
+        />
       )}
     </main>
   );

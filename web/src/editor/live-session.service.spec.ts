@@ -1,70 +1,10 @@
 import type { ChangeSet } from '@codemirror/state';
 import { makePatch } from '@concord/shared';
-import { alice, bob, DOC_ID, serverDoc } from './editor.fixtures';
+import { alice, bob, DOC_ID, FakeSocket, serverDoc } from './editor.fixtures';
 import { LiveSession, type ConcordSocket, type RemoteCursor } from './live-session.service';
 import { sharedSyncDeps } from './sync-deps';
 import { syncStatus } from './sync.machine';
 import { applyChanges, diffChanges } from './text-changes.util';
-
-type Handler = (...args: unknown[]) => void;
-
-interface Emitted {
-  event: string;
-  payload: Record<string, unknown>;
-  reply: (response: unknown) => void;
-}
-
-/** Just enough of a socket.io client socket: records what is sent, lets the test play the server. */
-class FakeSocket {
-  connected = false;
-  connects = 0;
-  disconnects = 0;
-  readonly emitted: Emitted[] = [];
-  private readonly handlers = new Map<string, Handler[]>();
-
-  on(event: string, handler: Handler): this {
-    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
-    return this;
-  }
-
-  emit(event: string, payload: Record<string, unknown>, ack: (response: unknown) => void): this {
-    this.emitted.push({ event, payload, reply: ack });
-    return this;
-  }
-
-  timeout(_ms: number) {
-    return {
-      emit: (event: string, payload: Record<string, unknown>, ack: (error: Error | null, response?: unknown) => void) => {
-        this.emitted.push({ event, payload, reply: (response) => ack(null, response) });
-      },
-    };
-  }
-
-  connect(): this {
-    this.connects += 1;
-    return this;
-  }
-
-  disconnect(): this {
-    this.disconnects += 1;
-    this.connected = false;
-    return this;
-  }
-
-  removeAllListeners(): this {
-    this.handlers.clear();
-    return this;
-  }
-
-  /** The server side: deliver an event to the client. */
-  fire(event: string, ...args: unknown[]): void {
-    for (const handler of this.handlers.get(event) ?? []) handler(...args);
-  }
-
-  sent(event: string): Emitted[] {
-    return this.emitted.filter((item) => item.event === event);
-  }
-}
 
 const open: LiveSession[] = [];
 
@@ -357,11 +297,105 @@ describe('LiveSession', () => {
     expect(draftKeys()).toHaveLength(0);
   });
 
+  it('leaving when the last edit comes back as a conflict closes at once and keeps the typing as the draft', () => {
+    const { socket, session, type } = setup('Hello world');
+    open.splice(open.indexOf(session), 1);
+    type('Hello mine world');
+    session.stop();
+    const edit = socket.sent('edit')[0];
+    const current = serverDoc(2, 'Hello theirs world');
+    edit.reply({ ok: false, error: { status: 409, code: 'stale_version', detail: 'Bob saved first.', current } });
+    expect(socket.disconnects).toBe(1);
+    expect(socket.sent('edit')).toHaveLength(1);
+    const stored = JSON.parse(localStorage.getItem(draftKeys()[0]) ?? '{}') as Record<string, unknown>;
+    expect(stored).toMatchObject({ baseVersion: 1, text: 'Hello mine world' });
+  });
+
   it('leaving with nothing unsent closes at once', () => {
     const { socket, session } = setup('Hello');
     open.splice(open.indexOf(session), 1);
     session.stop();
     expect(socket.sent('leave')).toHaveLength(1);
     expect(socket.disconnects).toBe(1);
+  });
+
+  describe('when the owner changes what this user may do', () => {
+    it('removed: no more edits, presence or re-joins; the socket closes and the unsent typing stays as the draft', () => {
+      const { socket, session, type, select } = setup('Hello');
+      socket.fire('cursor', { documentId: DOC_ID, user: bob, anchor: 1, head: 1 });
+      type('Hello, unsent');
+      socket.fire('access', { documentId: DOC_ID, role: null });
+      const snapshot = session.getSnapshot();
+      expect(snapshot.role).toBeNull();
+      expect(snapshot.sync.access).toBe('removed');
+      expect(snapshot.presence).toEqual([]);
+      expect(snapshot.cursors).toEqual([]);
+      expect(syncStatus(snapshot.sync)).toBe('no-access');
+      expect(socket.disconnects).toBe(1);
+      jest.advanceTimersByTime(5000);
+      select(3);
+      window.dispatchEvent(new Event('online'));
+      expect(socket.connects).toBe(0);
+      expect(socket.sent('edit')).toHaveLength(0);
+      expect(socket.sent('cursor')).toHaveLength(0);
+      expect(socket.sent('join')).toHaveLength(1);
+      const stored = JSON.parse(localStorage.getItem(draftKeys()[0]) ?? '{}') as Record<string, unknown>;
+      expect(stored).toMatchObject({ baseVersion: 1, baseText: 'Hello', text: 'Hello, unsent' });
+    });
+
+    it('removed with an edit in flight: waits for its answer before closing the socket', () => {
+      const { socket, session, type } = setup('Hello');
+      type('Hello!');
+      jest.advanceTimersByTime(300);
+      const edit = socket.sent('edit')[0];
+      socket.fire('access', { documentId: DOC_ID, role: null });
+      expect(socket.disconnects).toBe(0);
+      edit.reply({ ok: false, error: { status: 404, code: 'not_found', detail: 'Nothing here.' } });
+      expect(socket.disconnects).toBe(1);
+      expect(session.getSnapshot().sync.access).toBe('removed');
+      expect(draftKeys()).toHaveLength(1);
+    });
+
+    it('ignores an access event about another document', () => {
+      const { socket, session } = setup('Hello');
+      socket.fire('access', { documentId: 'another-document', role: null });
+      expect(session.getSnapshot().role).toBeUndefined();
+      expect(session.getSnapshot().sync.access).toBe('write');
+      expect(socket.disconnects).toBe(0);
+    });
+
+    it('made a viewer: nothing typed is sent; made an editor again: it is sent, without a reload', () => {
+      const { socket, session, type } = setup('Hello');
+      socket.fire('access', { documentId: DOC_ID, role: 'viewer' });
+      expect(session.getSnapshot().role).toBe('viewer');
+      expect(session.getSnapshot().sync.access).toBe('read');
+      type('Hello from a reader');
+      jest.advanceTimersByTime(2000);
+      expect(socket.sent('edit')).toHaveLength(0);
+      socket.fire('access', { documentId: DOC_ID, role: 'editor' });
+      expect(session.getSnapshot().role).toBe('editor');
+      const edit = socket.sent('edit')[0];
+      expect(edit.payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello from a reader') });
+      edit.reply({ ok: true, version: 2, etag: '"v2"' });
+      expect(syncStatus(session.getSnapshot().sync)).toBe('saved');
+    });
+
+    it('an open document whose re-join answers 404 (removed while offline) stops re-joining and keeps the offline typing', () => {
+      const { socket, session, type } = setup('Hello');
+      socket.fire('disconnect');
+      type('Hello offline');
+      socket.connected = true;
+      socket.fire('connect');
+      socket.sent('join')[1].reply({ ok: false, error: { status: 404, code: 'not_found', detail: 'Nothing here.' } });
+      const { sync } = session.getSnapshot();
+      expect(sync.access).toBe('unavailable');
+      expect(sync.error).toBeNull();
+      expect(socket.disconnects).toBe(1);
+      jest.advanceTimersByTime(10_000);
+      expect(socket.sent('join')).toHaveLength(2);
+      expect(socket.sent('edit')).toHaveLength(0);
+      const stored = JSON.parse(localStorage.getItem(draftKeys()[0]) ?? '{}') as Record<string, unknown>;
+      expect(stored).toMatchObject({ baseVersion: 1, text: 'Hello offline' });
+    });
   });
 });

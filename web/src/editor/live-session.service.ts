@@ -1,8 +1,17 @@
 import type { ChangeSet } from '@codemirror/state';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, EditAck, JoinAck, ServerToClientEvents, UserSummary } from '@concord/shared';
+import type { ClientToServerEvents, EditAck, JoinAck, MemberRole, ServerToClientEvents, UserSummary } from '@concord/shared';
 import { claimDraft, clearDraft, holdSessionLock, newSessionId, openSessions, saveDraft } from './draft.store';
-import { draftOf, initialSyncState, type LocalDraft, reduceSync, type SyncAction, type SyncDeps, type SyncState } from './sync.machine';
+import {
+  accessLost,
+  draftOf,
+  initialSyncState,
+  type LocalDraft,
+  reduceSync,
+  type SyncAction,
+  type SyncDeps,
+  type SyncState,
+} from './sync.machine';
 
 /** Local edits are sent after this much quiet… */
 const DEBOUNCE_MS = 250;
@@ -29,6 +38,8 @@ export interface SessionSnapshot {
   cursors: RemoteCursor[];
   title: string | null;
   fatal: string | null;
+  /** The role the server announced during this visit (`access` event); undefined until it does. */
+  role: MemberRole | null | undefined;
 }
 
 export interface EditorBridge {
@@ -73,6 +84,7 @@ export class LiveSession {
   private cursors = new Map<string, RemoteCursor>();
   private title: string | null = null;
   private fatal: string | null = null;
+  private role: MemberRole | null | undefined = undefined;
   private socket: ConcordSocket | null = null;
   private editor: EditorBridge | null = null;
   private listeners = new Set<(snapshot: SessionSnapshot) => void>();
@@ -129,6 +141,17 @@ export class LiveSession {
     socket.on('connect', () => {
       this.dispatch({ type: 'connected' });
       this.join();
+    });
+    socket.on('access', (payload) => {
+      if (payload.documentId !== this.documentId) return;
+      this.role = payload.role;
+      if (payload.role === null) {
+        // Out of the room: nobody's presence or cursor reaches this tab any more.
+        this.presence = [];
+        this.cursors.clear();
+        this.pushCursors();
+      }
+      this.dispatch({ type: 'accessChanged', role: payload.role });
     });
     socket.on('disconnect', () => {
       this.presence = [];
@@ -187,7 +210,7 @@ export class LiveSession {
     this.listeners.clear();
     this.editor = null;
     const s = this.sync;
-    if (this.socket?.connected && s.joined && !s.conflict && !s.blocked && (s.inflight || !s.pending.empty)) {
+    if (this.socket?.connected && s.joined && !this.stuck() && (s.inflight || !s.pending.empty)) {
       this.closing = true;
       this.clearTimers();
       this.dispatch({ type: 'flush' });
@@ -273,18 +296,39 @@ export class LiveSession {
     }
     this.persistDraft();
     if (this.closing) {
-      // Leaving: send what is left at once; close as soon as the server has everything.
-      if (!this.sync.inflight && this.sync.pending.empty) this.close();
+      // Leaving: send what is left at once; close as soon as the server has everything, or as
+      // soon as what is left cannot be sent (a conflict, a refusal, lost access: the draft keeps it).
+      if (!this.sync.inflight && (this.sync.pending.empty || this.stuck())) this.close();
       else if (!this.sync.inflight && this.sync.joined) this.dispatch({ type: 'flush' });
       return;
     }
+    // Access lost for good: once the edit in flight (if any) is answered, the socket has nothing
+    // left to do here.
+    if (accessLost(this.sync.access) && !this.sync.inflight && this.socket) this.retireSocket();
     this.scheduleFlush(action.type === 'local');
     this.emit();
   }
 
+  /** Unsent changes that no flush can send until something else happens first. */
+  private stuck(): boolean {
+    const s = this.sync;
+    return !!s.conflict || !!s.blocked || !!s.refused || s.access !== 'write';
+  }
+
+  /** Closes the socket of a document this user may no longer open; the page, its text and its draft stay. */
+  private retireSocket(): void {
+    this.clearTimers();
+    this.presence = [];
+    this.cursors.clear();
+    this.pushCursors();
+    this.socket?.removeAllListeners();
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
   private join(): void {
     const socket = this.socket;
-    if (!socket?.connected) return;
+    if (!socket?.connected || accessLost(this.sync.access)) return;
     const sinceVersion = this.sync.server && this.sync.server.version > 0 ? this.sync.server.version : undefined;
     socket.emit('join', { documentId: this.documentId, ...(sinceVersion ? { sinceVersion } : {}) }, (ack: JoinAck) => {
       if (!ack.ok) {
@@ -292,6 +336,8 @@ export class LiveSession {
         this.dispatch({ type: 'joinFailed', code: ack.error.code, detail: ack.error.detail });
         return;
       }
+      // Removed while this join was on its way: the server has taken the socket out again.
+      if (accessLost(this.sync.access)) return;
       this.presence = uniqueUsers(ack.presence);
       this.title = ack.document.title;
       this.dispatch({ type: 'joined', document: ack.document });
@@ -313,7 +359,7 @@ export class LiveSession {
 
   private scheduleFlush(typed: boolean): void {
     const s = this.sync;
-    const canSend = s.joined && !s.inflight && !s.conflict && !s.blocked && !s.refused && !s.pending.empty;
+    const canSend = s.joined && !s.inflight && !this.stuck() && !s.pending.empty;
     if (!canSend) {
       if (s.pending.empty) this.clearTimers();
       return;
@@ -374,7 +420,14 @@ export class LiveSession {
   }
 
   private makeSnapshot(): SessionSnapshot {
-    return { sync: this.sync, presence: this.presence, cursors: [...this.cursors.values()], title: this.title, fatal: this.fatal };
+    return {
+      sync: this.sync,
+      presence: this.presence,
+      cursors: [...this.cursors.values()],
+      title: this.title,
+      fatal: this.fatal,
+      role: this.role,
+    };
   }
 
   private emit(): void {

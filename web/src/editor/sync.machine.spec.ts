@@ -299,7 +299,8 @@ describe('save state machine', () => {
     h.type('text', 'text!');
     h.do({ type: 'flush' });
     h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: { status: 403, code: 'forbidden', detail: 'viewer' } } });
-    expect(h.state.blocked).toMatch(/read/);
+    expect(h.state.access).toBe('read');
+    expect(syncStatus(h.state)).toBe('read-only');
     h.do({ type: 'flush' });
     expect(h.sent).toHaveLength(1);
     expect(draftOf(h.state)?.text).toBe('text!');
@@ -360,5 +361,115 @@ describe('save state machine', () => {
     expect(h.editor).toBe('a\r\nb2 😀\r\n');
     h.do({ type: 'flush' });
     expect(sharedSyncDeps.applyPatch('a\r\nb 😀\r\n', h.lastSend().patch)).toBe('a\r\nb2 😀\r\n');
+  });
+});
+
+describe('save state machine: access changed by the owner', () => {
+  const notFound = { status: 404, code: 'not_found' as const, detail: 'Nothing here.' };
+
+  it('removed: sends nothing more, ignores what still arrives, and keeps the unsent typing as the draft', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text, unsent');
+    h.do({ type: 'accessChanged', role: null });
+    expect(h.state.access).toBe('removed');
+    expect(syncStatus(h.state)).toBe('no-access');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(0);
+    // A broadcast or a join answer that was already on its way changes nothing.
+    h.do({ type: 'remoteEdit', edit: broadcast(1, 2, 'text', 'text by bob') });
+    h.do({ type: 'joined', document: serverDoc(2, 'text by bob') });
+    expect(h.editor).toBe('text, unsent');
+    expect(h.state.joined).toBe(false);
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(0);
+    expect(draftOf(h.state)).toEqual({ baseVersion: 1, baseText: 'text', text: 'text, unsent' });
+    // Being removed is final for this visit: a later role does not reopen it.
+    h.do({ type: 'accessChanged', role: 'editor' });
+    expect(h.state.access).toBe('removed');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(0);
+  });
+
+  it('removed with an edit in flight: a refusal keeps it unsent (and the reason: removed); an acceptance saves it', () => {
+    const refused = new Harness();
+    refused.open(serverDoc(1, 'text'));
+    refused.type('text', 'text!');
+    refused.do({ type: 'flush' });
+    refused.do({ type: 'accessChanged', role: null });
+    refused.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: notFound } });
+    expect(refused.state.access).toBe('removed');
+    expect(refused.state.inflight).toBeNull();
+    expect(draftOf(refused.state)?.text).toBe('text!');
+    expect(syncStatus(refused.state)).toBe('no-access');
+
+    const accepted = new Harness();
+    accepted.open(serverDoc(1, 'text'));
+    accepted.type('text', 'text!');
+    accepted.do({ type: 'flush' });
+    accepted.do({ type: 'accessChanged', role: null });
+    accepted.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: true, version: 2, etag: '"v2"' } });
+    expect(accepted.state.server?.version).toBe(2);
+    expect(draftOf(accepted.state)).toBeNull();
+  });
+
+  it('made a viewer: stops sending and says the typing is not saved; made an editor again: sends it at once', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.do({ type: 'accessChanged', role: 'viewer' });
+    expect(h.state.access).toBe('read');
+    expect(syncStatus(h.state)).toBe('saved');
+    h.type('text', 'text typed before the editor turned read-only');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(0);
+    expect(syncStatus(h.state)).toBe('read-only');
+    expect(draftOf(h.state)?.text).toBe('text typed before the editor turned read-only');
+
+    h.do({ type: 'accessChanged', role: 'editor' });
+    expect(h.state.access).toBe('write');
+    expect(h.lastSend()).toMatchObject({ baseVersion: 1, patch: makePatch('text', 'text typed before the editor turned read-only') });
+    expect(syncStatus(h.state)).toBe('saving');
+  });
+
+  it('an open document whose re-join answers 404 (removed while offline) is the removed state, not an error to retry', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.do({ type: 'disconnected' });
+    h.type('text', 'text typed offline');
+    h.do({ type: 'connected' });
+    h.do({ type: 'joinFailed', code: 'not_found', detail: 'Nothing here.' });
+    expect(h.state.access).toBe('unavailable');
+    expect(h.state.error).toBeNull();
+    expect(syncStatus(h.state)).toBe('no-access');
+    expect(draftOf(h.state)?.text).toBe('text typed offline');
+
+    // A draft from an earlier visit counts as open too.
+    const g = new Harness();
+    g.do({ type: 'restoreDraft', draft: { baseVersion: 2, baseText: 'base', text: 'base + draft' } });
+    g.do({ type: 'connected' });
+    g.do({ type: 'joinFailed', code: 'not_found', detail: 'Nothing here.' });
+    expect(g.state.access).toBe('unavailable');
+    expect(draftOf(g.state)?.text).toBe('base + draft');
+
+    // Never opened: nothing was lost; the page says the document is not there.
+    const never = new Harness();
+    never.do({ type: 'connected' });
+    never.do({ type: 'joinFailed', code: 'not_found', detail: 'Nothing here.' });
+    expect(never.state.access).toBe('write');
+    expect(never.state.error).toBe('Nothing here.');
+  });
+
+  it('an edit answered 404 is the same removed state, its typing kept', () => {
+    const h = new Harness();
+    h.open(serverDoc(1, 'text'));
+    h.type('text', 'text!');
+    h.do({ type: 'flush' });
+    h.do({ type: 'ack', clientEditId: 'edit-1', ack: { ok: false, error: notFound } });
+    expect(h.state.access).toBe('unavailable');
+    expect(h.state.blocked).toBeNull();
+    expect(syncStatus(h.state)).toBe('no-access');
+    expect(draftOf(h.state)?.text).toBe('text!');
+    h.do({ type: 'flush' });
+    expect(h.sent).toHaveLength(1);
   });
 });

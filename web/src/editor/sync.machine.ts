@@ -1,5 +1,5 @@
 import { ChangeSet } from '@codemirror/state';
-import type { ConcordDocument, EditAck, EditBroadcast, EditPayload, MergeResult, UserSummary } from '@concord/shared';
+import type { ConcordDocument, EditAck, EditBroadcast, EditPayload, MemberRole, MergeResult, UserSummary } from '@concord/shared';
 import { applyChanges, diffChanges } from './text-changes.util';
 
 /**
@@ -50,6 +50,21 @@ export interface ConflictState {
 
 export type Connection = 'connecting' | 'online' | 'offline';
 
+/**
+ * What the server last said this user may do here. `write` until told otherwise (the page also
+ * knows the role from the member list); `read` after being made a viewer (or a write refused
+ * 403); `removed` after the owner took the user off the document (the `access` event with role
+ * null); `unavailable` when a document that was open answers 404 (removed, or deleted, while
+ * this tab was not listening: the server does not say which). The last two are final for this
+ * visit: nothing is sent or re-joined, and unsent changes stay in the draft.
+ */
+export type Access = 'write' | 'read' | 'removed' | 'unavailable';
+
+/** Whether `access` means the document is gone for this visit. */
+export function accessLost(access: Access): boolean {
+  return access === 'removed' || access === 'unavailable';
+}
+
 export interface SyncState {
   documentId: string;
   connection: Connection;
@@ -62,8 +77,9 @@ export interface SyncState {
   conflict: ConflictState | null;
   /** Remote edits that arrived ahead of an acknowledgement they depend on. */
   buffered: EditBroadcast[];
-  /** Why writing is not possible (archived, viewer…), or null. */
+  /** Why writing is not possible (archived, deleted), or null. */
   blocked: string | null;
+  access: Access;
   /**
    * Why the server refuses the unsent changes as they stand (the document grew past its size
    * limit): nothing is sent again until the text changes, and the changes stay unsent, not lost.
@@ -104,7 +120,9 @@ export type SyncAction =
   | { type: 'resolve'; text: string }
   | { type: 'discard' }
   | { type: 'overwritten'; document: ConcordDocument }
-  | { type: 'stateChanged'; state: 'active' | 'archived' | 'deleted' };
+  | { type: 'stateChanged'; state: 'active' | 'archived' | 'deleted' }
+  /** The server's `access` event: the owner changed this user's role, or removed them (null). */
+  | { type: 'accessChanged'; role: MemberRole | null };
 
 export type SyncEffect =
   | { type: 'send'; payload: EditPayload }
@@ -118,7 +136,7 @@ export interface SyncResult {
   effects: SyncEffect[];
 }
 
-export type SyncStatus = 'loading' | 'saved' | 'saving' | 'refused' | 'offline' | 'conflict';
+export type SyncStatus = 'loading' | 'saved' | 'saving' | 'refused' | 'read-only' | 'no-access' | 'offline' | 'conflict';
 
 export function initialSyncState(documentId: string): SyncState {
   return {
@@ -132,6 +150,7 @@ export function initialSyncState(documentId: string): SyncState {
     conflict: null,
     buffered: [],
     blocked: null,
+    access: 'write',
     refused: null,
     error: null,
     latest: null,
@@ -140,10 +159,13 @@ export function initialSyncState(documentId: string): SyncState {
 }
 
 export function syncStatus(state: SyncState): SyncStatus {
+  if (accessLost(state.access)) return 'no-access';
   if (state.conflict) return 'conflict';
   if (state.connection === 'offline') return 'offline';
   if (!state.server) return state.connection === 'connecting' ? 'loading' : 'offline';
   if (state.refused) return 'refused';
+  // Typing kept from before the user became a viewer: not on its way anywhere.
+  if (state.access === 'read' && !state.inflight && !state.pending.empty) return 'read-only';
   if (state.inflight || !state.pending.empty) return 'saving';
   return 'saved';
 }
@@ -206,15 +228,21 @@ function reduce(state: SyncState, action: SyncAction, deps: SyncDeps, effects: S
     }
 
     case 'joined':
+      // A join answered after the removal that overtook it: the room is already left.
+      if (accessLost(state.access)) return state;
       return flush(joined(state, action.document, effects), deps, effects);
 
     case 'joinFailed':
+      // A document that was open (this visit or the one whose draft this is) now answers 404:
+      // access removed, or the document deleted, while this tab was not listening.
+      if (action.code === 'not_found' && state.server) return { ...state, access: lostAs(state, 'unavailable'), joined: false, error: null };
       return { ...state, error: action.detail, blocked: action.code === 'document_archived' ? 'This document is archived.' : state.blocked };
 
     case 'flush':
       return flush(state, deps, effects);
 
     case 'remoteEdit':
+      if (accessLost(state.access)) return state;
       return remoteEdit(state, action.edit, deps, effects);
 
     case 'ack':
@@ -273,7 +301,22 @@ function reduce(state: SyncState, action: SyncAction, deps: SyncDeps, effects: S
       if (action.state === 'archived') return { ...state, blocked: 'This document is archived: restore it from the list to edit.' };
       if (action.state === 'deleted') return { ...state, blocked: 'This document was deleted.' };
       return { ...state, blocked: null };
+
+    case 'accessChanged':
+      // Removed: the server has already taken this tab out of the room. What was typed and not
+      // acknowledged stays (pending, and in the draft); an edit in flight still gets its answer.
+      if (action.role === null) return { ...state, access: lostAs(state, 'removed'), joined: false };
+      // The room is left for good once access is lost; a later role cannot bring it back.
+      if (accessLost(state.access)) return state;
+      if (action.role === 'viewer') return { ...state, access: 'read' };
+      // Editor (again): typing kept while read-only is sent now.
+      return flush({ ...state, access: 'write' }, deps, effects);
   }
+}
+
+/** The first reason access was lost stays: a 404 answering an edit after a removal is the removal's echo. */
+function lostAs(state: SyncState, access: 'removed' | 'unavailable'): Access {
+  return accessLost(state.access) ? state.access : access;
 }
 
 function joined(state: SyncState, document: ConcordDocument, effects: SyncEffect[]): SyncState {
@@ -301,7 +344,7 @@ function joined(state: SyncState, document: ConcordDocument, effects: SyncEffect
 
 function flush(state: SyncState, deps: SyncDeps, effects: SyncEffect[]): SyncState {
   if (!state.server || !state.joined || state.connection !== 'online') return state;
-  if (state.inflight || state.conflict || state.blocked || state.refused || state.pending.empty) return state;
+  if (state.inflight || state.conflict || state.blocked || state.refused || state.access !== 'write' || state.pending.empty) return state;
   const sentText = state.doc;
   const clientEditId = deps.newId();
   const payload: EditPayload = {
@@ -417,10 +460,10 @@ function rejected(state: SyncState, error: Extract<EditAck, { ok: false }>['erro
     return state.latest ? mergeWith(unsent, state.latest, effects, deps) : { ...unsent, error: error.detail };
   }
   if (code === 'document_archived') return { ...unsent, blocked: 'This document is archived: restore it from the list to edit.' };
-  if (code === 'forbidden') return { ...unsent, blocked: 'You can read this document but not edit it.' };
+  if (code === 'forbidden') return { ...unsent, access: accessLost(state.access) ? state.access : 'read' };
   // Sending the same text again would be refused again (and resend up to megabytes each time).
   if (code === 'payload_too_large') return { ...unsent, refused: error.detail };
-  if (code === 'not_found') return { ...unsent, blocked: 'This document no longer exists.' };
+  if (code === 'not_found') return { ...unsent, access: lostAs(state, 'unavailable'), joined: false };
   // A passing failure (rate limit, server trouble): kept as pending, retried later.
   return { ...unsent, error: error.detail };
 }

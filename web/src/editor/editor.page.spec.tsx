@@ -1,0 +1,170 @@
+import '@testing-library/jest-dom';
+import { act, render, screen, within } from '@testing-library/react';
+import { EditorView } from '@codemirror/view';
+import { MemoryRouter, Route, Routes } from 'react-router';
+import type { Member } from '@concord/shared';
+import { alice, bob, DOC_ID, FakeSocket, serverDoc } from './editor.fixtures';
+import { EditorPage } from './editor.page';
+
+// The page opens its socket through socket.io-client's io(): here it gets the test's fake.
+let socket = new FakeSocket();
+jest.mock('socket.io-client', () => ({ io: () => socket }));
+
+const members: Member[] = [
+  { user: alice, role: 'owner' },
+  { user: bob, role: 'editor' },
+];
+const api = { listMembers: jest.fn<Promise<Member[]>, [string]>() };
+const auth = { token: 'token-bob', user: bob, api, signOut: jest.fn() };
+jest.mock('../auth/auth.context', () => ({ useAuth: () => auth }));
+
+/** Bob's editor on the document, joined at version 1 with `content`. */
+async function openAsBob(content = 'Shared text') {
+  render(
+    <MemoryRouter initialEntries={[`/d/${DOC_ID}`]}>
+      <Routes>
+        <Route path="/d/:id" element={<EditorPage />} />
+        <Route path="/" element={<p>the document list</p>} />
+      </Routes>
+    </MemoryRouter>,
+  );
+  await act(async () => {
+    socket.connected = true;
+    socket.fire('connect');
+    socket
+      .sent('join')[0]
+      .reply({ ok: true, document: serverDoc(1, content, alice), presence: [alice, bob] });
+    await Promise.resolve();
+  });
+  await screen.findByText('Saved · version 1');
+}
+
+const editor = () => screen.getByRole('textbox', { name: 'Document content' });
+
+/** Types as CodeMirror would on a keystroke: a user transaction at the end of the text. */
+function typeAtEnd(text: string) {
+  const view = EditorView.findFromDOM(editor());
+  if (!view) throw new Error('no editor view');
+  act(() =>
+    view.dispatch({ changes: { from: view.state.doc.length, insert: text }, userEvent: 'input.type' }),
+  );
+}
+
+/** The server speaks on the socket. */
+function serverSays(event: string, payload: unknown) {
+  act(() => socket.fire(event, payload));
+}
+
+// jsdom lays nothing out; CodeMirror measures text ranges after typing all the same.
+const noRects = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
+Range.prototype.getClientRects ??= noRects;
+Range.prototype.getBoundingClientRect ??= () => new DOMRect();
+
+describe('EditorPage when the owner changes what this user may do', () => {
+  beforeEach(() => {
+    jest.useFakeTimers();
+    localStorage.clear();
+    socket = new FakeSocket();
+    api.listMembers.mockReset();
+    api.listMembers.mockResolvedValue(members);
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('removed: the editor turns read-only, an alert says so and leads back to the list; the tools close', async () => {
+    await openAsBob();
+    expect(editor()).toHaveAttribute('contenteditable', 'true');
+    serverSays('access', { documentId: DOC_ID, role: null });
+
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('The owner removed your access to this document.');
+    expect(alert).not.toHaveTextContent('not sent');
+    expect(within(alert).getByRole('link', { name: 'Back to your documents' })).toHaveAttribute('href', '/');
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(editor()).toHaveTextContent('Shared text');
+    expect(screen.getByRole('status')).toHaveTextContent('No access');
+    expect(screen.getByRole('button', { name: 'Share' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'History' })).toBeDisabled();
+    expect(
+      within(screen.getByRole('list', { name: 'People editing' })).queryAllByRole('listitem'),
+    ).toHaveLength(0);
+  });
+
+  it('removed with typing not yet sent: the alert says it is kept here, and it stays in the editor and the draft', async () => {
+    await openAsBob('Shared text');
+    typeAtEnd(' and mine');
+    serverSays('access', { documentId: DOC_ID, role: null });
+    act(() => jest.advanceTimersByTime(5000));
+
+    expect(socket.sent('edit')).toHaveLength(0);
+    expect(screen.getByRole('alert')).toHaveTextContent('Your last changes were not sent.');
+    expect(screen.getByRole('alert')).toHaveTextContent('kept on this device');
+    expect(screen.getByRole('status')).toHaveTextContent('No access · your last changes were not sent');
+    expect(editor()).toHaveTextContent('Shared text and mine');
+    const drafts = Object.keys(localStorage).filter((key) =>
+      key.startsWith(`concord:draft:${bob.id}:${DOC_ID}`),
+    );
+    expect(drafts).toHaveLength(1);
+    expect(JSON.parse(localStorage.getItem(drafts[0]) ?? '{}')).toMatchObject({
+      text: 'Shared text and mine',
+    });
+  });
+
+  it('made a viewer: read-only with a notice, without a reload; made an editor again: editable again', async () => {
+    await openAsBob();
+    api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
+    serverSays('access', { documentId: DOC_ID, role: 'viewer' });
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(screen.getByRole('alert')).toHaveTextContent('You can now only read this document.');
+    expect(screen.getByText('View only')).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Saved');
+    // The member list (the Share dialog's) is fetched again.
+    expect(api.listMembers).toHaveBeenCalledTimes(2);
+
+    api.listMembers.mockResolvedValue(members);
+    serverSays('access', { documentId: DOC_ID, role: 'editor' });
+    await act(async () => {
+      await Promise.resolve();
+    });
+    expect(editor()).toHaveAttribute('contenteditable', 'true');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByText('View only')).toBeNull();
+  });
+
+  it('a re-join answered 404 (removed while offline) shows the same removed state, not an error being retried', async () => {
+    await openAsBob();
+    act(() => socket.fire('disconnect'));
+    typeAtEnd(' typed offline');
+    act(() => {
+      socket.connected = true;
+      socket.fire('connect');
+      socket
+        .sent('join')[1]
+        .reply({ ok: false, error: { status: 404, code: 'not_found', detail: 'Nothing here.' } });
+    });
+
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('This document is no longer available to you');
+    expect(alert).toHaveTextContent('Your last changes were not sent.');
+    expect(within(alert).getByRole('link', { name: 'Back to your documents' })).toBeInTheDocument();
+    expect(screen.queryByText(/Retrying/)).toBeNull();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(editor()).toHaveTextContent('Shared text typed offline');
+  });
+
+  it('an edit answered 404 shows the same removed state', async () => {
+    await openAsBob();
+    typeAtEnd('!');
+    act(() => jest.advanceTimersByTime(300));
+    act(() =>
+      socket
+        .sent('edit')[0]
+        .reply({ ok: false, error: { status: 404, code: 'not_found', detail: 'Nothing here.' } }),
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('This document is no longer available to you');
+    expect(screen.queryByText('This document no longer exists.')).toBeNull();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+  });
+});
