@@ -835,6 +835,51 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expectProblem(await api(`${docPath(document.id)}/versions`, { token: bob.token }), 404, 'not_found');
     });
 
+    it('pages the version list with limit and before, naming the next page in a Link header', async () => {
+      let document = await createDocument(api, alice.token, { title: 'Paged history', content: 'v1' });
+      for (let version = 2; version <= 5; version += 1) {
+        document = await putDocument(api, alice.token, document, `v${version}`);
+      }
+      const path = `${docPath(document.id)}/versions`;
+      const seen: number[] = [];
+      let next: string | undefined = `${path}?limit=2`;
+      const links: (string | null)[] = [];
+      while (next !== undefined) {
+        const page: HttpResponse<VersionListItem[]> = await api<VersionListItem[]>(next, {
+          token: alice.token,
+        });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.map((v) => v.version));
+        const link = page.headers.get('link');
+        links.push(link);
+        next = link === null ? undefined : /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
+      }
+      expect(seen).toEqual([5, 4, 3, 2, 1]);
+      expect(links).toEqual([
+        `<${path}?limit=2&before=4>; rel="next"`,
+        `<${path}?limit=2&before=2>; rel="next"`,
+        null,
+      ]);
+      // An exact last page has no next; without limit, everything and no Link.
+      const exact = await api<VersionListItem[]>(`${path}?limit=5`, { token: alice.token });
+      expect(exact.body.map((v) => v.version)).toEqual([5, 4, 3, 2, 1]);
+      expect(exact.headers.get('link')).toBeNull();
+      const all = await api<VersionListItem[]>(`${path}?before=3`, { token: alice.token });
+      expect(all.body.map((v) => v.version)).toEqual([2, 1]);
+      expect(all.headers.get('link')).toBeNull();
+      for (const query of [
+        'limit=0',
+        'limit=1001',
+        'limit=abc',
+        'before=0',
+        'before=-1',
+        'limit=2&since=1',
+      ]) {
+        expectProblem(await api(`${path}?${query}`, { token: alice.token }), 422, 'validation_failed');
+      }
+      expectProblem(await api(`${path}?limit=2`, { token: bob.token }), 404, 'not_found');
+    });
+
     it('returns the changes after `since`, oldest first, that rebuild the document', async () => {
       const document = await createDocument(api, alice.token, { title: 'Changes', content: 'a' });
       const v2 = await putDocument(api, alice.token, document, 'ab');

@@ -1,6 +1,7 @@
 import {
   type Change,
   type ConcordDocument,
+  type ListVersionsQuery,
   type UserSummary,
   type VersionListItem,
   etagFor,
@@ -9,9 +10,19 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ProblemError } from '../common/problem.error';
 import { readVisible } from './document-access';
-import { type VersionRow, select, toChange, toDocument, toVersionListItem } from './document-rows';
+import {
+  type VersionListRow,
+  type VersionRow,
+  select,
+  toChange,
+  toDocument,
+  toVersionListItem,
+} from './document-rows';
 import { type DocumentsConfig, documentsConfig } from './documents.config';
-import { replayRowsSql, replayVersions, type StoredVersion } from './version-history';
+import { MAX_VERSION, replayRowsSql, replayVersions, type StoredVersion } from './version-history';
+
+/** The author columns of a version row (`v` joined with its author `u`), as VersionListRow names them. */
+const VERSION_AUTHOR = `u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name`;
 
 /**
  * Reads of a document's history (document_versions): the version list, a version as it was (the
@@ -26,16 +37,42 @@ export class DocumentHistoryService {
     @Inject(documentsConfig.KEY) private readonly config: DocumentsConfig,
   ) {}
 
-  async listVersions(user: UserSummary, id: string): Promise<VersionListItem[]> {
+  /**
+   * Newest first, older than `before` when given; `hasMore` when `limit` cut the list short. Only
+   * what the list shows is read: no patches, no window over the whole history.
+   */
+  async listVersions(
+    user: UserSummary,
+    id: string,
+    { limit, before }: ListVersionsQuery,
+  ): Promise<{ items: VersionListItem[]; hasMore: boolean }> {
     await readVisible(this.dataSource.manager, user, id);
-    const rows = await this.versionRows(this.dataSource.manager, id, 'v.version >= 1', [], 'DESC');
-    return rows.map(toVersionListItem);
+    // The page is cut from the (document_id, version) index first, then joined to its authors.
+    const rows = await select<VersionListRow>(
+      this.dataSource.manager,
+      `SELECT v.version, v.updated_at, ${VERSION_AUTHOR}
+         FROM (SELECT version, updated_at, updated_by FROM document_versions
+                WHERE document_id = $1 AND version <= $2
+                ORDER BY version DESC
+                LIMIT $3) v
+         JOIN users u ON u.id = v.updated_by
+        ORDER BY v.version DESC`,
+      [id, before === undefined ? MAX_VERSION : before - 1, limit === undefined ? null : limit + 1],
+    );
+    const hasMore = limit !== undefined && rows.length > limit;
+    return { items: (hasMore ? rows.slice(0, limit) : rows).map(toVersionListItem), hasMore };
   }
 
   /** The document as it was at `version` (the merge base of a stale write). */
   async getVersion(user: UserSummary, id: string, version: number): Promise<ConcordDocument> {
     const current = await readVisible(this.dataSource.manager, user, id);
-    const [row] = await this.versionRows(this.dataSource.manager, id, 'v.version = $2', [version], 'ASC');
+    const [row] = await select<Omit<VersionRow, 'patch' | 'previous_title'>>(
+      this.dataSource.manager,
+      `SELECT v.version, v.title, v.state, v.updated_at, ${VERSION_AUTHOR}
+         FROM document_versions v JOIN users u ON u.id = v.updated_by
+        WHERE v.document_id = $1 AND v.version = $2`,
+      [id, version],
+    );
     const stored = (await this.versionContents(this.dataSource.manager, id, [version])).get(version);
     if (row === undefined || stored === undefined) {
       throw ProblemError.notFound(`This document has no version ${version}.`);
@@ -67,7 +104,7 @@ export class DocumentHistoryService {
     const rows =
       current.version - since > this.config.historyLimit
         ? []
-        : await this.versionRows(this.dataSource.manager, id, 'v.version > $2', [since], 'ASC');
+        : await this.changeRows(this.dataSource.manager, id, since);
     // Contiguous from since+1 up to at least the version read (a write may have landed since).
     const complete =
       rows.length >= current.version - since &&
@@ -95,25 +132,22 @@ export class DocumentHistoryService {
     return replayVersions(rows, versions);
   }
 
-  /** Version metadata and patches, never the (possibly large) full contents. */
-  private versionRows(
-    m: EntityManager,
-    id: string,
-    condition: string,
-    params: unknown[],
-    order: 'ASC' | 'DESC',
-  ): Promise<VersionRow[]> {
+  /**
+   * Metadata and patches (never the possibly large full contents) of the versions after `since`,
+   * oldest first, each with the title before it: the window reads from `since` on, not the
+   * whole history.
+   */
+  private changeRows(m: EntityManager, id: string, since: number): Promise<VersionRow[]> {
     return select<VersionRow>(
       m,
       `SELECT * FROM (
          SELECT v.version, v.title, v.state, v.patch, v.updated_at,
-                lag(v.title) OVER (ORDER BY v.version) AS previous_title,
-                u.id AS updated_by_id, u.username AS updated_by_username, u.display_name AS updated_by_display_name
+                lag(v.title) OVER (ORDER BY v.version) AS previous_title, ${VERSION_AUTHOR}
            FROM document_versions v JOIN users u ON u.id = v.updated_by
-          WHERE v.document_id = $1) v
-        WHERE ${condition}
-        ORDER BY v.version ${order}`,
-      [id, ...params],
+          WHERE v.document_id = $1 AND v.version >= $2) v
+        WHERE v.version > $2
+        ORDER BY v.version`,
+      [id, since],
     );
   }
 

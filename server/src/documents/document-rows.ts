@@ -90,19 +90,23 @@ export function toListItem(row: ListRow): DocumentListItem {
   return { ...withoutContent(row), role: row.role };
 }
 
-export interface VersionRow {
+/** What the version list reads of each version. */
+export interface VersionListRow {
   version: number;
-  title: string;
-  state: DocumentState;
-  patch: string | null;
-  previous_title: string | null;
   updated_at: Date;
   updated_by_id: string;
   updated_by_username: string;
   updated_by_display_name: string;
 }
 
-function author(row: VersionRow): UserSummary {
+export interface VersionRow extends VersionListRow {
+  title: string;
+  state: DocumentState;
+  patch: string | null;
+  previous_title: string | null;
+}
+
+function author(row: VersionListRow): UserSummary {
   return {
     id: row.updated_by_id,
     username: row.updated_by_username,
@@ -110,7 +114,7 @@ function author(row: VersionRow): UserSummary {
   };
 }
 
-export function toVersionListItem(row: VersionRow): VersionListItem {
+export function toVersionListItem(row: VersionListRow): VersionListItem {
   return { version: row.version, updatedAt: row.updated_at.toISOString(), updatedBy: author(row) };
 }
 

@@ -9,6 +9,8 @@ import {
   type Draft,
   type ListDocumentsQuery,
   ListDocumentsQuerySchema,
+  type ListVersionsQuery,
+  ListVersionsQuerySchema,
   type Member,
   type PatchDocumentRequest,
   PatchDocumentRequestSchema,
@@ -187,8 +189,22 @@ export class DocumentsController {
   }
 
   @Get(':id/versions')
-  versions(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<VersionListItem[]> {
-    return this.history.listVersions(user, id);
+  async versions(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Query(new ZodValidationPipe(ListVersionsQuerySchema)) query: ListVersionsQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<VersionListItem[]> {
+    const { items, hasMore } = await this.history.listVersions(user, id, query);
+    const oldest = items.at(-1);
+    if (hasMore && oldest !== undefined && query.limit !== undefined) {
+      // RFC 8288; the id is a UUID by now (an invisible or malformed one was a 404).
+      res.setHeader(
+        'Link',
+        `</api/documents/${id}/versions?limit=${query.limit}&before=${oldest.version}>; rel="next"`,
+      );
+    }
+    return items;
   }
 
   @Get(':id/versions/:v')

@@ -361,9 +361,37 @@ function paths(): Record<string, Record<string, unknown>> {
       }),
     },
     '/api/documents/{id}/versions': {
-      get: read('Version list', {
-        parameters: [ID_PARAMETER],
-        responses: { '200': ok('Versions.', { type: 'array', items: ref('VersionListItem') }) },
+      get: read('Version list, newest first; every version unless `limit` is given', {
+        parameters: [
+          ID_PARAMETER,
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'At most this many (1–1000).',
+            schema: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+          {
+            name: 'before',
+            in: 'query',
+            required: false,
+            description: 'Only versions older than this one (the next page).',
+            schema: { type: 'integer', minimum: 1 },
+          },
+        ],
+        responses: {
+          '200': ok(
+            'Versions.',
+            { type: 'array', items: ref('VersionListItem') },
+            {
+              Link: {
+                description: 'With `limit`, when older versions remain: `<…?limit=N&before=V>; rel="next"`.',
+                schema: { type: 'string' },
+              },
+            },
+          ),
+          '422': problem('Invalid query.'),
+        },
       }),
     },
     '/api/documents/{id}/versions/{v}': {

@@ -75,6 +75,16 @@ export const VersionListItemSchema = z.object({
 });
 export type VersionListItem = z.infer<typeof VersionListItemSchema>;
 
+/**
+ * `GET …/versions?limit=&before=`: newest first; without `limit`, every version. `before` pages
+ * back: the versions older than it. A `Link: <…>; rel="next"` header names the next page.
+ */
+export const ListVersionsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  before: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
+});
+export type ListVersionsQuery = z.infer<typeof ListVersionsQuerySchema>;
+
 export const ChangeSchema = z.object({
   baseVersion: z.number().int(),
   version: z.number().int(),

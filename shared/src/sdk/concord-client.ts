@@ -15,6 +15,7 @@ import {
   DraftSchema,
   type Draft,
   type ErrorCode,
+  type ListVersionsQuery,
   type LoginRequest,
   MemberSchema,
   type Member,
@@ -215,8 +216,16 @@ export class ConcordClient {
     );
   }
 
-  async listVersions(id: string): Promise<VersionListItem[]> {
-    return this.parse(z.array(VersionListItemSchema), await this.request('GET', `${docPath(id)}/versions`));
+  /** Newest first: every version, or a page (`limit`, and `before` the oldest of the last page). */
+  async listVersions(id: string, page: ListVersionsQuery = {}): Promise<VersionListItem[]> {
+    const query = new URLSearchParams();
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    if (page.before !== undefined) query.set('before', String(page.before));
+    const search = query.size > 0 ? `?${query.toString()}` : '';
+    return this.parse(
+      z.array(VersionListItemSchema),
+      await this.request('GET', `${docPath(id)}/versions${search}`),
+    );
   }
 
   async changesSince(id: string, since: number): Promise<Change[]> {
