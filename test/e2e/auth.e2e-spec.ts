@@ -208,6 +208,49 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
     }
   });
 
+  it('limits password attempts per account, from any number of addresses: 429 even for the right password', async () => {
+    const limited = await startTestServer({
+      env: { AUTH_ACCOUNT_RATE_LIMIT: '3', AUTH_RATE_WINDOW: '60s', TRUST_PROXY: 'loopback' },
+    });
+    try {
+      const client = http(limited.url);
+      const target = await registerUser(limited.url);
+      const bystander = await registerUser(limited.url);
+      // Each guess from its own address: the per-IP limit never applies.
+      const attempt = (n: number, username: string, password: string) =>
+        client<AuthResponse>('/api/auth/login', {
+          method: 'POST',
+          headers: { 'x-forwarded-for': `203.0.113.${n}` },
+          body: { username: username.toUpperCase(), password },
+        });
+      const statuses: number[] = [];
+      for (let n = 1; n <= 3; n += 1) statuses.push((await attempt(n, target.user.username, 'wrong guess')).status);
+      const blocked = await attempt(4, target.user.username, PASSWORD);
+      expect([...statuses, blocked.status]).toEqual([401, 401, 401, 429]);
+      expectProblem(blocked, 429, 'rate_limited');
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      // An unknown username is counted the same way (the answer does not tell whether it exists).
+      const unknown: number[] = [];
+      for (let n = 10; n < 14; n += 1) unknown.push((await attempt(n, 'no-such-account-zz', 'guess')).status);
+      expect(unknown).toEqual([401, 401, 401, 429]);
+      // Other accounts sign in, and the blocked account's tokens keep working.
+      expect((await attempt(20, bystander.user.username, PASSWORD)).status).toBe(200);
+      expect((await client('/api/auth/me', { token: target.token })).status).toBe(200);
+      // A password change counts against the same account.
+      expectProblem(
+        await client('/api/auth/password', {
+          method: 'PUT',
+          token: target.token,
+          body: { currentPassword: PASSWORD, newPassword: 'a new passphrase' },
+        }),
+        429,
+        'rate_limited',
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('with TRUST_PROXY, rate-limits per client IP from X-Forwarded-For, not per proxy', async () => {
     const limited = await startTestServer({ env: { AUTH_RATE_LIMIT: '2', AUTH_RATE_WINDOW: '60s', TRUST_PROXY: 'loopback' } });
     try {

@@ -23,6 +23,7 @@ export const TEST_DEFAULT_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'error',
   AUTH_RATE_LIMIT: '100000',
+  AUTH_ACCOUNT_RATE_LIMIT: '100000',
   // Load and fault suites send thousands of writes from 127.0.0.1; the write limits have their own tests.
   WRITE_RATE_LIMIT: '100000000',
   WRITE_RATE_LIMIT_PER_IP: '100000000',

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
+import { ThrottlerStorageService } from '@nestjs/throttler';
 import type { UserSummary } from '@concord/shared';
 import type { Repository } from 'typeorm';
 import type { AuthConfig } from '../config/auth.config';
@@ -60,7 +61,8 @@ function setup() {
   const users = { findOne, manager, query } as unknown as Repository<UserEntity>;
   const jwt = new JwtService({ secret: SECRET });
   const events = new EventEmitter2();
-  const auth = new AuthService(users, jwt, { jwtSecret: SECRET, jwtTtlSeconds: 600 } as AuthConfig, events);
+  const config = { jwtSecret: SECRET, jwtTtlSeconds: 600, rateWindowMs: 60_000, accountRateLimit: 10 } as AuthConfig;
+  const auth = new AuthService(users, jwt, config, events, new ThrottlerStorageService());
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };
     rows.set(user.id, { ...user, passwordHash: 'x', tokenGeneration: 0, createdAt: new Date() });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { JwtService } from '@nestjs/jwt';
+import { ThrottlerStorage } from '@nestjs/throttler';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as argon2 from 'argon2';
 import { createSecretKey, type KeyObject } from 'node:crypto';
@@ -101,6 +102,7 @@ export class AuthService {
     private readonly jwt: JwtService,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
     private readonly events: EventEmitter2,
+    @Inject(ThrottlerStorage) private readonly throttlerStorage: ThrottlerStorage,
   ) {
     this.verifyKey = createSecretKey(config.jwtSecret, 'utf8');
   }
@@ -137,6 +139,7 @@ export class AuthService {
   }
 
   async login(request: LoginRequest): Promise<AuthResponse> {
+    await this.countPasswordAttempt(request.username);
     const found = await this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
@@ -194,6 +197,7 @@ export class AuthService {
       .where('user.id = :id', { id: user.id })
       .getOne();
     if (found === null) throw ProblemError.unauthorized('The user of this token no longer exists.');
+    await this.countPasswordAttempt(found.username);
     const matches = await argon2.verify(found.passwordHash, request.currentPassword).catch(() => false);
     // Compare-and-set on the old hash: of two changes racing, the second finds it gone.
     const tokenGeneration = matches
@@ -266,6 +270,34 @@ export class AuthService {
   async findByUsername(username: string): Promise<UserSummary | null> {
     const user = await this.users.findOne({ where: { username: username.trim().toLowerCase() } });
     return user === null ? null : toUserSummary(user);
+  }
+
+  /**
+   * Counts one password attempt on `username` (known or not, so the answer does not tell which),
+   * refusing it with 429 past AUTH_ACCOUNT_RATE_LIMIT per window. The per-IP limit alone lets
+   * guesses spread over many addresses through; this caps them per account. The price: whoever
+   * hammers an account can hold its sign-ins at 429 for a window (its tokens keep working).
+   */
+  private async countPasswordAttempt(username: string): Promise<void> {
+    const record = await this.throttlerStorage.increment(
+      `password-attempts:${username}`,
+      this.config.rateWindowMs,
+      this.config.accountRateLimit,
+      this.config.rateWindowMs,
+      'password-attempts',
+    );
+    if (record.isBlocked) {
+      const retryAfter = Math.max(1, record.timeToBlockExpire);
+      throw new ProblemError(
+        'rate_limited',
+        429,
+        `Too many password attempts for this account; retry in ${retryAfter} s.`,
+        {
+          headers: { 'Retry-After': String(retryAfter) },
+          extensions: { retryAfterSeconds: retryAfter },
+        },
+      );
+    }
   }
 
   /** The user and their token generation, from the cache or the database (401 when gone). */

@@ -13,6 +13,8 @@ const AuthConfigSchema = z.object({
   /** Login + register attempts per client IP per window (@nestjs/throttler). */
   AUTH_RATE_LIMIT: intFromEnv(1, 1_000_000).default(20),
   AUTH_RATE_WINDOW: durationSeconds(1).default(60),
+  /** Password attempts (login, password change) per account per window, from any number of IPs. */
+  AUTH_ACCOUNT_RATE_LIMIT: intFromEnv(1, 1_000_000).default(10),
   /** Document writes (POST/PUT/PATCH/DELETE under /api/documents) per user per window. */
   WRITE_RATE_LIMIT: intFromEnv(1, 100_000_000).default(600),
   /** The same per client IP (many accounts behind one address). */
@@ -27,6 +29,7 @@ export interface AuthConfig {
   jwtTtlSeconds: number;
   rateLimit: number;
   rateWindowMs: number;
+  accountRateLimit: number;
   writeRateLimit: { perUser: number; perIp: number; windowMs: number };
 }
 
@@ -56,6 +59,7 @@ export function parseAuthEnv(env: Env): z.infer<typeof AuthConfigSchema> {
     'JWT_TTL',
     'AUTH_RATE_LIMIT',
     'AUTH_RATE_WINDOW',
+    'AUTH_ACCOUNT_RATE_LIMIT',
     'WRITE_RATE_LIMIT',
     'WRITE_RATE_LIMIT_PER_IP',
     'WRITE_RATE_WINDOW',
@@ -88,6 +92,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
     jwtTtlSeconds: raw.JWT_TTL,
     rateLimit: raw.AUTH_RATE_LIMIT,
     rateWindowMs: raw.AUTH_RATE_WINDOW * 1000,
+    accountRateLimit: raw.AUTH_ACCOUNT_RATE_LIMIT,
     writeRateLimit: {
       perUser: raw.WRITE_RATE_LIMIT,
       perIp: raw.WRITE_RATE_LIMIT_PER_IP,

@@ -145,6 +145,7 @@ export async function startConcord({ database, env = {}, jwtSecret = `${randomUU
     JWT_SECRET: jwtSecret,
     REDIS_URL: '',
     AUTH_RATE_LIMIT: '1000000',
+    AUTH_ACCOUNT_RATE_LIMIT: '1000000',
     WRITE_RATE_LIMIT: '100000000',
     WRITE_RATE_LIMIT_PER_IP: '100000000',
     // The benchmark's clients are the load; per-socket edit limits are tested elsewhere.
