@@ -207,6 +207,41 @@ if (testDatabaseKind() === 'postgres') {
       expect(bobsEdits).toEqual([]);
     });
 
+    it('carries a display name changed on one instance to the sockets and presence on the other', async () => {
+      const documentId = await documentSharedWithBob('Renamed across');
+      const onOne = await connectClient(one.url, alice.token);
+      const onTwo = await connectClient(two.url, bob.token);
+      expect(await send(onOne, 'join', { documentId })).toMatchObject({ ok: true });
+      expect(await send(onTwo, 'join', { documentId })).toMatchObject({ ok: true });
+      const renamed = { ...bob.user, displayName: `Bob ${randomUUID().slice(0, 8)}` };
+      // Bob's socket is on two only: the presence comes from two, after the notice over Redis.
+      const presence = nextEvent(onOne, 'presence', (p) =>
+        p.users.some((u) => u.displayName === renamed.displayName),
+      );
+      const changed = await http(one.url)('/api/auth/me', {
+        method: 'PATCH',
+        token: bob.token,
+        body: { displayName: renamed.displayName },
+      });
+      expect(changed.status).toBe(200);
+      expect((await presence).users).toContainEqual(renamed);
+      const edit = nextEvent(onOne, 'edit');
+      expect(
+        await send(onTwo, 'edit', {
+          documentId,
+          baseVersion: 1,
+          patch: makePatchText('one\n', 'one, renamed\n'),
+        }),
+      ).toMatchObject({ ok: true, version: 2 });
+      expect((await edit).author).toEqual(renamed);
+      // Restore: later tests compare bob's summary as registered.
+      await http(one.url)('/api/auth/me', {
+        method: 'PATCH',
+        token: bob.token,
+        body: { displayName: bob.user.displayName },
+      });
+    });
+
     it('cuts off the earlier tokens of a new password on the other instance at once; the new token works there', async () => {
       const changing = await registerUser(one.url);
       const { closed: disconnected } = await socketCachedOnTwo(changing.token);

@@ -1,3 +1,5 @@
+import type { UserSummary } from '@concord/shared';
+
 /** Emitted (@nestjs/event-emitter) once an account and the documents it owned are deleted. */
 export const ACCOUNT_DELETED = 'account.deleted';
 
@@ -27,4 +29,11 @@ export class SessionsRevokedEvent {
     /** The account's new token generation: tokens of every lower one are refused. */
     readonly tokenGeneration: number,
   ) {}
+}
+
+/** Emitted once a user's display name changed: their open sockets and rooms are told. */
+export const PROFILE_CHANGED = 'account.profile-changed';
+
+export class ProfileChangedEvent {
+  constructor(readonly user: UserSummary) {}
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import {
   type AuthResponse,
@@ -8,6 +8,8 @@ import {
   LoginRequestSchema,
   type RegisterRequest,
   RegisterRequestSchema,
+  type UpdateProfileRequest,
+  UpdateProfileRequestSchema,
   type UserSummary,
 } from '@concord/shared';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
@@ -39,6 +41,15 @@ export class AuthController {
   @Get('me')
   me(@CurrentUser() user: UserSummary): UserSummary {
     return user;
+  }
+
+  /** Changes what others see of the signed-in user (the display name); the username is fixed. */
+  @Patch('me')
+  updateMe(
+    @CurrentUser() user: UserSummary,
+    @Body(new ZodValidationPipe(UpdateProfileRequestSchema)) body: UpdateProfileRequest,
+  ): Promise<UserSummary> {
+    return this.auth.updateProfile(user, body);
   }
 
   /** Deletes the signed-in account and the documents it owns; its tokens stop working (401). */

@@ -61,7 +61,12 @@ function setup() {
   const users = { findOne, manager, query } as unknown as Repository<UserEntity>;
   const jwt = new JwtService({ secret: SECRET });
   const events = new EventEmitter2();
-  const config = { jwtSecret: SECRET, jwtTtlSeconds: 600, rateWindowMs: 60_000, accountRateLimit: 10 } as AuthConfig;
+  const config = {
+    jwtSecret: SECRET,
+    jwtTtlSeconds: 600,
+    rateWindowMs: 60_000,
+    accountRateLimit: 10,
+  } as AuthConfig;
   const auth = new AuthService(users, jwt, config, events, new ThrottlerStorageService());
   const addUser = async (n: number): Promise<{ user: UserSummary; token: string }> => {
     const user: UserSummary = { id: idOf(n), username: `user${n}`, displayName: `User ${n}` };

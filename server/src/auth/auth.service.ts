@@ -10,6 +10,7 @@ import type {
   ChangePasswordRequest,
   LoginRequest,
   RegisterRequest,
+  UpdateProfileRequest,
   UserSummary,
 } from '@concord/shared';
 import type { Repository } from 'typeorm';
@@ -21,6 +22,8 @@ import {
   ACCOUNT_DELETED,
   AccountDeletedEvent,
   type DeletedDocument,
+  PROFILE_CHANGED,
+  ProfileChangedEvent,
   SESSIONS_REVOKED,
   SessionsRevokedEvent,
 } from './account-events';
@@ -45,6 +48,15 @@ function displayNameProblem(name: string): string | null {
   if (UNSTORABLE_TEXT.test(name)) return 'contains NUL or an unpaired surrogate';
   if (MISLEADING_TEXT.test(name)) return 'contains a control or bidirectional formatting character';
   return null;
+}
+
+/** Refuses (422, on the `displayName` field) a display name that cannot be stored or would mislead. */
+function checkDisplayName(name: string): void {
+  const problem = displayNameProblem(name);
+  if (problem === null) return;
+  throw new ProblemError('validation_failed', 422, `The request body is invalid: displayName: ${problem}`, {
+    extensions: { errors: [{ path: 'displayName', message: problem }] },
+  });
 }
 
 /**
@@ -108,17 +120,7 @@ export class AuthService {
   }
 
   async register(request: RegisterRequest): Promise<AuthResponse> {
-    const problem = request.displayName === undefined ? null : displayNameProblem(request.displayName);
-    if (problem !== null) {
-      throw new ProblemError(
-        'validation_failed',
-        422,
-        `The request body is invalid: displayName: ${problem}`,
-        {
-          extensions: { errors: [{ path: 'displayName', message: problem }] },
-        },
-      );
-    }
+    if (request.displayName !== undefined) checkDisplayName(request.displayName);
     const passwordHash = await argon2.hash(request.password, ARGON2_OPTIONS);
     try {
       const saved = await this.users.save(
@@ -212,6 +214,24 @@ export class AuthService {
       });
     }
     return { user, token: await this.issueToken(user, tokenGeneration) };
+  }
+
+  /**
+   * A new display name. Others see it at once: the gateway updates the user's open sockets (and
+   * the presence of their rooms) here and on the other instances.
+   */
+  async updateProfile(user: UserSummary, request: UpdateProfileRequest): Promise<UserSummary> {
+    checkDisplayName(request.displayName);
+    const [rows] = await this.users.query<[{ id: string; username: string; display_name: string }[], number]>(
+      `UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, username, display_name`,
+      [user.id, request.displayName],
+    );
+    const [row] = rows;
+    if (row === undefined) throw ProblemError.unauthorized('The user of this token no longer exists.');
+    const updated: UserSummary = { id: row.id, username: row.username, displayName: row.display_name };
+    this.forgetUser(user.id);
+    publishAfterCommit(this.events, this.logger, PROFILE_CHANGED, new ProfileChangedEvent(updated));
+    return updated;
   }
 
   /** Signs out everywhere: every token issued so far, this one included, stops working. */

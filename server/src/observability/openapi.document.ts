@@ -16,6 +16,7 @@ import {
   RegisterRequestSchema,
   StaleVersionProblemSchema,
   UpdateMemberRequestSchema,
+  UpdateProfileRequestSchema,
   UserSummarySchema,
   VersionListItemSchema,
 } from '@concord/shared';
@@ -47,6 +48,7 @@ const COMPONENTS: Record<string, ZodType> = {
   RegisterRequest: RegisterRequestSchema,
   LoginRequest: LoginRequestSchema,
   ChangePasswordRequest: ChangePasswordRequestSchema,
+  UpdateProfileRequest: UpdateProfileRequestSchema,
   AuthResponse: AuthResponseSchema,
   UserSummary: UserSummarySchema,
   Problem: ProblemSchema,
@@ -256,6 +258,18 @@ function paths(): Record<string, Record<string, unknown>> {
     },
     '/api/auth/me': {
       get: operation('The signed-in user', { responses: { '200': ok('The user.', ref('UserSummary')) } }),
+      patch: operation(
+        'Change the display name (the username is fixed); open sockets and rooms see it at once',
+        {
+          requestBody: body('UpdateProfileRequest'),
+          responses: {
+            '200': ok('The user.', ref('UserSummary')),
+            '422': problem(
+              'Invalid fields (a display name with control or bidirectional formatting characters too).',
+            ),
+          },
+        },
+      ),
       delete: operation('Delete the signed-in account and the documents it owns (its tokens stop working)', {
         responses: {
           '204': { description: 'Deleted.' },

@@ -24,6 +24,8 @@ import { z, type ZodType } from 'zod';
 import {
   ACCOUNT_DELETED,
   AccountDeletedEvent,
+  PROFILE_CHANGED,
+  ProfileChangedEvent,
   SESSIONS_REVOKED,
   SessionsRevokedEvent,
 } from '../auth/account-events';
@@ -130,6 +132,10 @@ export class RealtimeGateway
     server.on('sessions-ended', (userId: unknown, belowGeneration: unknown) => {
       if (typeof userId !== 'string') return;
       this.endSessionsOf(userId, typeof belowGeneration === 'number' ? belowGeneration : undefined);
+    });
+    server.on('profile-changed', (user: unknown) => {
+      const parsed = UserSummarySchema.safeParse(user);
+      if (parsed.success) this.applyProfile(parsed.data);
     });
     server.on('membership-changed', (documentId: unknown, userId: unknown, role: unknown, by: unknown) => {
       const change = MembershipNoticeSchema.safeParse({ documentId, userId, role, by });
@@ -303,6 +309,34 @@ export class RealtimeGateway
       if (belowGeneration === undefined || (socket.data.tokenGeneration ?? 0) < belowGeneration) {
         socket.disconnect(true);
       }
+    }
+  }
+
+  /**
+   * A new display name: the user's open sockets carry it from now on (in cursors and the edits
+   * they send), and the rooms they are in get a fresh presence list, on every instance.
+   */
+  @OnEvent(PROFILE_CHANGED)
+  onProfileChanged(event: ProfileChangedEvent): void {
+    this.applyProfile(event.user);
+    if (this.redis.url !== undefined) this.server.serverSideEmit('profile-changed', event.user);
+  }
+
+  private applyProfile(user: UserSummary): void {
+    this.auth.forgetUser(user.id);
+    const documentIds = new Set<string>();
+    for (const socket of this.server.sockets.sockets.values()) {
+      if (socket.data.user?.id !== user.id) continue;
+      socket.data.user = { id: user.id, username: user.username, displayName: user.displayName };
+      for (const room of socket.rooms) {
+        const documentId = documentIdOfRoom(room);
+        if (documentId !== undefined) documentIds.add(documentId);
+      }
+    }
+    for (const documentId of documentIds) {
+      this.sessions.broadcastPresence(this.server, documentId).catch((error: unknown) => {
+        this.logger.warn(`presence after a profile change in ${documentId} failed: ${String(error)}`);
+      });
     }
   }
 

@@ -13,11 +13,13 @@ export interface SocketData {
 /**
  * Notices between instances (`serverSideEmit` over the Redis adapter, which also carries the
  * broadcasts): an account deleted, or its tokens revoked, on one instance ends its sessions on
- * all of them, and a member's changed role reaches their sockets on all of them.
+ * all of them, and a member's changed role or a user's new display name reaches their sockets
+ * on all of them.
  */
 export interface InterServerEvents {
   /** `belowGeneration`: only sockets of older tokens; null: all of them (the account is gone). */
   'sessions-ended': (userId: string, belowGeneration: number | null) => void;
+  'profile-changed': (user: UserSummary) => void;
   'membership-changed': (
     documentId: string,
     userId: string,

@@ -10,15 +10,22 @@ export const UserSummarySchema = z.object({
 export type UserSummary = z.infer<typeof UserSummarySchema>;
 
 const Password = z.string().min(8).max(256);
+const DisplayName = z.string().trim().min(1).max(100);
 
 export const RegisterRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().regex(USERNAME_PATTERN, {
     message: '2-39 characters: lowercase letters, digits, and . _ - (not first)',
   }),
   password: Password,
-  displayName: z.string().trim().min(1).max(100).optional(),
+  displayName: DisplayName.optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequestSchema>;
+
+/** `PATCH /api/auth/me`: what a user may change about themselves (the username is fixed). */
+export const UpdateProfileRequestSchema = z.strictObject({
+  displayName: DisplayName,
+});
+export type UpdateProfileRequest = z.infer<typeof UpdateProfileRequestSchema>;
 
 export const ChangePasswordRequestSchema = z.strictObject({
   currentPassword: z.string().min(1).max(256),

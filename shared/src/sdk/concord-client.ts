@@ -25,6 +25,7 @@ import {
   ProblemSchema,
   type RegisterRequest,
   type UpdateMemberRequest,
+  type UpdateProfileRequest,
   StaleVersionProblemSchema,
   UserSummarySchema,
   type UserSummary,
@@ -139,6 +140,11 @@ export class ConcordClient {
 
   async me(): Promise<UserSummary> {
     return this.parse(UserSummarySchema, await this.request('GET', '/auth/me'));
+  }
+
+  /** A new display name (the username is fixed). */
+  async updateProfile(body: UpdateProfileRequest): Promise<UserSummary> {
+    return this.parse(UserSummarySchema, await this.request('PATCH', '/auth/me', { body }));
   }
 
   /** A new password: every earlier token stops working; this client goes on with the new one. */

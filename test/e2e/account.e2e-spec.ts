@@ -1,16 +1,18 @@
-// Cutting tokens off without deleting the account: a new password, or signing out everywhere.
-// Every token issued before stops working at once, over HTTP and on the live channel.
-import type { AuthResponse, UserSummary } from '@concord/shared';
+// What a user changes about their own account: the display name (others see it at once), the
+// password, and signing out everywhere. A new password or signing out everywhere cuts off every
+// token issued before, at once, over HTTP and on the live channel.
+import type { AuthResponse, ConcordDocument, UserSummary } from '@concord/shared';
 import { describeE2E, registerUser, useSuiteServer } from '../support';
 import { expectProblem } from './documents.helpers';
-import { closeAllClients, connectClient } from './realtime.helpers';
+import { makePatchText } from './realtime-live-client';
+import { closeAllClients, connectClient, nextEvent, send } from './realtime.helpers';
 
 jest.setTimeout(60_000);
 
 /** registerUser's password (test/support/http.ts). */
 const PASSWORD = 'correct horse battery';
 
-describeE2E('sessions: changing the password and signing out everywhere revoke earlier tokens', () => {
+describeE2E('account: display name, password, signing out everywhere', () => {
   const suite = useSuiteServer({ beforeClose: closeAllClients });
   const { api } = suite;
   afterEach(() => closeAllClients());
@@ -32,6 +34,73 @@ describeE2E('sessions: changing the password and signing out everywhere revoke e
   /** Resolves with the reason once the socket is disconnected. */
   const disconnection = (socket: Awaited<ReturnType<typeof connectClient>>): Promise<string> =>
     new Promise((resolve) => socket.once('disconnect', resolve));
+
+  describe('PATCH /api/auth/me', () => {
+    it('changes the display name; others in a shared document see it at once, in presence and edits', async () => {
+      const renamed = await registerUser(suite.url);
+      const watcher = await registerUser(suite.url);
+      const created = await api<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: renamed.token,
+        body: { title: 'Renamed', content: 'one\n' },
+      });
+      expect(created.status).toBe(201);
+      const documentId = created.body.id;
+      const shared = await api(`/api/documents/${documentId}/members`, {
+        method: 'POST',
+        token: renamed.token,
+        body: { username: watcher.user.username, role: 'viewer' },
+      });
+      expect(shared.status).toBe(201);
+      const renamedSocket = await connectClient(suite.url, renamed.token);
+      const watcherSocket = await connectClient(suite.url, watcher.token);
+      expect(await send(renamedSocket, 'join', { documentId })).toMatchObject({ ok: true });
+      expect(await send(watcherSocket, 'join', { documentId })).toMatchObject({ ok: true });
+
+      const newName = { ...renamed.user, displayName: 'Renée R.' };
+      const presence = nextEvent(watcherSocket, 'presence', (p) =>
+        p.users.some((u) => u.displayName === 'Renée R.'),
+      );
+      const changed = await api<UserSummary>('/api/auth/me', {
+        method: 'PATCH',
+        token: renamed.token,
+        body: { displayName: '  Renée R.  ' },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toEqual(newName);
+      expect((await presence).users).toContainEqual(newName);
+      expect((await me(renamed.token)).body).toEqual(newName);
+      // The open socket edits under the new name; HTTP writes and the version history too.
+      const edit = nextEvent(watcherSocket, 'edit');
+      expect(
+        await send(renamedSocket, 'edit', {
+          documentId,
+          baseVersion: 1,
+          patch: makePatchText('one\n', 'one\ntwo\n'),
+        }),
+      ).toMatchObject({ ok: true, version: 2 });
+      expect((await edit).author).toEqual(newName);
+      const versions = await api<{ updatedBy: UserSummary }[]>(`/api/documents/${documentId}/versions`, {
+        token: watcher.token,
+      });
+      expect(versions.body.map((v) => v.updatedBy)).toEqual([newName, newName]);
+    });
+
+    it('refuses a blank, overlong, misleading or unknown-field body, changing nothing', async () => {
+      const { user, token } = await registerUser(suite.url);
+      for (const body of [
+        { displayName: '   ' },
+        { displayName: 'x'.repeat(101) },
+        { displayName: 'evil\u202Emallory' },
+        { displayName: 'line\nbreak' },
+        { displayName: 'Fine', username: 'taken-over' },
+        {},
+      ]) {
+        expectProblem(await api('/api/auth/me', { method: 'PATCH', token, body }), 422, 'validation_failed');
+      }
+      expect((await me(token)).body).toEqual(user);
+    });
+  });
 
   describe('PUT /api/auth/password', () => {
     it('sets the new password and answers a new token; every earlier token and socket is cut off', async () => {
