@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ConcordDocument, VersionListItem } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
@@ -15,6 +15,9 @@ interface HistoryDialogProps {
   onRestored: (document: ConcordDocument) => void;
 }
 
+/** Versions fetched per page: the newest first, then older ones on asking. */
+export const VERSIONS_PAGE_SIZE = 100;
+
 interface Selected {
   version: number;
   after: ConcordDocument;
@@ -27,22 +30,88 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
   const [selected, setSelected] = useState<Selected | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Whether older versions may remain: a full page may be followed by more, a short one is the end. */
+  const [hasOlder, setHasOlder] = useState(false);
+  const [loadingPage, setLoadingPage] = useState(false);
+  const [pageError, setPageError] = useState<string | null>(null);
   /** The version asked for last: answers to earlier clicks that arrive after it are dropped. */
   const requested = useRef<number | null>(null);
   /** One Tab stop for the whole list (roving tabindex); arrows, Home and End move along it. */
   const [focusIndex, setFocusIndex] = useState(0);
   const buttons = useRef<Array<HTMLButtonElement | null>>([]);
+  const loadButton = useRef<HTMLButtonElement | null>(null);
+  /** Set synchronously, so that a double click (or Enter held down) asks for a page once. */
+  const pageInFlight = useRef(false);
+  /** Bumped when the document changes or the dialog goes: a page answered after that is dropped. */
+  const generation = useRef(0);
+  /** The versions shown, for building the next request without waiting for a render. */
+  const shown = useRef<VersionListItem[]>([]);
+  /** A version button to focus once the page that brought it is rendered. */
+  const focusAfterLoad = useRef<number | null>(null);
+
+  async function loadPage() {
+    if (pageInFlight.current) return;
+    pageInFlight.current = true;
+    const mine = generation.current;
+    const oldest = shown.current.at(-1)?.version;
+    setLoadingPage(true);
+    setPageError(null);
+    try {
+      const page = await api.listVersions(
+        documentId,
+        oldest === undefined ? { limit: VERSIONS_PAGE_SIZE } : { limit: VERSIONS_PAGE_SIZE, before: oldest },
+      );
+      if (generation.current !== mine) return;
+      const known = new Set(shown.current.map((item) => item.version));
+      const fresh = page.filter((item) => !known.has(item.version));
+      const merged = [...shown.current, ...fresh].sort((a, b) => b.version - a.version);
+      const more = page.length >= VERSIONS_PAGE_SIZE && fresh.length > 0;
+      // Whoever pressed the button goes on to the first version it brought (or, at the end of the
+      // history, to the last one, as the button is about to go): focus never falls to <body>.
+      if (loadButton.current !== null && document.activeElement === loadButton.current) {
+        focusAfterLoad.current = fresh.length > 0 ? shown.current.length : merged.length > 0 ? merged.length - 1 : null;
+      }
+      shown.current = merged;
+      setVersions(merged);
+      setHasOlder(more);
+    } catch (caught) {
+      if (generation.current !== mine) return;
+      setPageError(describeError(caught));
+      // The page is still there to ask for: the button (Try again, for the first) offers it.
+      setHasOlder(true);
+    } finally {
+      if (generation.current === mine) {
+        pageInFlight.current = false;
+        setLoadingPage(false);
+      }
+    }
+  }
 
   useEffect(() => {
-    let live = true;
-    api
-      .listVersions(documentId)
-      .then((items) => live && setVersions([...items].sort((a, b) => b.version - a.version)))
-      .catch((caught: unknown) => live && setError(describeError(caught)));
+    generation.current += 1;
+    pageInFlight.current = false;
+    shown.current = [];
+    requested.current = null;
+    setVersions(null);
+    setSelected(null);
+    setFocusIndex(0);
+    setHasOlder(false);
+    setPageError(null);
+    void loadPage();
     return () => {
-      live = false;
+      generation.current += 1;
     };
+    // Only a new document starts the list over; loadPage reads everything else through refs.
   }, [api, documentId]);
+
+  // Before paint: the load button may just have gone, and focus must not rest on <body>.
+  useLayoutEffect(() => {
+    const index = focusAfterLoad.current;
+    if (index === null) return;
+    focusAfterLoad.current = null;
+    setFocusIndex(index);
+    buttons.current[index]?.focus();
+  }, [versions]);
 
   async function select(version: number) {
     requested.current = version;
@@ -89,28 +158,58 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
   return (
     <Modal title="Version history" onClose={onClose} wide>
       <div className="history">
-        {versions === null && !error && <p className="hint">Loading versions…</p>}
-        <ul className="versions" aria-label="Versions" hidden={versions === null} onKeyDown={moveFocus}>
-          {versions?.map((item, index) => (
-            <li key={item.version} aria-current={selected?.version === item.version ? 'true' : undefined}>
-              <button
-                type="button"
-                className="version-button"
-                ref={(element) => {
-                  buttons.current[index] = element;
-                }}
-                tabIndex={index === focusIndex ? 0 : -1}
-                onFocus={() => setFocusIndex(index)}
-                onClick={() => void select(item.version)}
-              >
-                <span className="version-number">Version {item.version}</span>
-                <span className="meta">
-                  {item.updatedBy.displayName} · <time title={exactTime(item.updatedAt)}>{relativeTime(item.updatedAt)}</time>
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
+        <div className="stack">
+          {versions === null && loadingPage && !hasOlder && <p className="hint">Loading versions…</p>}
+          <ul
+            className="versions"
+            aria-label="Versions"
+            aria-busy={loadingPage || undefined}
+            hidden={versions === null}
+            onKeyDown={moveFocus}
+          >
+            {versions?.map((item, index) => (
+              <li key={item.version} aria-current={selected?.version === item.version ? 'true' : undefined}>
+                <button
+                  type="button"
+                  className="version-button"
+                  ref={(element) => {
+                    buttons.current[index] = element;
+                  }}
+                  tabIndex={index === focusIndex ? 0 : -1}
+                  onFocus={() => setFocusIndex(index)}
+                  onClick={() => void select(item.version)}
+                >
+                  <span className="version-number">Version {item.version}</span>
+                  <span className="meta">
+                    {item.updatedBy.displayName} · <time title={exactTime(item.updatedAt)}>{relativeTime(item.updatedAt)}</time>
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+          {pageError && (
+            <p role="alert" className="error">
+              {pageError}
+            </p>
+          )}
+          {hasOlder && (
+            // aria-disabled, not disabled, while a page loads: a disabled button would drop focus to <body>.
+            <button
+              type="button"
+              ref={loadButton}
+              aria-disabled={loadingPage || undefined}
+              onClick={() => void loadPage()}
+            >
+              {versions === null
+                ? loadingPage
+                  ? 'Loading versions…'
+                  : 'Try again'
+                : loadingPage
+                  ? 'Loading older versions…'
+                  : 'Load older versions'}
+            </button>
+          )}
+        </div>
         <section className="version-detail" aria-label="Selected version">
           {error && (
             <p role="alert" className="error">
