@@ -177,11 +177,13 @@ describeE2E('auth (CONTRACT §2: register, login, me)', () => {
   });
 
   it('refuses an expired token', async () => {
-    const expiring = await startTestServer({ env: { JWT_TTL: '1s' } });
+    // `exp` is whole seconds from a floored `iat`: a 1 s token may expire a moment after issue
+    // (one issued at 12.95 s is dead at 13.0). 2 s leaves at least a second for the first check.
+    const expiring = await startTestServer({ env: { JWT_TTL: '2s' } });
     try {
       const { token } = await registerUser(expiring.url);
       expect((await http(expiring.url)('/api/auth/me', { token })).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 3100));
       expectProblem(await http(expiring.url)('/api/auth/me', { token }), 401, 'unauthorized');
     } finally {
       await expiring.close();
