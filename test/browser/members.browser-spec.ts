@@ -92,9 +92,12 @@ describeBrowser('managing members in the browser', () => {
     await share.getByRole('combobox', { name: 'Role of Bob' }).selectOption('viewer');
     await share.getByText('Bob can now only read this document.').waitFor();
 
-    // Bob, without reloading: read-only, told so, and still following along.
+    // Bob, without reloading: read-only, told so (and by whom), and still following along.
     await waitForEditable(b.page, false);
-    await b.page.getByRole('alert').filter({ hasText: 'You can now only read this document.' }).waitFor();
+    await b.page
+      .getByRole('alert')
+      .filter({ hasText: 'Alice made you a viewer: you can now only read this document.' })
+      .waitFor();
     await b.page.getByText('View only').waitFor();
     expect((await membersOf(doc)).find((member) => member.user.id === bob.user.id)?.role).toBe('viewer');
 
@@ -103,6 +106,7 @@ describeBrowser('managing members in the browser', () => {
     await waitForEditable(b.page, true);
     await b.page.getByText('View only').waitFor({ state: 'detached' });
     expect(await b.page.getByRole('alert').count()).toBe(0);
+    await b.page.getByText('Alice made you an editor: you can now edit this document.').waitFor();
     // An editor again: Bob's typing reaches Alice.
     await editorBox(b.page).click();
     await b.page.keyboard.press('Control+End');
@@ -116,7 +120,7 @@ describeBrowser('managing members in the browser', () => {
 
     const removed = b.page
       .getByRole('alert')
-      .filter({ hasText: 'The owner removed your access to this document.' });
+      .filter({ hasText: 'Alice removed your access to this document.' });
     await removed.waitFor();
     await waitForEditable(b.page, false);
     await statusRegion(b.page).filter({ hasText: 'No access' }).waitFor();
@@ -214,6 +218,74 @@ describeBrowser('managing members in the browser', () => {
     expect((await membersOf(doc)).map((member) => member.user.id)).not.toContain(bob.user.id);
     expect((await membersOf(kept)).map((member) => member.user.id)).toContain(bob.user.id);
     expect(await b.page.getByRole('alert').count()).toBe(0);
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  it('leaving in one tab: another tab of the same browser, open on the document, says so and stops', async () => {
+    const doc = await sharedDocument(server.url, alice, [bob], 'Two tabs', 'Hello.');
+    const b = await openWindow(browser, bob);
+    windows.push(b);
+    const other = await b.context.newPage();
+    await openDocument(b, server.url, doc.id);
+    await other.goto(`${server.url}/d/${doc.id}`);
+    await waitForStatus(other, /Saved/);
+
+    await b.page.getByRole('button', { name: 'Share' }).click();
+    const share = b.page.getByRole('dialog', { name: 'Share' });
+    await share.getByRole('button', { name: 'Leave document' }).click();
+    await share.getByRole('button', { name: 'Yes, leave' }).click();
+    await b.page.waitForURL(`${server.url}/`);
+
+    const left = other.getByRole('alert').filter({ hasText: 'You left this document.' });
+    await left.waitFor();
+    expect(await left.textContent()).not.toContain('removed');
+    await waitForEditable(other, false);
+    await statusRegion(other).filter({ hasText: 'No access' }).waitFor();
+    expect(appErrors(b)).toEqual([]);
+  });
+
+  async function setRole(doc: ConcordDocument, role: 'editor' | 'viewer'): Promise<void> {
+    const changed = await http(server.url)(`/api/documents/${doc.id}/members/${bob.user.id}`, {
+      method: 'PATCH',
+      token: alice.token,
+      body: { role },
+    });
+    expect(changed.status).toBe(200);
+  }
+
+  it('a role changed while offline is picked up on reconnecting, without a reload', async () => {
+    const doc = await sharedDocument(server.url, alice, [bob], 'Offline roles', 'Start.');
+    const b = await openWindow(browser, bob);
+    windows.push(b);
+    await openDocument(b, server.url, doc.id);
+    await markPage(b.page);
+
+    // Made a viewer while offline: no event reaches the tab; back online, it is read-only.
+    await b.context.setOffline(true);
+    await waitForStatus(b.page, /Offline/);
+    await setRole(doc, 'viewer');
+    await b.context.setOffline(false);
+    await waitForEditable(b.page, false);
+    await b.page.getByRole('alert').filter({ hasText: 'You can now only read this document.' }).waitFor();
+    await b.page.getByText('View only').waitFor();
+
+    // Made an editor again while offline: back online, editable, and the typing reaches the server.
+    await b.context.setOffline(true);
+    await waitForStatus(b.page, /Offline/);
+    await setRole(doc, 'editor');
+    await b.context.setOffline(false);
+    await waitForEditable(b.page, true);
+    await b.page.getByText('View only').waitFor({ state: 'detached' });
+    expect(await b.page.getByRole('alert').count()).toBe(0);
+    await editorBox(b.page).click();
+    await b.page.keyboard.press('Control+End');
+    await b.page.keyboard.type(' Back to work.');
+    await waitForStatus(b.page, /Saved · version 2/);
+    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: alice.token,
+    });
+    expect(stored.body.content).toBe('Start. Back to work.');
+    expect(await pageMark(b.page)).toBe('not reloaded');
     expect(appErrors(b)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
+import { AccountDialog } from './auth/account.dialog';
 import { AuthProvider, useAuth } from './auth/auth.context';
 import { LoginPage } from './auth/login.page';
 import { DocumentListPage } from './documents/document-list.page';
@@ -16,6 +17,9 @@ function RequireAuth({ children }: { children: ReactNode }) {
 
 function Header() {
   const { user, signOut } = useAuth();
+  const [accountOpen, setAccountOpen] = useState(false);
+  // Signed out (here, everywhere, or in another tab): the dialog does not come back with the next user.
+  if (!user && accountOpen) setAccountOpen(false);
   if (!user) return null;
   return (
     <header className="app-header">
@@ -26,10 +30,14 @@ function Header() {
         <span className="who" title={user.username}>
           {user.displayName}
         </span>
+        <button type="button" className="small" aria-haspopup="dialog" onClick={() => setAccountOpen(true)}>
+          Account
+        </button>
         <button type="button" className="small" onClick={signOut}>
           Sign out
         </button>
       </nav>
+      {accountOpen && <AccountDialog onClose={() => setAccountOpen(false)} />}
     </header>
   );
 }

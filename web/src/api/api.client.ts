@@ -2,15 +2,23 @@ import { ConcordApiError, ConcordClient } from '@concord/shared';
 
 /**
  * The web client's HTTP access is the shared SDK's ConcordClient, on the page's own origin.
- * Here only what the browser adds: a 401 (an expired or revoked token) signs the user out.
+ * Here only what the browser adds: a 401 (an expired or revoked token) reports the refused token,
+ * and the app signs out unless a newer one has replaced it (auth.context.tsx).
  */
-export function createApiClient(token: string | null, onUnauthorized: () => void): ConcordClient {
+export function createApiClient(
+  token: string | null,
+  onUnauthorized: (token: string) => void,
+): ConcordClient {
   return new ConcordClient({
     baseUrl: '',
     token: token ?? undefined,
     fetch: async (input, init) => {
       const response = await fetch(input, init);
-      if (response.status === 401 && token) onUnauthorized();
+      // The token this request carried: the SDK switches to a new one after a password change.
+      const sent = /^Bearer (.+)$/.exec(
+        (init.headers as Record<string, string> | undefined)?.Authorization ?? '',
+      )?.[1];
+      if (response.status === 401 && sent !== undefined) onUnauthorized(sent);
       return response;
     },
   });

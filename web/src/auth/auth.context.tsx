@@ -1,8 +1,18 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { UserSummarySchema, type AuthResponse, type ConcordClient, type UserSummary } from '@concord/shared';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  UserSummarySchema,
+  type AuthResponse,
+  type ChangePasswordRequest,
+  type ConcordClient,
+  type UserSummary,
+} from '@concord/shared';
 import { createApiClient } from '../api/api.client';
 
 const STORAGE_KEY = 'concord:session';
+/** Set (to the time it began) while a tab changes the password: the others wait for its new token. */
+const CHANGING_KEY = 'concord:changing-password';
+/** How long a 401 waits for another tab's password change, at most (a crashed tab's flag goes stale). */
+const CHANGE_WAIT_MS = 15_000;
 
 interface StoredSession {
   token: string;
@@ -23,18 +33,60 @@ function readSession(): StoredSession | null {
   }
 }
 
+function changeUnderwayElsewhere(): boolean {
+  try {
+    const at = Number(localStorage.getItem(CHANGING_KEY));
+    return at > 0 && Date.now() - at < CHANGE_WAIT_MS;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once no other tab is changing the password: at once when none is, else when its
+ * flag goes (its new token is stored by then), or after CHANGE_WAIT_MS.
+ */
+function otherTabsSettled(): Promise<void> {
+  if (!changeUnderwayElsewhere()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      window.removeEventListener('storage', onStorage);
+      clearTimeout(timer);
+      resolve();
+    };
+    const onStorage = (event: StorageEvent) => {
+      if ((event.key === CHANGING_KEY || event.key === null) && !changeUnderwayElsewhere()) done();
+    };
+    const timer = setTimeout(done, CHANGE_WAIT_MS);
+    window.addEventListener('storage', onStorage);
+  });
+}
+
 export interface AuthContextValue {
   user: UserSummary | null;
   token: string | null;
   api: ConcordClient;
   signIn: (response: AuthResponse) => void;
   signOut: () => void;
+  /**
+   * The server refused `token` (a 401, or the socket's `unauthorized`): signs out, unless a newer
+   * token has replaced it meanwhile (a password changed in this tab or another one), which is
+   * then used instead.
+   */
+  expire: (token: string) => void;
+  /** A new password: every earlier token stops working; this tab (and the others) go on with the new one. */
+  changePassword: (body: ChangePasswordRequest) => Promise<void>;
+  /** Every token of the account stops working, this one too; then signs out here. */
+  signOutEverywhere: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
 
+/** The session of the signed-in user, shared through localStorage by every tab of the browser. */
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<StoredSession | null>(readSession);
+  /** A password change on its way: a 401 answering meanwhile is judged once its new token is stored. */
+  const changing = useRef<Promise<void>>(Promise.resolve());
 
   const signOut = useCallback(() => {
     localStorage.removeItem(STORAGE_KEY);
@@ -47,12 +99,68 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     setSession(next);
   }, []);
 
+  const expire = useCallback((stale: string) => {
+    // A token refused while a password change is on its way (here or in another tab) is judged
+    // once the change is over: the refusal is most likely the change revoking it.
+    void changing.current.then(otherTabsSettled).then(() => {
+      const stored = readSession();
+      if (stored && stored.token !== stale) {
+        setSession((current) => (current?.token === stored.token ? current : stored));
+        return;
+      }
+      if (stored) localStorage.removeItem(STORAGE_KEY);
+      setSession(null);
+    });
+  }, []);
+
+  useEffect(() => {
+    // Another tab signed in, out, or changed the password: every tab shares one session.
+    function onStorage(event: StorageEvent) {
+      if (event.key !== null && event.key !== STORAGE_KEY) return;
+      const stored = readSession();
+      setSession((current) => (current?.token === stored?.token ? current : stored));
+    }
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
   const token = session?.token ?? null;
-  const api = useMemo(() => createApiClient(token, signOut), [token, signOut]);
+  const api = useMemo(() => createApiClient(token, expire), [token, expire]);
+
+  const changePassword = useCallback(
+    async (body: ChangePasswordRequest) => {
+      const change = (async () => {
+        localStorage.setItem(CHANGING_KEY, String(Date.now()));
+        try {
+          signIn(await api.changePassword(body));
+        } finally {
+          // After the new token is stored: a tab waiting on this flag finds it when it goes.
+          localStorage.removeItem(CHANGING_KEY);
+        }
+      })();
+      changing.current = change.catch(() => undefined);
+      await change;
+    },
+    [api, signIn],
+  );
+
+  const signOutEverywhere = useCallback(async () => {
+    await api.revokeSessions();
+    signOut();
+  }, [api, signOut]);
 
   const value = useMemo<AuthContextValue>(
-    () => ({ user: session?.user ?? null, token: session?.token ?? null, api, signIn, signOut }),
-    [session, api, signIn, signOut],
+    () => ({
+      user: session?.user ?? null,
+      token,
+      api,
+      signIn,
+      signOut,
+      expire,
+      changePassword,
+      signOutEverywhere,
+    }),
+    [session, token, api, signIn, signOut, expire, changePassword, signOutEverywhere],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -32,6 +32,8 @@ export interface Emitted {
 /** Just enough of a socket.io client socket: records what is sent, lets the test play the server. */
 export class FakeSocket {
   connected = false;
+  /** As socket.io's: false once the socket gave up (closed by the server, refused) until connect(). */
+  active = true;
   connects = 0;
   disconnects = 0;
   readonly emitted: Emitted[] = [];
@@ -57,13 +59,29 @@ export class FakeSocket {
 
   connect(): this {
     this.connects += 1;
+    this.active = true;
     return this;
   }
 
   disconnect(): this {
     this.disconnects += 1;
     this.connected = false;
+    this.active = false;
     return this;
+  }
+
+  /** The server closes the socket (revoked tokens): socket.io does not reconnect by itself then. */
+  serverCloses(): void {
+    this.connected = false;
+    this.active = false;
+    this.fire('disconnect', 'io server disconnect');
+  }
+
+  /** The server's middleware refuses the handshake: socket.io gives up until connect() is called. */
+  refuses(message: string): void {
+    this.connected = false;
+    this.active = false;
+    this.fire('connect_error', new Error(message));
   }
 
   removeAllListeners(): this {

@@ -15,7 +15,7 @@ const members: Member[] = [
   { user: bob, role: 'editor' },
 ];
 const api = { listMembers: jest.fn<Promise<Member[]>, [string]>() };
-const auth = { token: 'token-bob', user: bob, api, signOut: jest.fn() };
+const auth = { token: 'token-bob', user: bob, api, expire: jest.fn() };
 jest.mock('../auth/auth.context', () => ({ useAuth: () => auth }));
 
 /** Bob's editor on the document, joined at version 1 with `content`. */
@@ -50,6 +50,24 @@ function typeAtEnd(text: string) {
   );
 }
 
+/** The socket connects again and the server answers its join (the `index`th) at `version`. */
+function reconnectAndJoin(index: number, version = 1) {
+  act(() => {
+    socket.connected = true;
+    socket.fire('connect');
+    socket
+      .sent('join')
+      [index].reply({ ok: true, document: serverDoc(version, 'Shared text', alice), presence: [alice, bob] });
+  });
+}
+
+/** Lets answered promises (the member list) and the renders they cause run. */
+async function settle() {
+  await act(async () => {
+    for (let turn = 0; turn < 5; turn++) await Promise.resolve();
+  });
+}
+
 /** The server speaks on the socket. */
 function serverSays(event: string, payload: unknown) {
   act(() => socket.fire(event, payload));
@@ -73,13 +91,13 @@ describe('EditorPage when the owner changes what this user may do', () => {
     jest.useRealTimers();
   });
 
-  it('removed: the editor turns read-only, an alert says so and leads back to the list; the tools close', async () => {
+  it('removed: the editor turns read-only, an alert names who did it and leads back to the list; the tools close', async () => {
     await openAsBob();
     expect(editor()).toHaveAttribute('contenteditable', 'true');
-    serverSays('access', { documentId: DOC_ID, role: null });
+    serverSays('access', { documentId: DOC_ID, role: null, by: alice });
 
     const alert = screen.getByRole('alert');
-    expect(alert).toHaveTextContent('The owner removed your access to this document.');
+    expect(alert).toHaveTextContent('Alice removed your access to this document.');
     expect(alert).not.toHaveTextContent('not sent');
     expect(within(alert).getByRole('link', { name: 'Back to your documents' })).toHaveAttribute('href', '/');
     expect(editor()).toHaveAttribute('contenteditable', 'false');
@@ -95,7 +113,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   it('removed with typing not yet sent: the alert says it is kept here, and it stays in the editor and the draft', async () => {
     await openAsBob('Shared text');
     typeAtEnd(' and mine');
-    serverSays('access', { documentId: DOC_ID, role: null });
+    serverSays('access', { documentId: DOC_ID, role: null, by: alice });
     act(() => jest.advanceTimersByTime(5000));
 
     expect(socket.sent('edit')).toHaveLength(0);
@@ -112,25 +130,111 @@ describe('EditorPage when the owner changes what this user may do', () => {
     });
   });
 
-  it('made a viewer: read-only with a notice, without a reload; made an editor again: editable again', async () => {
+  it('left from another tab: the alert says so rather than blaming the owner', async () => {
+    await openAsBob();
+    serverSays('access', { documentId: DOC_ID, role: null, by: bob });
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('You left this document.');
+    expect(alert).not.toHaveTextContent('removed');
+    expect(within(alert).getByRole('link', { name: 'Back to your documents' })).toBeInTheDocument();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(screen.getByRole('status')).toHaveTextContent('No access');
+  });
+
+  it('made a viewer: read-only with a notice naming who did it, without a reload; made an editor again: editable again, and told so politely', async () => {
     await openAsBob();
     api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
-    serverSays('access', { documentId: DOC_ID, role: 'viewer' });
+    serverSays('access', { documentId: DOC_ID, role: 'viewer', by: alice });
     expect(editor()).toHaveAttribute('contenteditable', 'false');
-    expect(screen.getByRole('alert')).toHaveTextContent('You can now only read this document.');
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Alice made you a viewer: you can now only read this document.',
+    );
     expect(screen.getByText('View only')).toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('Saved');
     // The member list (the Share dialog's) is fetched again.
     expect(api.listMembers).toHaveBeenCalledTimes(2);
 
     api.listMembers.mockResolvedValue(members);
-    serverSays('access', { documentId: DOC_ID, role: 'editor' });
+    serverSays('access', { documentId: DOC_ID, role: 'editor', by: alice });
     await act(async () => {
       await Promise.resolve();
     });
     expect(editor()).toHaveAttribute('contenteditable', 'true');
     expect(screen.queryByRole('alert')).toBeNull();
     expect(screen.queryByText('View only')).toBeNull();
+    const news = screen.getByText('Alice made you an editor: you can now edit this document.');
+    expect(news.closest('[aria-live="polite"]')).not.toBeNull();
+  });
+
+  it('made an editor again while offline: the re-join reloads the member list, and the editor turns editable without a reload', async () => {
+    await openAsBob();
+    api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
+    serverSays('access', { documentId: DOC_ID, role: 'viewer', by: alice });
+    await settle();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    const fetched = api.listMembers.mock.calls.length;
+
+    // Offline, Alice makes Bob an editor again: no event reaches him, and the join ack has no role.
+    act(() => socket.fire('disconnect', 'transport close'));
+    api.listMembers.mockResolvedValue(members);
+    reconnectAndJoin(1);
+    await settle();
+
+    expect(api.listMembers).toHaveBeenCalledTimes(fetched + 1);
+    expect(editor()).toHaveAttribute('contenteditable', 'true');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.queryByText('View only')).toBeNull();
+    // And what he types now is sent.
+    typeAtEnd(' editing again');
+    act(() => jest.advanceTimersByTime(300));
+    expect(socket.sent('edit')).toHaveLength(1);
+  });
+
+  it('made a viewer while offline: the re-join reloads the member list, and the editor turns read-only with the notice', async () => {
+    await openAsBob();
+    expect(api.listMembers).toHaveBeenCalledTimes(1);
+    act(() => socket.fire('disconnect', 'transport close'));
+    api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
+    reconnectAndJoin(1);
+    await settle();
+
+    expect(api.listMembers).toHaveBeenCalledTimes(2);
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    // Nobody is named: the list does not say who changed the role.
+    expect(screen.getByRole('alert')).toHaveTextContent(/^You can now only read this document\.$/);
+    expect(screen.getByText('View only')).toBeInTheDocument();
+  });
+
+  it('a re-join with the role unchanged changes nothing (and a viewer from the start gets no notice)', async () => {
+    api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
+    await openAsBob();
+    await settle();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    act(() => socket.fire('disconnect', 'transport close'));
+    reconnectAndJoin(1);
+    await settle();
+    expect(api.listMembers).toHaveBeenCalledTimes(2);
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByText('View only')).toBeInTheDocument();
+  });
+
+  it('a member list asked for before an access event does not override it', async () => {
+    await openAsBob();
+    let answer: (list: Member[]) => void = () => undefined;
+    api.listMembers.mockImplementationOnce(() => new Promise<Member[]>((resolve) => (answer = resolve)));
+    act(() => socket.fire('disconnect', 'transport close'));
+    reconnectAndJoin(1);
+    // The list (still saying editor) is on its way when the owner makes Bob a viewer.
+    api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
+    serverSays('access', { documentId: DOC_ID, role: 'viewer', by: alice });
+    await act(async () => {
+      answer(members);
+      await Promise.resolve();
+    });
+    await settle();
+    expect(editor()).toHaveAttribute('contenteditable', 'false');
+    expect(screen.getByRole('alert')).toHaveTextContent('Alice made you a viewer');
   });
 
   it('a re-join answered 404 (removed while offline) shows the same removed state, not an error being retried', async () => {

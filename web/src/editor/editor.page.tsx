@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { etagFor, type Member } from '@concord/shared';
+import { Link, useParams } from 'react-router';
+import { etagFor, type Member, type UserSummary } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
 import { HistoryDialog } from '../history/history.dialog';
@@ -35,61 +35,92 @@ function statusText(sync: SyncState): string {
   }
 }
 
+/** Why the document is gone for this visit, and who did it when the server said. */
+function lostText(sync: SyncState, by: UserSummary | null, selfId: string | undefined): string {
+  if (sync.access !== 'removed') return 'This document is no longer available to you: the owner removed your access, or it was deleted.';
+  // Left from another tab (this tab's own Leave shows nothing: it goes back to the list).
+  if (by && by.id === selfId) return 'You left this document.';
+  return `${by?.displayName ?? 'The owner'} removed your access to this document.`;
+}
+
 type OpenDialog = 'merge' | 'history' | 'share' | null;
 
 export function EditorPage() {
   const { id = '' } = useParams();
-  const { token, user, signOut } = useAuth();
-  const navigate = useNavigate();
+  const { token, user, api, expire } = useAuth();
+  const userId = user?.id;
   const [session, setSession] = useState<LiveSession | null>(null);
+  const sessionRef = useRef<LiveSession | null>(null);
+  /** The token the session starts with; later ones reach it through setToken, without reopening it. */
+  const tokenRef = useRef(token);
+  tokenRef.current = token;
   const [dialog, setDialog] = useState<OpenDialog>(null);
   const [mergeBusy, setMergeBusy] = useState(false);
   const [mergeError, setMergeError] = useState<string | null>(null);
-  const { api } = useAuth();
   const [members, setMembers] = useState<Member[] | null>(null);
   /** This user asked to leave the document (Share → Leave document): their lost access is no news. */
   const [leaving, setLeaving] = useState(false);
 
   const loadMembers = useCallback(() => {
+    // An `access` event heard after this request went out is newer than its answer.
+    const accessEvents = sessionRef.current?.getSnapshot().accessEvents ?? 0;
     api
       .listMembers(id)
-      .then(setMembers)
+      .then((list) => {
+        setMembers(list);
+        const live = sessionRef.current;
+        // The session follows the listed role: changed while this tab was offline, say.
+        if (live?.documentId === id) {
+          live.roleListed(list.find((member) => member.user.id === userId)?.role ?? null, accessEvents);
+        }
+      })
       // Without the list the server still enforces roles; the UI just cannot tell in advance.
       .catch(() => setMembers(null));
-  }, [api, id]);
+  }, [api, id, userId]);
   useEffect(loadMembers, [loadMembers]);
-  const listedRole = members?.find((member) => member.user.id === user?.id)?.role ?? null;
+  const loadMembersRef = useRef(loadMembers);
+  loadMembersRef.current = loadMembers;
+  const listedRole = members?.find((member) => member.user.id === userId)?.role ?? null;
 
   useEffect(() => {
-    if (!token || !user) return undefined;
+    const startToken = tokenRef.current;
+    if (!startToken || !userId) return undefined;
     const live = new LiveSession({
       documentId: id,
-      token,
-      selfId: user.id,
+      token: startToken,
+      selfId: userId,
       deps: sharedSyncDeps,
-      onUnauthorized: () => {
-        signOut();
-        void navigate('/login', { state: { from: `/d/${id}` } });
-      },
+      // Signs out (and RequireAuth goes to /login), unless a newer token has replaced this one.
+      onUnauthorized: expire,
     });
+    sessionRef.current = live;
     live.start();
     setSession(live);
     return () => {
       live.stop();
+      if (sessionRef.current === live) sessionRef.current = null;
       setSession(null);
     };
-  }, [id, token, user, signOut, navigate]);
+  }, [id, userId, expire]);
+  useEffect(() => {
+    // A new password (here or in another tab): the open socket goes on with the new token.
+    if (token) session?.setToken(token);
+  }, [session, token]);
 
   const subscribe = useCallback((listener: () => void) => (session ? session.subscribe(listener) : noop()), [session]);
   const snapshot: SessionSnapshot | null = useSyncExternalStore(subscribe, () => session?.getSnapshot() ?? null);
-  // A role the server announced during this visit wins over the member list fetched at its start.
-  const announcedRole = snapshot?.role;
-  const myRole = announcedRole !== undefined ? announcedRole : listedRole;
+  // The session's role: the newest of what the server announced and the member list said.
+  const knownRole = snapshot?.role;
+  const myRole = knownRole !== undefined ? knownRole : listedRole;
   const lost = snapshot ? accessLost(snapshot.sync.access) : false;
+  const accessEvents = snapshot?.accessEvents ?? 0;
+  const rejoins = snapshot?.rejoins ?? 0;
   useEffect(() => {
-    // The owner changed this user's role: the member list (the Share dialog's) follows.
-    if (announcedRole) loadMembers();
-  }, [announcedRole, loadMembers]);
+    // The owner changed this user's role (the member list, the Share dialog's, follows), or the
+    // socket re-joined after a disconnect (the role may have changed meanwhile: no event says so).
+    if ((accessEvents > 0 && !lost) || rejoins > 0) loadMembersRef.current();
+    // Only on a new event or re-join (`lost` is read, not watched).
+  }, [accessEvents, rejoins]);
   useEffect(() => {
     // Nothing in the dialogs can be done any more (their requests would all be 404s).
     if (lost && !leaving) setDialog(null);
@@ -180,11 +211,7 @@ export function EditorPage() {
       </div>
       {lost && !leaving && (
         <div className="notice access-lost" role="alert">
-          <p>
-            {sync.access === 'removed'
-              ? 'The owner removed your access to this document.'
-              : 'This document is no longer available to you: the owner removed your access, or it was deleted.'}
-          </p>
+          <p>{lostText(sync, snapshot.accessBy, user?.id)}</p>
           {hasUnsavedChanges(sync) && (
             <p>
               Your last changes were not sent. They are still shown below (read-only) and kept on this device, so
@@ -198,10 +225,18 @@ export function EditorPage() {
       )}
       {!lost && sync.access === 'read' && (
         <p className="notice" role="alert">
-          You can now only read this document.
+          {snapshot.accessBy && myRole === 'viewer'
+            ? `${snapshot.accessBy.displayName} made you a viewer: you can now only read this document.`
+            : 'You can now only read this document.'}
           {hasUnsavedChanges(sync) && ' Your last changes were not sent; they stay here and on this device, and are sent if you may edit again.'}
         </p>
       )}
+      {/* Good news needs no alert: a polite live region, present (empty) from the start so it is announced. */}
+      <div className="notice-live" aria-live="polite">
+        {!lost && sync.access === 'write' && snapshot.accessBy && myRole === 'editor' && (
+          <p className="notice">{snapshot.accessBy.displayName} made you an editor: you can now edit this document.</p>
+        )}
+      </div>
       {sync.blocked && !lost && (
         <p className="notice" role="note">
           {sync.blocked}

@@ -12,13 +12,17 @@ const open: LiveSession[] = [];
 function startSession() {
   const socket = new FakeSocket();
   const onUnauthorized = jest.fn();
+  let auth: () => { token: string } = () => ({ token: '' });
   const session = new LiveSession({
     documentId: DOC_ID,
     token: 'token-1',
     selfId: alice.id,
     deps: sharedSyncDeps,
     onUnauthorized,
-    connect: () => socket as unknown as ConcordSocket,
+    connect: (credentials) => {
+      auth = credentials;
+      return socket as unknown as ConcordSocket;
+    },
   });
   let editor = '';
   let cursors: RemoteCursor[] = [];
@@ -50,7 +54,9 @@ function startSession() {
     selection = { anchor, head };
     session.localSelection(anchor, head);
   };
-  return { socket, session, onUnauthorized, joinWith, type, select, editor: () => editor, cursors: () => cursors };
+  /** A handshake, as socket.io makes one on every (re)connection: the token it carries. */
+  const handshake = () => auth().token;
+  return { socket, session, onUnauthorized, joinWith, type, select, handshake, editor: () => editor, cursors: () => cursors };
 }
 
 /** A started session whose socket is connected and joined to `initial` at version 1. */
@@ -230,9 +236,81 @@ describe('LiveSession', () => {
 
   it('signs out when the socket refuses the token', () => {
     const { socket, onUnauthorized, session } = setup();
-    socket.fire('connect_error', new Error('unauthorized'));
+    socket.refuses('unauthorized');
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
+    expect(onUnauthorized).toHaveBeenCalledWith('token-1');
     expect(session.getSnapshot().fatal).toMatch(/Sign in again/);
+  });
+
+  describe('when the token changes (a new password, here or in another tab)', () => {
+    it('closed by the server for the old token: reconnects at once with the new one, re-joins and sends what was typed', () => {
+      const { socket, session, type, handshake, onUnauthorized } = setup('Hello');
+      expect(handshake()).toBe('token-1');
+      type('Hello, world');
+      jest.advanceTimersByTime(300);
+      expect(socket.sent('edit')).toHaveLength(1);
+      // The new password's answer and the server closing the old token's socket: either first.
+      socket.serverCloses();
+      expect(socket.connects).toBe(0);
+      session.setToken('token-2');
+      expect(socket.connects).toBe(1);
+      expect(handshake()).toBe('token-2');
+      socket.connected = true;
+      socket.fire('connect');
+      socket.sent('join')[1].reply({ ok: true, document: serverDoc(1, 'Hello'), presence: [alice] });
+      const resent = socket.sent('edit')[1];
+      expect(resent.payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello, world') });
+      resent.reply({ ok: true, version: 2, etag: '"v2"' });
+      expect(syncStatus(session.getSnapshot().sync)).toBe('saved');
+      expect(onUnauthorized).not.toHaveBeenCalled();
+      expect(session.getSnapshot().rejoins).toBe(1);
+    });
+
+    it('the new token first: the open socket stays until the server closes it, then reconnects at once', () => {
+      const { socket, session, handshake } = setup('Hello');
+      session.setToken('token-2');
+      expect(socket.connects).toBe(0);
+      expect(socket.disconnects).toBe(0);
+      socket.serverCloses();
+      expect(socket.connects).toBe(1);
+      expect(handshake()).toBe('token-2');
+    });
+
+    it('closed by the server with no new token: tries the same one again later; refused then, signs out', () => {
+      const { socket, handshake, onUnauthorized } = setup('Hello');
+      socket.serverCloses();
+      expect(socket.connects).toBe(0);
+      jest.advanceTimersByTime(10_000);
+      expect(socket.connects).toBe(1);
+      expect(handshake()).toBe('token-1');
+      socket.refuses('unauthorized');
+      expect(onUnauthorized).toHaveBeenCalledWith('token-1');
+    });
+
+    it('a new token while waiting to try the old one again: used at once, the old one never tried', () => {
+      const { socket, session, handshake } = setup('Hello');
+      socket.serverCloses();
+      session.setToken('token-2');
+      expect(socket.connects).toBe(1);
+      expect(handshake()).toBe('token-2');
+      jest.advanceTimersByTime(10_000);
+      expect(socket.connects).toBe(1);
+    });
+
+    it('a refusal of a token replaced meanwhile is no reason to sign out: the new one is tried', () => {
+      const { socket, session, handshake, onUnauthorized } = setup('Hello');
+      socket.serverCloses();
+      jest.advanceTimersByTime(10_000);
+      expect(handshake()).toBe('token-1');
+      // The new token arrives while the old one's handshake is on its way: no second handshake.
+      session.setToken('token-2');
+      expect(socket.connects).toBe(1);
+      socket.refuses('unauthorized');
+      expect(onUnauthorized).not.toHaveBeenCalled();
+      expect(socket.connects).toBe(2);
+      expect(handshake()).toBe('token-2');
+      expect(session.getSnapshot().fatal).toBeNull();
+    });
   });
 
   it('picks up a draft left by an earlier visit', () => {
@@ -324,9 +402,10 @@ describe('LiveSession', () => {
       const { socket, session, type, select } = setup('Hello');
       socket.fire('cursor', { documentId: DOC_ID, user: bob, anchor: 1, head: 1 });
       type('Hello, unsent');
-      socket.fire('access', { documentId: DOC_ID, role: null });
+      socket.fire('access', { documentId: DOC_ID, role: null, by: bob });
       const snapshot = session.getSnapshot();
       expect(snapshot.role).toBeNull();
+      expect(snapshot.accessBy).toEqual(bob);
       expect(snapshot.sync.access).toBe('removed');
       expect(snapshot.presence).toEqual([]);
       expect(snapshot.cursors).toEqual([]);
@@ -348,7 +427,7 @@ describe('LiveSession', () => {
       type('Hello!');
       jest.advanceTimersByTime(300);
       const edit = socket.sent('edit')[0];
-      socket.fire('access', { documentId: DOC_ID, role: null });
+      socket.fire('access', { documentId: DOC_ID, role: null, by: bob });
       expect(socket.disconnects).toBe(0);
       edit.reply({ ok: false, error: { status: 404, code: 'not_found', detail: 'Nothing here.' } });
       expect(socket.disconnects).toBe(1);
@@ -358,7 +437,7 @@ describe('LiveSession', () => {
 
     it('ignores an access event about another document', () => {
       const { socket, session } = setup('Hello');
-      socket.fire('access', { documentId: 'another-document', role: null });
+      socket.fire('access', { documentId: 'another-document', role: null, by: bob });
       expect(session.getSnapshot().role).toBeUndefined();
       expect(session.getSnapshot().sync.access).toBe('write');
       expect(socket.disconnects).toBe(0);
@@ -366,13 +445,13 @@ describe('LiveSession', () => {
 
     it('made a viewer: nothing typed is sent; made an editor again: it is sent, without a reload', () => {
       const { socket, session, type } = setup('Hello');
-      socket.fire('access', { documentId: DOC_ID, role: 'viewer' });
+      socket.fire('access', { documentId: DOC_ID, role: 'viewer', by: bob });
       expect(session.getSnapshot().role).toBe('viewer');
       expect(session.getSnapshot().sync.access).toBe('read');
       type('Hello from a reader');
       jest.advanceTimersByTime(2000);
       expect(socket.sent('edit')).toHaveLength(0);
-      socket.fire('access', { documentId: DOC_ID, role: 'editor' });
+      socket.fire('access', { documentId: DOC_ID, role: 'editor', by: bob });
       expect(session.getSnapshot().role).toBe('editor');
       const edit = socket.sent('edit')[0];
       expect(edit.payload).toMatchObject({ baseVersion: 1, patch: makePatch('Hello', 'Hello from a reader') });

@@ -25,6 +25,9 @@ const DRAFT_MS_PER_EAGER_CHARS = 300;
 /** …but at least this often, however large: a crash loses at most this much offline typing. */
 const MAX_DRAFT_DELAY_MS = 2000;
 const CLOSE_GRACE_MS = 5000;
+/** After the server closed the socket, how long a new token has to arrive before the old one is tried again. */
+const RECONNECT_AFTER_CLOSE_MS = 3000;
+const EXPIRED = 'Your session has expired. Sign in again.';
 
 export interface RemoteCursor {
   user: UserSummary;
@@ -38,8 +41,17 @@ export interface SessionSnapshot {
   cursors: RemoteCursor[];
   title: string | null;
   fatal: string | null;
-  /** The role the server announced during this visit (`access` event); undefined until it does. */
+  /**
+   * This user's role as last learned: announced by the server during this visit (`access`), or
+   * read from the member list (`roleListed`); undefined until either says.
+   */
   role: MemberRole | null | undefined;
+  /** Who made the last change the server announced (the owner, or this user leaving); null when unknown. */
+  accessBy: UserSummary | null;
+  /** How many `access` events this visit has heard (a member list asked for before the last one is older). */
+  accessEvents: number;
+  /** How many times the socket re-joined after a new connection: the role may have changed meanwhile. */
+  rejoins: number;
 }
 
 export interface EditorBridge {
@@ -58,14 +70,17 @@ export interface LiveSessionOptions {
   /** The signed-in user: their own cursor echoes are ignored, their drafts kept apart. */
   selfId: string;
   deps: SyncDeps;
-  /** The socket refused the token: the app signs out. */
-  onUnauthorized: () => void;
-  /** Opens the socket; the default is the page's own origin (tests pass a fake). */
-  connect?: (token: string) => ConcordSocket;
+  /** The socket refused `token`, the current one: the app signs out (or hands over a newer token). */
+  onUnauthorized: (token: string) => void;
+  /**
+   * Opens the socket; the default is the page's own origin (tests pass a fake). `auth` gives the
+   * handshake's credentials, read afresh for every (re)connection: the token may change.
+   */
+  connect?: (auth: () => { token: string }) => ConcordSocket;
 }
 
-function connectSameOrigin(token: string): ConcordSocket {
-  return io({ auth: { token }, path: '/socket.io', reconnectionDelayMax: 3000 });
+function connectSameOrigin(auth: () => { token: string }): ConcordSocket {
+  return io({ auth: (send) => send(auth()), path: '/socket.io', reconnectionDelayMax: 3000 });
 }
 
 /** One entry per person, however many tabs they have open. */
@@ -85,6 +100,17 @@ export class LiveSession {
   private title: string | null = null;
   private fatal: string | null = null;
   private role: MemberRole | null | undefined = undefined;
+  private accessBy: UserSummary | null = null;
+  private accessEvents = 0;
+  private rejoins = 0;
+  /** Whether the socket's current connection has been joined once (a later join is a resync). */
+  private joinedThisConnection = false;
+  private connections = 0;
+  /** The token for the next handshake, and the one the last handshake carried. */
+  private token: string;
+  private tokenInUse: string;
+  /** The server closed the socket: try again (with the same token) after a while, unless a new one comes first. */
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private socket: ConcordSocket | null = null;
   private editor: EditorBridge | null = null;
   private listeners = new Set<(snapshot: SessionSnapshot) => void>();
@@ -104,7 +130,7 @@ export class LiveSession {
   private readonly onOnline = () => this.socket?.connect();
   private readonly onPageHide = () => this.writeDraft();
 
-  private readonly documentId: string;
+  readonly documentId: string;
   private readonly selfId: string;
   private readonly deps: SyncDeps;
 
@@ -112,6 +138,8 @@ export class LiveSession {
     this.documentId = options.documentId;
     this.selfId = options.selfId;
     this.deps = options.deps;
+    this.token = options.token;
+    this.tokenInUse = options.token;
     this.sync = initialSyncState(options.documentId);
     this.snapshot = this.makeSnapshot();
   }
@@ -136,15 +164,22 @@ export class LiveSession {
   private connect(draft: LocalDraft | null): void {
     if (this.stopped) return;
     if (draft) this.dispatch({ type: 'restoreDraft', draft });
-    const socket = (this.options.connect ?? connectSameOrigin)(this.options.token);
+    const socket = (this.options.connect ?? connectSameOrigin)(() => {
+      this.tokenInUse = this.token;
+      return { token: this.token };
+    });
     this.socket = socket;
     socket.on('connect', () => {
+      this.connections += 1;
+      this.joinedThisConnection = false;
       this.dispatch({ type: 'connected' });
       this.join();
     });
     socket.on('access', (payload) => {
       if (payload.documentId !== this.documentId) return;
       this.role = payload.role;
+      this.accessBy = payload.by;
+      this.accessEvents += 1;
       if (payload.role === null) {
         // Out of the room: nobody's presence or cursor reaches this tab any more.
         this.presence = [];
@@ -153,15 +188,23 @@ export class LiveSession {
       }
       this.dispatch({ type: 'accessChanged', role: payload.role });
     });
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       this.presence = [];
       this.cursors.clear();
       this.dispatch({ type: 'disconnected' });
+      // socket.io does not reconnect by itself after the server closed the socket: it does that
+      // when the account's tokens are revoked (a new password, "sign out everywhere") or expire.
+      if (reason === 'io server disconnect') this.reconnectAfterServerClose();
     });
     socket.on('connect_error', (error) => {
       if (error.message === 'unauthorized') {
-        this.fatal = 'Your session has expired. Sign in again.';
-        this.options.onUnauthorized();
+        if (this.tokenInUse !== this.token) {
+          // Refused a token already replaced (a password changed meanwhile): try the new one.
+          this.reconnect();
+        } else {
+          this.fatal = EXPIRED;
+          this.options.onUnauthorized(this.tokenInUse);
+        }
       }
       this.dispatch({ type: 'disconnected' });
     });
@@ -222,6 +265,7 @@ export class LiveSession {
 
   private close(): void {
     this.clearTimers();
+    this.cancelReconnect();
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     this.closing = false;
@@ -232,6 +276,63 @@ export class LiveSession {
     // Only now: until the flush is answered, another tab taking this draft over would send it twice.
     this.releaseSessionLock?.();
     this.releaseSessionLock = null;
+  }
+
+  /**
+   * The app's token changed (a new password here or in another tab, a new sign-in): the next
+   * handshake carries it. A socket the server closed for its old token reconnects at once; an
+   * open one stays (if its token was revoked, the server closes it, and it reconnects then).
+   */
+  setToken(token: string): void {
+    if (token === this.token) return;
+    this.token = token;
+    if (this.fatal === EXPIRED) this.fatal = null;
+    this.reconnect();
+    this.emit();
+  }
+
+  /** The server closed the socket. With a newer token: again at once; with the same: later, to learn whether it still works. */
+  private reconnectAfterServerClose(): void {
+    if (this.tokenInUse !== this.token) {
+      this.reconnect();
+      return;
+    }
+    // Not at once: when this tab (or another) is changing the password, its new token is
+    // usually a moment away, and trying the revoked one first would sign the user out.
+    this.reconnectTimer ??= setTimeout(() => {
+      this.reconnectTimer = null;
+      this.reconnect();
+    }, RECONNECT_AFTER_CLOSE_MS);
+  }
+
+  private reconnect(): void {
+    this.cancelReconnect();
+    const socket = this.socket;
+    // Active: connected, or on its way (socket.io's own reconnection reads the token afresh too).
+    if (!socket || socket.active || this.stopped || this.closing || accessLost(this.sync.access)) return;
+    // Offline: the browser's 'online' event reconnects.
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) return;
+    socket.connect();
+  }
+
+  /**
+   * This user's role as the member list says (the page fetches it on opening and after every
+   * re-join): a role changed while this tab was not listening is taken up here. Ignored when an
+   * `access` event arrived after the list was asked for (`accessEvents` then), as it is newer.
+   */
+  roleListed(role: MemberRole | null, accessEvents: number): void {
+    if (accessEvents !== this.accessEvents || role === null || accessLost(this.sync.access)) return;
+    const before = this.role;
+    if (before === role) return;
+    this.role = role;
+    // The first word on the role is how this visit starts, not a change to announce (a viewer's
+    // editor is read-only from the start) unless a refused write had made it read-only already.
+    if (before === undefined && (role === 'viewer' || this.sync.access === 'write')) {
+      this.emit();
+      return;
+    }
+    this.accessBy = null;
+    this.dispatch({ type: 'accessChanged', role });
   }
 
   attachEditor(editor: EditorBridge | null): void {
@@ -318,6 +419,7 @@ export class LiveSession {
   /** Closes the socket of a document this user may no longer open; the page, its text and its draft stay. */
   private retireSocket(): void {
     this.clearTimers();
+    this.cancelReconnect();
     this.presence = [];
     this.cursors.clear();
     this.pushCursors();
@@ -340,6 +442,8 @@ export class LiveSession {
       if (accessLost(this.sync.access)) return;
       this.presence = uniqueUsers(ack.presence);
       this.title = ack.document.title;
+      if (!this.joinedThisConnection && this.connections > 1) this.rejoins += 1;
+      this.joinedThisConnection = true;
       this.dispatch({ type: 'joined', document: ack.document });
       if (ack.document.state === 'archived') this.dispatch({ type: 'stateChanged', state: 'archived' });
     });
@@ -390,6 +494,11 @@ export class LiveSession {
     this.retryTimer = null;
   }
 
+  private cancelReconnect(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+
   private persistDraft(): void {
     // Small documents are written at once, so even a crash a moment after a keystroke loses
     // nothing; large ones are throttled, as serialising a megabyte per keystroke makes typing lag.
@@ -427,6 +536,9 @@ export class LiveSession {
       title: this.title,
       fatal: this.fatal,
       role: this.role,
+      accessBy: this.accessBy,
+      accessEvents: this.accessEvents,
+      rejoins: this.rejoins,
     };
   }
 
