@@ -17,13 +17,14 @@ describeE2E('SDK against the real server', () => {
   let server: TestServer;
   let alice: ConcordClient;
   let bob: ConcordClient;
+  let aliceToken: string;
   let bobName: string;
 
   beforeAll(async () => {
     server = await startTestServer();
     alice = new ConcordClient({ baseUrl: server.url });
     bob = new ConcordClient({ baseUrl: server.url });
-    await alice.register({ username: uniqueUsername('alice'), password: PASSWORD });
+    ({ token: aliceToken } = await alice.register({ username: uniqueUsername('alice'), password: PASSWORD }));
     bobName = uniqueUsername('bob');
     await bob.register({ username: bobName, password: PASSWORD });
   });
@@ -134,6 +135,34 @@ describeE2E('SDK against the real server', () => {
     await expect(
       bob.patchDocument(created.id, { patch: makePatch(created.content, 'x') }, { ifMatch: created.etag }),
     ).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('a save whose answer was lost is tried again, and the 409 it gets ends it without a second write', async () => {
+    const created = await sharedDocument('draft\n');
+    let cutAnswers = 1;
+    // The first PUT reaches the server and is done; its answer is then lost, as on a reset connection.
+    const lossy = new ConcordClient({
+      baseUrl: server.url,
+      token: aliceToken,
+      fetch: async (url, init) => {
+        const response = await fetch(url, init);
+        if (init.method !== 'PUT' || cutAnswers === 0) return response;
+        cutAnswers -= 1;
+        await response.body?.cancel();
+        throw new TypeError('fetch failed', {
+          cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+        });
+      },
+    });
+    const result = await lossy.saveDocument(created.id, { content: 'final\n' }, { base: created });
+    expect(result).toMatchObject({
+      status: 'saved',
+      attempts: 2,
+      merged: true,
+      document: { version: 2, content: 'final\n' },
+    });
+    const versions = await alice.listVersions(created.id);
+    expect(versions.map((v) => v.version)).toEqual([2, 1]);
   });
 
   it('typed errors from the real server', async () => {

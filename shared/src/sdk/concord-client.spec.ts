@@ -50,8 +50,8 @@ interface Call {
   body: unknown;
 }
 
-/** A fake fetch answering from a script, recording each request. */
-function fakeFetch(answers: Response[]): {
+/** A fake fetch answering from a script (an Error: the request fails), recording each request. */
+function fakeFetch(answers: (Response | Error)[]): {
   fetch: (url: string, init: RequestInit) => Promise<Response>;
   calls: Call[];
 } {
@@ -67,12 +67,15 @@ function fakeFetch(answers: Response[]): {
       });
       const answer = answers.shift();
       if (answer === undefined) throw new Error(`unexpected request ${init.method} ${url}`);
-      return Promise.resolve(answer);
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
   };
 }
 
-function client(answers: Response[], options: { maxAttempts?: number; maxRetryAfterMs?: number } = {}) {
+function client(
+  answers: (Response | Error)[],
+  options: { maxAttempts?: number; maxRetryAfterMs?: number } = {},
+) {
   const fake = fakeFetch(answers);
   const sleeps: number[] = [];
   const sdk = new ConcordClient({
@@ -232,6 +235,55 @@ describe('ConcordClient.saveDocument', () => {
       RateLimitedError,
     );
     expect(calls).toHaveLength(2);
+  });
+
+  it('tries again a PUT that got no answer; when the lost one had landed, the 409 ends the save with no second write', async () => {
+    const reset = () =>
+      new TypeError('fetch failed', {
+        cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      });
+    const landed = doc(2, 'alpha\nBETA\ngamma\n');
+    const { sdk, calls, sleeps } = client([reset(), stale(landed, 1)]);
+    const result = await sdk.saveDocument(ID, { content: landed.content }, { base: BASE });
+    expect(result).toEqual({ status: 'saved', document: landed, attempts: 2, merged: true });
+    expect(sleeps).toEqual([50]);
+    expect(calls.map((c) => [c.method, c.headers['If-Match']])).toEqual([
+      ['PUT', BASE.etag],
+      ['PUT', BASE.etag],
+    ]);
+
+    // One that had not landed is simply written by the retry.
+    const lost = client([reset(), json(200, doc(2, 'x'))]);
+    await expect(lost.sdk.saveDocument(ID, { content: 'x' }, { base: BASE })).resolves.toMatchObject({
+      status: 'saved',
+      attempts: 2,
+      merged: false,
+    });
+  });
+
+  it('does not retry a timed-out PUT, and stops retrying failed connections after maxAttempts', async () => {
+    const slow = new ConcordClient({
+      baseUrl: 'http://concord.test',
+      timeoutMs: 20,
+      fetch: (_url, init) =>
+        new Promise((_resolve, reject) =>
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+        ),
+    });
+    const timedOut: unknown = await slow
+      .saveDocument(ID, { content: 'x' }, { base: BASE })
+      .catch((e: unknown) => e);
+    expect(timedOut).toMatchObject({ name: 'ConcordNetworkError', timedOut: true });
+
+    const refused = () =>
+      new TypeError('fetch failed', { cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }) });
+    const { sdk, calls } = client([refused(), refused(), refused()], { maxAttempts: 3 });
+    const error: unknown = await sdk
+      .saveDocument(ID, { content: 'x' }, { base: BASE })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcordNetworkError);
+    expect(error).toMatchObject({ timedOut: false });
+    expect(calls).toHaveLength(3);
   });
 
   it('does not retry a 409 that is not a stale version', async () => {

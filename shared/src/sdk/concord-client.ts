@@ -275,8 +275,12 @@ export class ConcordClient {
    * times in all. An unclean merge returns `{status: 'conflict'}` with the merge (markers and
    * the conflict list) and the current document, for a human to resolve; nothing is written.
    * When `current` already holds every change of the edit, that is the result, with no write.
-   * A 429 or 503 (not processed) is tried again after its Retry-After, within the same
-   * attempts. Any other error throws; running out of attempts throws the last error.
+   * A 429 or 503 (not processed) is tried again after its Retry-After, and a connection that
+   * failed without an answer after the backoff, within the same attempts. The latter is safe
+   * although the lost PUT may have landed: the retry carries the same If-Match, so it is then
+   * answered 409 with a `current` that already holds the edit, which ends the save with no
+   * second write. A timeout is not retried (the server is there but slow: more load would not
+   * help). Any other error throws; running out of attempts throws the last error.
    */
   async saveDocument(
     id: string,
@@ -321,11 +325,15 @@ export class ConcordClient {
     }
   }
 
-  /** How long to wait before trying a write the server refused for now, if it may be tried again. */
+  /**
+   * How long to wait before trying again a write the server refused for now, or that never got
+   * an answer, if it may be tried again.
+   */
   private retryLater(error: unknown, attempt: number): number | undefined {
+    if (attempt >= this.maxAttempts) return undefined;
+    if (error instanceof ConcordNetworkError) return error.timedOut ? undefined : this.backoff(attempt);
     if (!(error instanceof ConcordApiError) || (error.status !== 429 && error.status !== 503))
       return undefined;
-    if (attempt >= this.maxAttempts) return undefined;
     const wait = error.retryAfterMs ?? this.backoff(attempt);
     return wait <= this.maxRetryAfterMs ? wait : undefined;
   }
@@ -423,6 +431,7 @@ function networkError(method: string, url: string, error: unknown, timeoutMs: nu
   if (error instanceof DOMException && error.name === 'TimeoutError') {
     return new ConcordNetworkError(`${method} ${url}: no answer within ${timeoutMs / 1000} s`, {
       cause: error,
+      timedOut: true,
     });
   }
   // Node puts the reason (ECONNREFUSED, ENOTFOUND, a bad URL) in `cause`.

@@ -27,9 +27,13 @@ export class ConcordApiError extends Error {
  * tells "offline" apart by `instanceof TypeError` keeps working; the message names the URL.
  */
 export class ConcordNetworkError extends TypeError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** No answer within the client's timeout (the request may still be running), rather than none at all. */
+  readonly timedOut: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; timedOut?: boolean }) {
     super(message, options);
     this.name = new.target.name;
+    this.timedOut = options?.timedOut ?? false;
   }
 }
 
