@@ -46,6 +46,9 @@ function describeWithRedis(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
+/** The instances' AUTH_ACCOUNT_RATE_LIMIT. */
+const ACCOUNT_LIMIT = 4;
+
 if (testDatabaseKind() === 'postgres') {
   describeWithRedis('two instances behind the Redis adapter', () => {
     let database: TestDatabase;
@@ -56,8 +59,13 @@ if (testDatabaseKind() === 'postgres') {
 
     beforeAll(async () => {
       database = await createTestDatabase('postgres');
-      // A channel prefix of their own: other suites' servers on the same Redis stay out of it.
-      const env = { REDIS_URL, REALTIME_REDIS_KEY: `concord-test-${randomUUID()}` };
+      // A channel (and counter) prefix of their own: other suites' servers on the same Redis stay
+      // out of it. A low per-account limit, for the shared-counter test (fresh accounts elsewhere).
+      const env = {
+        REDIS_URL,
+        REALTIME_REDIS_KEY: `concord-test-${randomUUID()}`,
+        AUTH_ACCOUNT_RATE_LIMIT: String(ACCOUNT_LIMIT),
+      };
       // One after the other: the first runs the migrations.
       one = await startTestServer({ database, env });
       two = await startTestServer({ database, env });
@@ -262,6 +270,35 @@ if (testDatabaseKind() === 'postgres') {
         (await http(one.url)('/api/auth/sessions', { method: 'DELETE', token: changed.body.token })).status,
       ).toBe(204);
       await expect(newClosed).resolves.toBe('io server disconnect');
+    });
+
+    it('counts password attempts on one account across both instances: the limit holds once, not per instance', async () => {
+      const target = await registerUser(one.url);
+      const login = (server: TestServer, password: string) =>
+        http(server.url)('/api/auth/login', {
+          method: 'POST',
+          body: { username: target.user.username, password },
+        });
+      const guesses: number[] = [];
+      for (let n = 0; n < ACCOUNT_LIMIT; n += 1)
+        guesses.push((await login(n % 2 === 0 ? one : two, 'wrong guess')).status);
+      expect(guesses).toEqual(Array.from({ length: ACCOUNT_LIMIT }, () => 401));
+      // Each instance saw only half the guesses; the right password is still refused on both.
+      for (const server of [one, two]) {
+        const refused = await login(server, 'correct horse battery');
+        expect(refused.status).toBe(429);
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // Another account is not held by it.
+      const bystander = await registerUser(two.url);
+      expect(
+        (
+          await http(one.url)('/api/auth/login', {
+            method: 'POST',
+            body: { username: bystander.user.username, password: 'correct horse battery' },
+          })
+        ).status,
+      ).toBe(200);
     });
 
     it('ends a deleted account’s sessions on the other instance at once: its sockets close, its token is refused', async () => {
