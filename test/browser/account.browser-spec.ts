@@ -1,16 +1,16 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AuthResponse, ConcordDocument } from '@concord/shared';
-import { http, startTestServer, type TestServer } from '../support';
+import { http } from '../support';
 import {
   appErrors,
   describeBrowser,
   editorBox,
-  ensureWebBuilt,
-  launchChromium,
+  markPage,
   openDocument,
-  openWindow,
+  pageMark,
   registerWithName,
   sharedDocument,
+  useBrowserSuite,
   waitForStatus,
   waitForText,
   type UserWindow,
@@ -85,16 +85,6 @@ function errorsBut(window: UserWindow, expectedStatus?: number): string[] {
   });
 }
 
-async function markPage(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    (window as unknown as { concordMark?: string }).concordMark = 'not reloaded';
-  });
-}
-
-function pageMark(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => (window as unknown as { concordMark?: string }).concordMark);
-}
-
 async function typeAtEnd(page: Page, text: string): Promise<void> {
   await editorBox(page).click();
   await page.keyboard.press('Control+End');
@@ -102,31 +92,14 @@ async function typeAtEnd(page: Page, text: string): Promise<void> {
 }
 
 describeBrowser('account settings in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  const windows: UserWindow[] = [];
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await launchChromium();
-  }, 120_000);
-
-  afterEach(async () => {
-    for (const window of windows.splice(0)) await window.context.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = useBrowserSuite();
 
   async function register(name: string): Promise<AuthResponse> {
-    return registerWithName(server.url, `${name.toLowerCase()}-${Date.now().toString(36)}`, name);
+    return registerWithName(suite.server.url, `${name.toLowerCase()}-${Date.now().toString(36)}`, name);
   }
 
   async function login(username: string, password: string) {
-    return http(server.url)<AuthResponse>('/api/auth/login', {
+    return http(suite.server.url)<AuthResponse>('/api/auth/login', {
       method: 'POST',
       body: { username, password },
     });
@@ -134,14 +107,13 @@ describeBrowser('account settings in the browser', () => {
 
   /** What the server answers `GET /api/auth/me` with `token` (fetched from here, not by the page). */
   async function meStatus(token: string): Promise<number> {
-    return (await http(server.url)('/api/auth/me', { token })).status;
+    return (await http(suite.server.url)('/api/auth/me', { token })).status;
   }
 
   it('a new password from the Account dialog: both open editors of the browser go on saving with the new token, without signing in again; the old token is refused', async () => {
     const carol = await register('Carol');
-    const doc = await sharedDocument(server.url, carol, [], 'Diary', 'Day one.');
-    const w = await openWindow(browser, carol);
-    windows.push(w);
+    const doc = await sharedDocument(suite.server.url, carol, [], 'Diary', 'Day one.');
+    const w = await suite.openWindow(carol);
     const first = w.page;
     // A second tab of the same browser: the same stored session.
     const second = await w.context.newPage();
@@ -154,8 +126,8 @@ describeBrowser('account settings in the browser', () => {
     watchTransport(second);
     watchSocketTokens(first);
     watchSocketTokens(second);
-    await openDocument(w, server.url, doc.id);
-    await second.goto(`${server.url}/d/${doc.id}`);
+    await openDocument(w, suite.server.url, doc.id);
+    await second.goto(`${suite.server.url}/d/${doc.id}`);
     await waitForStatus(second, /Saved/);
     await markPage(first);
     await markPage(second);
@@ -192,13 +164,13 @@ describeBrowser('account settings in the browser', () => {
     // Each tab's socket was closed by the server for the old token; each connected again with the new one.
     expect(socketTokens(first)).toEqual([carol.token, newToken]);
     expect(socketTokens(second)).toEqual([carol.token, newToken]);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
       token: newToken ?? '',
     });
     expect(stored.body.content).toBe('Day one. Changed my password. Still here.');
     expect(await storedToken(second)).toBe(newToken);
     for (const page of [first, second]) {
-      expect(page.url()).toBe(`${server.url}/d/${doc.id}`);
+      expect(page.url()).toBe(`${suite.server.url}/d/${doc.id}`);
       expect(await pageMark(page)).toBe('not reloaded');
     }
     // No request of either tab was refused: none went out with the old token.
@@ -208,9 +180,8 @@ describeBrowser('account settings in the browser', () => {
 
   it('a wrong current password is shown under the field; nothing changes', async () => {
     const erin = await register('Erin');
-    const w = await openWindow(browser, erin);
-    windows.push(w);
-    await w.page.goto(`${server.url}/`);
+    const w = await suite.openWindow(erin);
+    await w.page.goto(`${suite.server.url}/`);
     await w.page.getByRole('button', { name: 'Account' }).click();
     const dialog = w.page.getByRole('dialog', { name: 'Account' });
     await dialog.getByLabel('Current password').fill('not my password');
@@ -230,15 +201,14 @@ describeBrowser('account settings in the browser', () => {
 
   it('sign out everywhere: this page lands on /login, another browser is sent there on its next request, and an open editor elsewhere too', async () => {
     const dave = await register('Dave');
-    const doc = await sharedDocument(server.url, dave, [], 'Plans', 'Nothing yet.');
-    const here = await openWindow(browser, dave);
-    const elsewhere = await openWindow(browser, dave);
-    const editing = await openWindow(browser, dave);
-    windows.push(here, elsewhere, editing);
-    await here.page.goto(`${server.url}/`);
-    await elsewhere.page.goto(`${server.url}/`);
+    const doc = await sharedDocument(suite.server.url, dave, [], 'Plans', 'Nothing yet.');
+    const here = await suite.openWindow(dave);
+    const elsewhere = await suite.openWindow(dave);
+    const editing = await suite.openWindow(dave);
+    await here.page.goto(`${suite.server.url}/`);
+    await elsewhere.page.goto(`${suite.server.url}/`);
     await elsewhere.page.getByRole('link', { name: 'Plans' }).waitFor();
-    await openDocument(editing, server.url, doc.id);
+    await openDocument(editing, suite.server.url, doc.id);
     for (const window of [here, elsewhere, editing]) watchTransport(window.page);
 
     await here.page.getByRole('button', { name: 'Account' }).click();
@@ -247,20 +217,20 @@ describeBrowser('account settings in the browser', () => {
     const question = dialog.getByRole('group', { name: /Sign out everywhere\?/ });
     await question.getByRole('button', { name: 'Yes, sign out everywhere' }).click();
 
-    await here.page.waitForURL(`${server.url}/login`);
+    await here.page.waitForURL(`${suite.server.url}/login`);
     await here.page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await storedToken(here.page)).toBeNull();
     expect(await meStatus(dave.token)).toBe(401);
 
     // The other browser still shows its list; its next request is refused and it signs out.
-    expect(elsewhere.page.url()).toBe(`${server.url}/`);
+    expect(elsewhere.page.url()).toBe(`${suite.server.url}/`);
     await elsewhere.page.getByRole('searchbox', { name: 'Search documents' }).fill('Pl');
-    await elsewhere.page.waitForURL(`${server.url}/login`);
+    await elsewhere.page.waitForURL(`${suite.server.url}/login`);
     await elsewhere.page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(await storedToken(elsewhere.page)).toBeNull();
 
     // The open editor's socket was closed by the server; trying its token again, it is refused.
-    await editing.page.waitForURL(`${server.url}/login`);
+    await editing.page.waitForURL(`${suite.server.url}/login`);
     expect(await storedToken(editing.page)).toBeNull();
 
     // Signing in again works (the password did not change) and the document is there.

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { AuthResponse, ConcordDocument } from '@concord/shared';
-import { http } from '../support';
+import { http, startTestServer, type TestServer } from '../support';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIST = join(__dirname, '..', '..', 'web', 'dist');
@@ -90,6 +90,70 @@ export async function openWindow(browser: Browser, auth: AuthResponse): Promise<
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
   return { context, page, errors };
+}
+
+/** The people a suite can register before its tests, by their display names. */
+const PEOPLE = { alice: 'Alice', bob: 'Bob' } as const;
+export type SuitePerson = keyof typeof PEOPLE;
+
+/** The fields are filled in beforeAll: read them inside tests and hooks, not at describe level. */
+export type BrowserSuite<P extends SuitePerson = never> = {
+  server: TestServer;
+  browser: Browser;
+  /** `openWindow` on the suite's browser; the window is closed after the test. */
+  openWindow(auth: AuthResponse): Promise<UserWindow>;
+} & Record<P, AuthResponse>;
+
+/**
+ * One server and one Chromium for the enclosing describe, with `people` registered once (a fresh
+ * name suffix per run), each test's windows closed after it. Call it at describe level, before
+ * hooks that use it.
+ */
+export function useBrowserSuite<P extends SuitePerson = never>(
+  options: { people?: readonly P[] } = {},
+): BrowserSuite<P> {
+  const windows: UserWindow[] = [];
+  const suite = {
+    async openWindow(auth: AuthResponse): Promise<UserWindow> {
+      const opened = await openWindow(suite.browser, auth);
+      windows.push(opened);
+      return opened;
+    },
+  } as BrowserSuite<P>; // the other fields are filled in beforeAll
+
+  beforeAll(async () => {
+    ensureWebBuilt();
+    suite.server = await startTestServer();
+    suite.browser = await launchChromium();
+    const suffix = Date.now().toString(36);
+    // TypeScript cannot assign through `BrowserSuite<P>[P]`; the same object seen as a Record can.
+    const people: Record<P, AuthResponse> = suite;
+    for (const person of options.people ?? []) {
+      people[person] = await registerWithName(suite.server.url, `${person}-${suffix}`, PEOPLE[person]);
+    }
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const opened of windows.splice(0)) await opened.context.close();
+  });
+
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+
+  return suite;
+}
+
+/** Marks the page, so a later check (`pageMark`) can tell it was never reloaded. */
+export async function markPage(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { concordMark?: string }).concordMark = 'not reloaded';
+  });
+}
+
+export function pageMark(page: Page): Promise<string | undefined> {
+  return page.evaluate(() => (window as unknown as { concordMark?: string }).concordMark);
 }
 
 export function editorBox(page: Page) {

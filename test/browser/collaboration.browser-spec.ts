@@ -1,20 +1,17 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import type { AuthResponse, ConcordDocument } from '@concord/shared';
-import { http, startTestServer, type TestServer } from '../support';
+import type { ConcordDocument } from '@concord/shared';
+import { http } from '../support';
 import {
   appErrors,
   describeBrowser,
   editorBox,
-  ensureWebBuilt,
-  launchChromium,
   openDocument,
-  openWindow,
   registerWithName,
   sharedDocument,
   statusRegion,
+  useBrowserSuite,
   waitForStatus,
   waitForText,
   type UserWindow,
@@ -36,51 +33,31 @@ function screenshotDirectory(): string {
 jest.setTimeout(90_000);
 
 describeBrowser('two people editing one document in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let alice: AuthResponse;
-  let bob: AuthResponse;
+  const suite = useBrowserSuite({ people: ['alice', 'bob'] });
   let screenshots: string;
-  const windows: UserWindow[] = [];
 
-  beforeAll(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await launchChromium();
-    const suffix = Date.now().toString(36);
-    alice = await registerWithName(server.url, `alice-${suffix}`, 'Alice');
-    bob = await registerWithName(server.url, `bob-${suffix}`, 'Bob');
+  beforeAll(() => {
     screenshots = screenshotDirectory();
-  }, 120_000);
-
-  afterEach(async () => {
-    for (const window of windows.splice(0)) await window.context.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   async function pair(title: string, content: string): Promise<{ doc: ConcordDocument; a: UserWindow; b: UserWindow }> {
-    const doc = await sharedDocument(server.url, alice, [bob], title, content);
-    const a = await openWindow(browser, alice);
-    const b = await openWindow(browser, bob);
-    windows.push(a, b);
-    await openDocument(a, server.url, doc.id);
-    await openDocument(b, server.url, doc.id);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], title, content);
+    const a = await suite.openWindow(suite.alice);
+    const b = await suite.openWindow(suite.bob);
+    await openDocument(a, suite.server.url, doc.id);
+    await openDocument(b, suite.server.url, doc.id);
     return { doc, a, b };
   }
 
   it('a new user creates an account, makes a document, writes in it, finds it by search and signs out', async () => {
-    const context = await browser.newContext({ viewport: { width: 420, height: 800 } });
+    const context = await suite.browser.newContext({ viewport: { width: 420, height: 800 } });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('response', (response) => response.status() === 404 && errors.push(`404 ${response.url()}`));
     try {
-      await page.goto(`${server.url}/`);
+      await page.goto(`${suite.server.url}/`);
       await page.waitForURL(/\/login$/);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByLabel('Username').fill(`carol-${Date.now().toString(36)}`);
@@ -101,7 +78,7 @@ describeBrowser('two people editing one document in the browser', () => {
 
       const id = page.url().split('/d/')[1];
       const token = await page.evaluate(() => (JSON.parse(localStorage.getItem('concord:session') ?? '{}') as { token?: string }).token ?? '');
-      const stored = await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
+      const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
       expect(stored.body.content).toBe('Written in a narrow window.');
 
       // Leaving straight after typing: what was typed is still sent.
@@ -109,11 +86,11 @@ describeBrowser('two people editing one document in the browser', () => {
       await page.getByRole('link', { name: /Documents/ }).first().click();
       await page.getByLabel('Search documents').fill('Browser-made');
       for (let tries = 0; tries < 50; tries += 1) {
-        const latest = await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
+        const latest = await http(suite.server.url)<ConcordDocument>(`/api/documents/${id}`, { token });
         if (latest.body.content === 'Written in a narrow window. More.') break;
         await page.waitForTimeout(100);
       }
-      expect((await http(server.url)<ConcordDocument>(`/api/documents/${id}`, { token })).body.content).toBe('Written in a narrow window. More.');
+      expect((await http(suite.server.url)<ConcordDocument>(`/api/documents/${id}`, { token })).body.content).toBe('Written in a narrow window. More.');
       await page.getByRole('link', { name: 'Browser-made notes' }).waitFor();
 
       await page.getByRole('button', { name: 'Sign out' }).click();
@@ -183,7 +160,7 @@ describeBrowser('two people editing one document in the browser', () => {
       expect(await window.page.getByRole('dialog', { name: 'Resolve conflicts' }).count()).toBe(0);
       expect(await statusRegion(window.page).textContent()).not.toMatch(/Conflict/);
     }
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: suite.alice.token });
     expect(stored.body.content).toBe(expected);
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
@@ -224,7 +201,9 @@ describeBrowser('two people editing one document in the browser', () => {
     await waitForText(a.page, resolved);
     await waitForText(b.page, resolved);
     await waitForStatus(a.page, /Saved/);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: bob.token });
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: suite.bob.token,
+    });
     expect(stored.body.content).toBe(resolved);
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
@@ -232,12 +211,12 @@ describeBrowser('two people editing one document in the browser', () => {
 
   it('(4) a REST client’s PUT shows up in the open browsers', async () => {
     const { doc, a, b } = await pair('From the API', 'Written in the browser.');
-    const client = http(server.url);
-    const current = await client<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    const client = http(suite.server.url);
+    const current = await client<ConcordDocument>(`/api/documents/${doc.id}`, { token: suite.alice.token });
     const etag = current.headers.get('etag') ?? '';
     const put = await client<ConcordDocument>(`/api/documents/${doc.id}`, {
       method: 'PUT',
-      token: bob.token,
+      token: suite.bob.token,
       headers: { 'if-match': etag },
       body: { content: 'Rewritten by a script over REST.' },
     });
@@ -272,12 +251,11 @@ describeBrowser('two people editing one document in the browser', () => {
   });
 
   it('the owner shares a document as view-only from the Share dialog; the viewer follows live but cannot edit', async () => {
-    const doc = await sharedDocument(server.url, alice, [], 'Shared with a reader', 'Read me.');
-    const carol = await registerWithName(server.url, `carol-${Date.now().toString(36)}`, 'Carol');
-    const a = await openWindow(browser, alice);
-    const c = await openWindow(browser, carol);
-    windows.push(a, c);
-    await openDocument(a, server.url, doc.id);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [], 'Shared with a reader', 'Read me.');
+    const carol = await registerWithName(suite.server.url, `carol-${Date.now().toString(36)}`, 'Carol');
+    const a = await suite.openWindow(suite.alice);
+    const c = await suite.openWindow(carol);
+    await openDocument(a, suite.server.url, doc.id);
 
     await a.page.getByRole('button', { name: 'Share' }).click();
     const share = a.page.getByRole('dialog', { name: 'Share' });
@@ -289,7 +267,7 @@ describeBrowser('two people editing one document in the browser', () => {
     await a.page.keyboard.press('Escape');
     await share.waitFor({ state: 'detached' });
 
-    await c.page.goto(`${server.url}/`);
+    await c.page.goto(`${suite.server.url}/`);
     await c.page.getByRole('link', { name: 'Shared with a reader' }).click();
     await waitForStatus(c.page, /Saved/);
     await c.page.getByText('View only').waitFor();
@@ -329,13 +307,13 @@ describeBrowser('two people editing one document in the browser', () => {
     await a.context.setOffline(false);
     const reopened = await a.context.newPage();
     a.page = reopened;
-    await reopened.goto(`${server.url}/d/${doc.id}`);
+    await reopened.goto(`${suite.server.url}/d/${doc.id}`);
     const expected = 'Bob: Intro.\n\nBody. Written on a train.';
     await waitForText(reopened, expected);
     await waitForStatus(reopened, /Saved · version 3/);
     await waitForText(b.page, expected);
     expect(await reopened.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('concord:draft:')))).toEqual([]);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: suite.alice.token });
     expect(stored.body.content).toBe(expected);
     expect(appErrors(b)).toEqual([]);
   });
@@ -372,7 +350,7 @@ describeBrowser('two people editing one document in the browser', () => {
     await waitForText(a.page, expected);
     await waitForText(b.page, expected);
     await waitForStatus(a.page, /Saved/);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: alice.token });
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: suite.alice.token });
     expect(stored.body.content).toBe(expected);
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
@@ -393,7 +371,9 @@ describeBrowser('two people editing one document in the browser', () => {
     await waitForText(a.page, 'Status: final, approved by Alice.');
     await waitForText(b.page, 'Status: final, approved by Alice.');
     await waitForStatus(a.page, /Saved · version 3/);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, { token: bob.token });
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: suite.bob.token,
+    });
     expect(stored.body.content).toBe('Status: final, approved by Alice.');
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);

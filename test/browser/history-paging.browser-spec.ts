@@ -1,18 +1,13 @@
-import type { Browser } from 'playwright-core';
-import type { AuthResponse, ConcordDocument } from '@concord/shared';
-import { http, startTestServer, type TestServer } from '../support';
+import type { ConcordDocument } from '@concord/shared';
+import { http } from '../support';
 import {
   appErrors,
   describeBrowser,
-  ensureWebBuilt,
-  launchChromium,
   openDocument,
-  openWindow,
-  registerWithName,
   sharedDocument,
+  useBrowserSuite,
   waitForStatus,
   waitForText,
-  type UserWindow,
 } from './browser.helpers';
 
 // Set here because a project config's testTimeout is not applied in a multi-project run.
@@ -24,36 +19,17 @@ const VERSIONS = 250;
 const textOf = (version: number) => `Text of version ${version}.`;
 
 describeBrowser('paging through a long version history in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let alice: AuthResponse;
-  const windows: UserWindow[] = [];
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await launchChromium();
-    alice = await registerWithName(server.url, `alice-${Date.now().toString(36)}`, 'Alice');
-  }, 120_000);
-
-  afterEach(async () => {
-    for (const window of windows.splice(0)) await window.context.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = useBrowserSuite({ people: ['alice'] });
 
   /** A document with `count` versions, each written over REST against the ETag the last one returned. */
   async function documentWithVersions(count: number): Promise<ConcordDocument> {
-    const client = http(server.url);
-    const doc = await sharedDocument(server.url, alice, [], 'A long history', textOf(1));
+    const client = http(suite.server.url);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [], 'A long history', textOf(1));
     let etag = doc.etag;
     for (let version = 2; version <= count; version += 1) {
       const put = await client<ConcordDocument>(`/api/documents/${doc.id}`, {
         method: 'PUT',
-        token: alice.token,
+        token: suite.alice.token,
         headers: { 'if-match': etag },
         body: { content: textOf(version) },
       });
@@ -66,9 +42,8 @@ describeBrowser('paging through a long version history in the browser', () => {
 
   it('shows the newest 100 versions, loads older ones on asking until the end, and restores one of the oldest', async () => {
     const doc = await documentWithVersions(VERSIONS);
-    const a = await openWindow(browser, alice);
-    windows.push(a);
-    await openDocument(a, server.url, doc.id);
+    const a = await suite.openWindow(suite.alice);
+    await openDocument(a, suite.server.url, doc.id);
     await waitForText(a.page, textOf(VERSIONS));
 
     await a.page.getByRole('button', { name: 'History' }).click();
@@ -113,8 +88,8 @@ describeBrowser('paging through a long version history in the browser', () => {
     await dialog.waitFor({ state: 'detached' });
     await waitForText(a.page, textOf(7));
     await waitForStatus(a.page, new RegExp(`Saved · version ${VERSIONS + 1}\\b`));
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
-      token: alice.token,
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: suite.alice.token,
     });
     expect(stored.body).toMatchObject({ version: VERSIONS + 1, content: textOf(7) });
     expect(appErrors(a)).toEqual([]);

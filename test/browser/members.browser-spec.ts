@@ -1,21 +1,19 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AuthResponse, ConcordDocument, DocumentListItem, Member } from '@concord/shared';
-import { http, startTestServer, type TestServer } from '../support';
+import { http } from '../support';
 import {
   appErrors,
   describeBrowser,
   editorBox,
   editorText,
-  ensureWebBuilt,
-  launchChromium,
+  markPage,
   openDocument,
-  openWindow,
-  registerWithName,
+  pageMark,
   sharedDocument,
   statusRegion,
+  useBrowserSuite,
   waitForStatus,
   waitForText,
-  type UserWindow,
 } from './browser.helpers';
 
 // Set here because a project config's testTimeout is not applied in a multi-project run.
@@ -26,63 +24,29 @@ async function waitForEditable(page: Page, editable: boolean): Promise<void> {
   await page.locator(`[aria-label="Document content"][contenteditable="${editable}"]`).waitFor();
 }
 
-/** Marks the page, so a later check can tell it was never reloaded. */
-async function markPage(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    (window as unknown as { concordMark?: string }).concordMark = 'not reloaded';
-  });
-}
-
-function pageMark(page: Page): Promise<string | undefined> {
-  return page.evaluate(() => (window as unknown as { concordMark?: string }).concordMark);
-}
-
 describeBrowser('managing members in the browser', () => {
-  let server: TestServer;
-  let browser: Browser;
-  let alice: AuthResponse;
-  let bob: AuthResponse;
-  const windows: UserWindow[] = [];
-
-  beforeAll(async () => {
-    ensureWebBuilt();
-    server = await startTestServer();
-    browser = await launchChromium();
-    const suffix = Date.now().toString(36);
-    alice = await registerWithName(server.url, `alice-${suffix}`, 'Alice');
-    bob = await registerWithName(server.url, `bob-${suffix}`, 'Bob');
-  }, 120_000);
-
-  afterEach(async () => {
-    for (const window of windows.splice(0)) await window.context.close();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = useBrowserSuite({ people: ['alice', 'bob'] });
 
   async function listedTitles(auth: AuthResponse): Promise<string[]> {
-    const list = await http(server.url)<{ items: DocumentListItem[] }>('/api/documents', {
+    const list = await http(suite.server.url)<{ items: DocumentListItem[] }>('/api/documents', {
       token: auth.token,
     });
     return list.body.items.map((item) => item.title);
   }
 
   async function membersOf(doc: ConcordDocument): Promise<Member[]> {
-    const response = await http(server.url)<Member[]>(`/api/documents/${doc.id}/members`, {
-      token: alice.token,
+    const response = await http(suite.server.url)<Member[]>(`/api/documents/${doc.id}/members`, {
+      token: suite.alice.token,
     });
     return response.body;
   }
 
   it('the owner makes an editor a viewer, an editor again, then removes them: the open editor follows each time without a reload', async () => {
-    const doc = await sharedDocument(server.url, alice, [bob], 'Team notes', 'Agenda.');
-    const a = await openWindow(browser, alice);
-    const b = await openWindow(browser, bob);
-    windows.push(a, b);
-    await openDocument(a, server.url, doc.id);
-    await openDocument(b, server.url, doc.id);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Team notes', 'Agenda.');
+    const a = await suite.openWindow(suite.alice);
+    const b = await suite.openWindow(suite.bob);
+    await openDocument(a, suite.server.url, doc.id);
+    await openDocument(b, suite.server.url, doc.id);
     await waitForEditable(b.page, true);
     await markPage(b.page);
     await a.page.getByRole('list', { name: 'People editing' }).getByText('Bob').waitFor();
@@ -99,7 +63,9 @@ describeBrowser('managing members in the browser', () => {
       .filter({ hasText: 'Alice made you a viewer: you can now only read this document.' })
       .waitFor();
     await b.page.getByText('View only').waitFor();
-    expect((await membersOf(doc)).find((member) => member.user.id === bob.user.id)?.role).toBe('viewer');
+    expect((await membersOf(doc)).find((member) => member.user.id === suite.bob.user.id)?.role).toBe(
+      'viewer',
+    );
 
     await share.getByRole('combobox', { name: 'Role of Bob' }).selectOption('editor');
     await share.getByText('Bob can now edit this document.').waitFor();
@@ -140,29 +106,28 @@ describeBrowser('managing members in the browser', () => {
     expect(await editorText(b.page)).toBe('Agenda. Bob was here.');
 
     await removed.getByRole('link', { name: 'Back to your documents' }).click();
-    await b.page.waitForURL(`${server.url}/`);
+    await b.page.waitForURL(`${suite.server.url}/`);
     // The list has loaded (it may be empty, hence attached rather than visible).
     await b.page.locator('ul[aria-label="Documents"][aria-busy="false"]').waitFor({ state: 'attached' });
     expect(await b.page.getByRole('link', { name: 'Team notes' }).count()).toBe(0);
-    expect(await listedTitles(bob)).not.toContain('Team notes');
+    expect(await listedTitles(suite.bob)).not.toContain('Team notes');
     expect(appErrors(a)).toEqual([]);
     expect(appErrors(b)).toEqual([]);
   });
 
   it('removed while offline: back online, the editor shows the removed state and keeps the typing that could not be sent', async () => {
-    const doc = await sharedDocument(server.url, alice, [bob], 'Offline removal', 'Start.');
-    const b = await openWindow(browser, bob);
-    windows.push(b);
-    await openDocument(b, server.url, doc.id);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Offline removal', 'Start.');
+    const b = await suite.openWindow(suite.bob);
+    await openDocument(b, suite.server.url, doc.id);
 
     await b.context.setOffline(true);
     await waitForStatus(b.page, /Offline/);
     await editorBox(b.page).click();
     await b.page.keyboard.press('Control+End');
     await b.page.keyboard.type(' Typed on the train.');
-    const removal = await http(server.url)(`/api/documents/${doc.id}/members/${bob.user.id}`, {
+    const removal = await http(suite.server.url)(`/api/documents/${doc.id}/members/${suite.bob.user.id}`, {
       method: 'DELETE',
-      token: alice.token,
+      token: suite.alice.token,
     });
     expect(removal.status).toBe(204);
     await b.context.setOffline(false);
@@ -183,19 +148,18 @@ describeBrowser('managing members in the browser', () => {
     );
     expect(drafts.some((draft) => draft.includes('Start. Typed on the train.'))).toBe(true);
     // And the server never got it.
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
-      token: alice.token,
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: suite.alice.token,
     });
     expect(stored.body.content).toBe('Start.');
     expect(appErrors(b)).toEqual([]);
   });
 
   it('a member leaves a document from the Share dialog, after confirming, and lands on the document list', async () => {
-    const kept = await sharedDocument(server.url, alice, [bob], 'Still shared', 'Stays.');
-    const doc = await sharedDocument(server.url, alice, [bob], 'Leaving this one', 'Bye.');
-    const b = await openWindow(browser, bob);
-    windows.push(b);
-    await openDocument(b, server.url, doc.id);
+    const kept = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Still shared', 'Stays.');
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Leaving this one', 'Bye.');
+    const b = await suite.openWindow(suite.bob);
+    await openDocument(b, suite.server.url, doc.id);
 
     await b.page.getByRole('button', { name: 'Share' }).click();
     const share = b.page.getByRole('dialog', { name: 'Share' });
@@ -208,33 +172,32 @@ describeBrowser('managing members in the browser', () => {
     // Cancel changes nothing.
     await question.getByRole('button', { name: 'Cancel' }).click();
     await question.waitFor({ state: 'detached' });
-    expect((await membersOf(doc)).map((member) => member.user.id)).toContain(bob.user.id);
+    expect((await membersOf(doc)).map((member) => member.user.id)).toContain(suite.bob.user.id);
 
     await share.getByRole('button', { name: 'Leave document' }).click();
     await share.getByRole('button', { name: 'Yes, leave' }).click();
-    await b.page.waitForURL(`${server.url}/`);
+    await b.page.waitForURL(`${suite.server.url}/`);
     await b.page.getByRole('link', { name: 'Still shared' }).waitFor();
     expect(await b.page.getByRole('link', { name: 'Leaving this one' }).count()).toBe(0);
-    expect((await membersOf(doc)).map((member) => member.user.id)).not.toContain(bob.user.id);
-    expect((await membersOf(kept)).map((member) => member.user.id)).toContain(bob.user.id);
+    expect((await membersOf(doc)).map((member) => member.user.id)).not.toContain(suite.bob.user.id);
+    expect((await membersOf(kept)).map((member) => member.user.id)).toContain(suite.bob.user.id);
     expect(await b.page.getByRole('alert').count()).toBe(0);
     expect(appErrors(b)).toEqual([]);
   });
 
   it('leaving in one tab: another tab of the same browser, open on the document, says so and stops', async () => {
-    const doc = await sharedDocument(server.url, alice, [bob], 'Two tabs', 'Hello.');
-    const b = await openWindow(browser, bob);
-    windows.push(b);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Two tabs', 'Hello.');
+    const b = await suite.openWindow(suite.bob);
     const other = await b.context.newPage();
-    await openDocument(b, server.url, doc.id);
-    await other.goto(`${server.url}/d/${doc.id}`);
+    await openDocument(b, suite.server.url, doc.id);
+    await other.goto(`${suite.server.url}/d/${doc.id}`);
     await waitForStatus(other, /Saved/);
 
     await b.page.getByRole('button', { name: 'Share' }).click();
     const share = b.page.getByRole('dialog', { name: 'Share' });
     await share.getByRole('button', { name: 'Leave document' }).click();
     await share.getByRole('button', { name: 'Yes, leave' }).click();
-    await b.page.waitForURL(`${server.url}/`);
+    await b.page.waitForURL(`${suite.server.url}/`);
 
     const left = other.getByRole('alert').filter({ hasText: 'You left this document.' });
     await left.waitFor();
@@ -245,19 +208,18 @@ describeBrowser('managing members in the browser', () => {
   });
 
   async function setRole(doc: ConcordDocument, role: 'editor' | 'viewer'): Promise<void> {
-    const changed = await http(server.url)(`/api/documents/${doc.id}/members/${bob.user.id}`, {
+    const changed = await http(suite.server.url)(`/api/documents/${doc.id}/members/${suite.bob.user.id}`, {
       method: 'PATCH',
-      token: alice.token,
+      token: suite.alice.token,
       body: { role },
     });
     expect(changed.status).toBe(200);
   }
 
   it('a role changed while offline is picked up on reconnecting, without a reload', async () => {
-    const doc = await sharedDocument(server.url, alice, [bob], 'Offline roles', 'Start.');
-    const b = await openWindow(browser, bob);
-    windows.push(b);
-    await openDocument(b, server.url, doc.id);
+    const doc = await sharedDocument(suite.server.url, suite.alice, [suite.bob], 'Offline roles', 'Start.');
+    const b = await suite.openWindow(suite.bob);
+    await openDocument(b, suite.server.url, doc.id);
     await markPage(b.page);
 
     // Made a viewer while offline: no event reaches the tab; back online, it is read-only.
@@ -281,8 +243,8 @@ describeBrowser('managing members in the browser', () => {
     await b.page.keyboard.press('Control+End');
     await b.page.keyboard.type(' Back to work.');
     await waitForStatus(b.page, /Saved · version 2/);
-    const stored = await http(server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
-      token: alice.token,
+    const stored = await http(suite.server.url)<ConcordDocument>(`/api/documents/${doc.id}`, {
+      token: suite.alice.token,
     });
     expect(stored.body.content).toBe('Start. Back to work.');
     expect(await pageMark(b.page)).toBe('not reloaded');
