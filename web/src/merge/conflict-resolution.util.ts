@@ -25,17 +25,6 @@ export function chosenText(conflict: Conflict, choice: ConflictChoice): string {
   }
 }
 
-/**
- * Resolve one conflict in the (possibly hand-edited) result: its marker block is found by
- * content, so edits elsewhere in the result do not move it. Null when the block is gone
- * (already resolved, or its markers were edited by hand).
- */
-export function applyChoice(result: string, block: string, conflict: Conflict, choice: ConflictChoice): string | null {
-  const at = result.indexOf(block);
-  if (at < 0) return null;
-  return result.slice(0, at) + chosenText(conflict, choice) + result.slice(at + block.length);
-}
-
 const MARKER = /^(<<<<<<<|=======|>>>>>>>)( |$)/m;
 
 /** True while the text still holds git-style conflict markers. */
