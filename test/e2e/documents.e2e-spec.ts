@@ -493,6 +493,60 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
       expect(bobs.body).toEqual([]);
       expectProblem(await api(`${docPath(document.id)}/drafts`, { token: carol.token }), 404, 'not_found');
     });
+
+    it('pages the drafts with limit and before (a draft id), naming the next page in a Link header', async () => {
+      const document = await createDocument(api, alice.token, { title: 'Paged drafts', content: 'v1' });
+      await putDocument(api, alice.token, document, 'v2');
+      const lost = ['lost 1', 'lost 2', 'lost 3', 'lost 4', 'lost 5'];
+      for (const content of lost) {
+        expect((await sendIfMatch('PUT', document.id, alice.token, document.etag, { content })).status).toBe(
+          409,
+        );
+      }
+      const path = `${docPath(document.id)}/drafts`;
+      const seen: (string | null)[] = [];
+      const links: (string | null)[] = [];
+      let next: string | undefined = `${path}?limit=2`;
+      while (next !== undefined) {
+        const page: HttpResponse<Draft[]> = await api<Draft[]>(next, { token: alice.token });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.map((d) => d.content));
+        const link = page.headers.get('link');
+        links.push(link === null ? null : link.replace(/before=[0-9a-f-]{36}/, 'before=ID'));
+        next = link === null ? undefined : /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
+      }
+      expect(seen).toEqual([...lost].reverse());
+      expect(links).toEqual([
+        `<${path}?limit=2&before=ID>; rel="next"`,
+        `<${path}?limit=2&before=ID>; rel="next"`,
+        null,
+      ]);
+
+      // Without limit, everything and no Link; `before` alone, everything older.
+      const all = await api<Draft[]>(path, { token: alice.token });
+      expect(all.body.map((d) => d.content)).toEqual([...lost].reverse());
+      expect(all.headers.get('link')).toBeNull();
+      const older = await api<Draft[]>(`${path}?before=${all.body[2].id}`, { token: alice.token });
+      expect(older.body.map((d) => d.content)).toEqual(['lost 2', 'lost 1']);
+      // Another's draft id, or one that never was, pages nothing (and tells nothing about it).
+      await api(`${docPath(document.id)}/members`, {
+        method: 'POST',
+        token: alice.token,
+        body: { username: bob.username, role: 'editor' },
+      });
+      expect(
+        (await sendIfMatch('PUT', document.id, bob.token, document.etag, { content: 'bob lost' })).status,
+      ).toBe(409);
+      const [bobsDraft] = (await api<Draft[]>(path, { token: bob.token })).body;
+      for (const before of [bobsDraft.id, '00000000-0000-4000-8000-000000000000']) {
+        const page = await api<Draft[]>(`${path}?before=${before}`, { token: alice.token });
+        expect({ status: page.status, body: page.body }).toEqual({ status: 200, body: [] });
+      }
+      for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'before=7', 'before=', 'limit=2&cursor=x']) {
+        expectProblem(await api(`${path}?${query}`, { token: alice.token }), 422, 'validation_failed');
+      }
+      expectProblem(await api(`${path}?limit=2`, { token: carol.token }), 404, 'not_found');
+    });
   });
 
   describe('PATCH /api/documents/:id', () => {

@@ -9,6 +9,8 @@ import {
   type Draft,
   type ListDocumentsQuery,
   ListDocumentsQuerySchema,
+  type ListDraftsQuery,
+  ListDraftsQuerySchema,
   type ListVersionsQuery,
   ListVersionsQuerySchema,
   type Member,
@@ -234,8 +236,21 @@ export class DocumentsController {
   }
 
   @Get(':id/drafts')
-  listDrafts(@CurrentUser() user: UserSummary, @Param('id') id: string): Promise<Draft[]> {
-    return this.drafts.list(user, id);
+  async listDrafts(
+    @CurrentUser() user: UserSummary,
+    @Param('id') id: string,
+    @Query(new ZodValidationPipe(ListDraftsQuerySchema)) query: ListDraftsQuery,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<Draft[]> {
+    const { items, hasMore } = await this.drafts.list(user, id, query);
+    const oldest = items.at(-1);
+    if (hasMore && oldest !== undefined && query.limit !== undefined) {
+      res.setHeader(
+        'Link',
+        `</api/documents/${id}/drafts?limit=${query.limit}&before=${oldest.id}>; rel="next"`,
+      );
+    }
+    return items;
   }
 
   @Get(':id/members')

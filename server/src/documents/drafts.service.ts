@@ -1,4 +1,4 @@
-import type { Draft, UserSummary } from '@concord/shared';
+import type { Draft, ListDraftsQuery, UserSummary } from '@concord/shared';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -81,18 +81,40 @@ export class DraftsService {
     }
   }
 
-  /** The caller's own drafts of a document they may see, newest first. */
-  async list(user: UserSummary, documentId: string): Promise<Draft[]> {
+  /**
+   * The caller's own drafts of a document they may see, newest first: all of them, or `limit`
+   * older than the draft `before` (`hasMore`: older ones remain). A `before` that is not one of the
+   * caller's drafts of this document (another's, or pruned) pages nothing: an empty page. A
+   * draft renewed while a client pages (the same stale body refused again) moves to the top.
+   */
+  async list(
+    user: UserSummary,
+    documentId: string,
+    query: ListDraftsQuery = {},
+  ): Promise<{ items: Draft[]; hasMore: boolean }> {
     await readVisible(this.dataSource.manager, user, documentId);
     await this.prune();
+    const params: unknown[] = [documentId, user.id, this.cutoff()];
+    let page = '';
+    if (query.before !== undefined) {
+      params.push(query.before);
+      page += ` AND (created_at, id) < (SELECT created_at, id FROM document_drafts
+                  WHERE id = $${params.length} AND document_id = $1 AND user_id = $2)`;
+    }
+    let limit = '';
+    if (query.limit !== undefined) {
+      params.push(query.limit + 1);
+      limit = ` LIMIT $${params.length}`;
+    }
     const rows = await select<DraftRow>(
       this.dataSource.manager,
       `SELECT id, document_id, base_version, title, content, patch, created_at
-         FROM document_drafts WHERE document_id = $1 AND user_id = $2 AND created_at >= $3
-        ORDER BY created_at DESC, id DESC`,
-      [documentId, user.id, this.cutoff()],
+         FROM document_drafts WHERE document_id = $1 AND user_id = $2 AND created_at >= $3${page}
+        ORDER BY created_at DESC, id DESC${limit}`,
+      params,
     );
-    return rows.map(toDraft);
+    const hasMore = query.limit !== undefined && rows.length > query.limit;
+    return { items: (hasMore ? rows.slice(0, query.limit) : rows).map(toDraft), hasMore };
   }
 
   private async prune(): Promise<void> {

@@ -431,10 +431,41 @@ function paths(): Record<string, Record<string, unknown>> {
       }),
     },
     '/api/documents/{id}/drafts': {
-      get: read('Own drafts kept from rejected (409) writes', {
-        parameters: [ID_PARAMETER],
-        responses: { '200': ok('Drafts.', { type: 'array', items: ref('Draft') }) },
-      }),
+      get: read(
+        'Own drafts kept from rejected (409) writes, newest first; every one unless `limit` is given',
+        {
+          parameters: [
+            ID_PARAMETER,
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              description: 'At most this many (1–1000).',
+              schema: { type: 'integer', minimum: 1, maximum: 1000 },
+            },
+            {
+              name: 'before',
+              in: 'query',
+              required: false,
+              description: 'Only drafts older than this one (the id of the last draft of the page before).',
+              schema: { type: 'string', format: 'uuid' },
+            },
+          ],
+          responses: {
+            '200': ok(
+              'Drafts.',
+              { type: 'array', items: ref('Draft') },
+              {
+                Link: {
+                  description: 'With `limit`, when older drafts remain: `<…?limit=N&before=ID>; rel="next"`.',
+                  schema: { type: 'string' },
+                },
+              },
+            ),
+            '422': problem('Invalid query.'),
+          },
+        },
+      ),
     },
     '/api/documents/{id}/members': {
       get: read('Members', {

@@ -107,6 +107,16 @@ export const DraftSchema = z.object({
 });
 export type Draft = z.infer<typeof DraftSchema>;
 
+/**
+ * `GET …/drafts?limit=&before=`: newest first; without `limit`, every draft. `before` (a draft's
+ * id, the last of the page before) pages back. A `Link: <…>; rel="next"` header names the next page.
+ */
+export const ListDraftsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  before: z.uuid().optional(),
+});
+export type ListDraftsQuery = z.infer<typeof ListDraftsQuerySchema>;
+
 export const AddMemberRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().min(1).max(64),
   role: z.enum(['editor', 'viewer']),

@@ -407,4 +407,19 @@ describe('ConcordClient requests', () => {
     await sdk.listDocuments({ q: 'notes', limit: 5 });
     expect(calls[0].url).toBe('http://concord.test/api/documents?q=notes&limit=5');
   });
+
+  it('asks for a page of versions or drafts only when given one', async () => {
+    const { sdk, calls } = client([json(200, []), json(200, []), json(200, []), json(200, [])]);
+    const draftId = '6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f';
+    await sdk.listVersions(ID);
+    await sdk.listVersions(ID, { limit: 100, before: 7 });
+    await sdk.listDrafts(ID);
+    await sdk.listDrafts(ID, { limit: 2, before: draftId });
+    expect(calls.map((c) => c.url.slice(`http://concord.test/api/documents/${ID}`.length))).toEqual([
+      '/versions',
+      '/versions?limit=100&before=7',
+      '/drafts',
+      `/drafts?limit=2&before=${draftId}`,
+    ]);
+  });
 });

@@ -15,6 +15,7 @@ import {
   DraftSchema,
   type Draft,
   type ErrorCode,
+  type ListDraftsQuery,
   type ListVersionsQuery,
   type LoginRequest,
   MemberSchema,
@@ -224,13 +225,9 @@ export class ConcordClient {
 
   /** Newest first: every version, or a page (`limit`, and `before` the oldest of the last page). */
   async listVersions(id: string, page: ListVersionsQuery = {}): Promise<VersionListItem[]> {
-    const query = new URLSearchParams();
-    if (page.limit !== undefined) query.set('limit', String(page.limit));
-    if (page.before !== undefined) query.set('before', String(page.before));
-    const search = query.size > 0 ? `?${query.toString()}` : '';
     return this.parse(
       z.array(VersionListItemSchema),
-      await this.request('GET', `${docPath(id)}/versions${search}`),
+      await this.request('GET', `${docPath(id)}/versions${pageQuery(page)}`),
     );
   }
 
@@ -241,8 +238,12 @@ export class ConcordClient {
     );
   }
 
-  async listDrafts(id: string): Promise<Draft[]> {
-    return this.parse(z.array(DraftSchema), await this.request('GET', `${docPath(id)}/drafts`));
+  /** Newest first: every own draft, or a page (`limit`, and `before` the id of the last draft of the last page). */
+  async listDrafts(id: string, page: ListDraftsQuery = {}): Promise<Draft[]> {
+    return this.parse(
+      z.array(DraftSchema),
+      await this.request('GET', `${docPath(id)}/drafts${pageQuery(page)}`),
+    );
   }
 
   async listMembers(id: string): Promise<Member[]> {
@@ -424,6 +425,14 @@ interface Answer {
   body: unknown;
   etag: string | null;
   contentType: string | null;
+}
+
+/** `?limit=…&before=…` of a list page, or nothing. */
+function pageQuery(page: { limit?: number; before?: number | string }): string {
+  const query = new URLSearchParams();
+  if (page.limit !== undefined) query.set('limit', String(page.limit));
+  if (page.before !== undefined) query.set('before', String(page.before));
+  return query.size > 0 ? `?${query.toString()}` : '';
 }
 
 /** fetch's rejection, which says only "fetch failed", as a sentence naming the URL and the cause. */
