@@ -4,6 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AuthResponse, ConcordDocument } from '@concord/shared';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
 import {
   createTestDatabase,
   describeE2E,
@@ -56,6 +59,7 @@ if (testDatabaseKind() === 'postgres') {
     let two: TestServer;
     let alice: AuthResponse;
     let bob: AuthResponse;
+    const redisKey = `concord-test-${randomUUID()}`;
 
     beforeAll(async () => {
       database = await createTestDatabase('postgres');
@@ -63,7 +67,7 @@ if (testDatabaseKind() === 'postgres') {
       // out of it. A low per-account limit, for the shared-counter test (fresh accounts elsewhere).
       const env = {
         REDIS_URL,
-        REALTIME_REDIS_KEY: `concord-test-${randomUUID()}`,
+        REALTIME_REDIS_KEY: redisKey,
         AUTH_ACCOUNT_RATE_LIMIT: String(ACCOUNT_LIMIT),
       };
       // One after the other: the first runs the migrations.
@@ -299,6 +303,41 @@ if (testDatabaseKind() === 'postgres') {
           })
         ).status,
       ).toBe(200);
+    });
+
+    it('a late notice of a new password, from another instance, spares the sockets of the new token', async () => {
+      // A third "instance": a bare socket.io server on the same Redis channels, to send a notice
+      // that reaches instance two after the account's new token has connected there.
+      const pub = new Redis(REDIS_URL);
+      const sub = pub.duplicate();
+      const late = new Server().adapter(createAdapter(pub, sub, { key: redisKey }));
+      try {
+        const changing = await registerUser(one.url);
+        const changed = await http(one.url)<AuthResponse>('/api/auth/password', {
+          method: 'PUT',
+          token: changing.token,
+          body: { currentPassword: 'correct horse battery', newPassword: 'another good passphrase' },
+        });
+        expect(changed.status).toBe(200);
+        const generation = (
+          JSON.parse(Buffer.from(changed.body.token.split('.')[1], 'base64url').toString()) as { gen: number }
+        ).gen;
+        const kept = await connectClient(two.url, changed.body.token);
+        // Another account's socket on two, ended by a second notice: Redis delivers the two in
+        // order, so once it closes, two has handled the first.
+        const marker = await registerUser(one.url);
+        const { closed: markerClosed } = await socketCachedOnTwo(marker.token);
+        late.serverSideEmit('sessions-ended', changing.user.id, generation);
+        late.serverSideEmit('sessions-ended', marker.user.id, null);
+        await expect(markerClosed).resolves.toBe('io server disconnect');
+        expect(kept.connected).toBe(true);
+        expect((await http(two.url)('/api/auth/me', { token: changed.body.token })).status).toBe(200);
+      } finally {
+        // Not listening (no engine to close): its adapter's subscriptions go with the clients.
+        await late.of('/').adapter.close();
+        pub.disconnect();
+        sub.disconnect();
+      }
     });
 
     it('ends a deleted account’s sessions on the other instance at once: its sockets close, its token is refused', async () => {
