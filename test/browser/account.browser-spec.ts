@@ -178,6 +178,68 @@ describeBrowser('account settings in the browser', () => {
     expect(errorsBut({ ...w, page: second, errors: secondErrors })).toEqual([]);
   });
 
+  it('a new display name from the Account dialog: the header of both tabs shows it without a reload, and another user’s editor lists it among the people editing', async () => {
+    const fay = await register('Fay');
+    const gus = await register('Gus');
+    const doc = await sharedDocument(suite.server.url, fay, [gus], 'Recipes', 'Soup.');
+    const w = await suite.openWindow(fay);
+    const first = w.page;
+    // A second tab of the same browser, on the document list: the same stored session.
+    const second = await w.context.newPage();
+    const other = await suite.openWindow(gus);
+    watchTransport(first);
+    watchTransport(other.page);
+    await openDocument(w, suite.server.url, doc.id);
+    await second.goto(`${suite.server.url}/`);
+    await openDocument(other, suite.server.url, doc.id);
+    const header = (page: Page) => page.getByRole('navigation', { name: 'Account' });
+    const people = other.page.getByRole('list', { name: 'People editing' });
+    await people.getByText('Fay', { exact: true }).waitFor();
+    await header(second).getByText('Fay', { exact: true }).waitFor();
+    await markPage(first);
+    await markPage(second);
+
+    await first.getByRole('button', { name: 'Account' }).click();
+    const dialog = first.getByRole('dialog', { name: 'Account' });
+    const field = dialog.getByLabel('Display name');
+    expect(await field.inputValue()).toBe('Fay');
+    // The server refuses a right-to-left override: said in the dialog, nothing changes.
+    await field.fill('Fay\u202Eevil');
+    await dialog.getByRole('button', { name: 'Save name' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'bidirectional formatting character' }).waitFor();
+    expect(await field.getAttribute('aria-invalid')).toBe('true');
+
+    await field.fill('  Fay Fairweather ');
+    await dialog.getByRole('button', { name: 'Save name' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Your name is now Fay Fairweather.' }).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Save name' }).isDisabled()).toBe(true);
+
+    // This tab's header at once, the other tab's through the shared storage, neither reloaded.
+    await header(first).getByText('Fay Fairweather', { exact: true }).waitFor();
+    await header(second).getByText('Fay Fairweather', { exact: true }).waitFor();
+    // Gus's editor hears the new presence from the server; Fay's own lists her under it too.
+    await people.getByText('Fay Fairweather', { exact: true }).waitFor();
+    expect(await people.getByText('Fay', { exact: true }).count()).toBe(0);
+    await first.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await first
+      .getByRole('list', { name: 'People editing' })
+      .getByText('Fay Fairweather (you)', { exact: true })
+      .waitFor();
+
+    const me = await http(suite.server.url)<{ displayName: string }>('/api/auth/me', { token: fay.token });
+    expect(me.body.displayName).toBe('Fay Fairweather');
+    for (const page of [first, second]) expect(await pageMark(page)).toBe('not reloaded');
+    // Another browser, signed in before with the old name stored: it asks the server on load.
+    const elsewhere = await suite.openWindow(fay);
+    await elsewhere.page.goto(`${suite.server.url}/`);
+    await header(elsewhere.page).getByText('Fay Fairweather', { exact: true }).waitFor();
+    expect(errorsBut(elsewhere)).toEqual([]);
+    // The one refusal is the 422 asked for above.
+    expect(errorsBut(w, 422)).toEqual([]);
+    expect(errorsBut(other)).toEqual([]);
+  });
+
   it('a wrong current password is shown under the field; nothing changes', async () => {
     const erin = await register('Erin');
     const w = await suite.openWindow(erin);

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useState, type ReactNode } from 'react';
 import { BrowserRouter, Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { AccountDialog } from './auth/account.dialog';
 import { AuthProvider, useAuth } from './auth/auth.context';
@@ -16,8 +16,13 @@ function RequireAuth({ children }: { children: ReactNode }) {
 }
 
 function Header() {
-  const { user, signOut } = useAuth();
+  const { user, token, signOut, refreshUser } = useAuth();
   const [accountOpen, setAccountOpen] = useState(false);
+  // Once per token: the stored name may be stale (changed in another browser); a revoked token
+  // is found out here too (the 401 signs out).
+  useEffect(() => {
+    if (token) refreshUser().catch(() => undefined);
+  }, [token, refreshUser]);
   // Signed out (here, everywhere, or in another tab): the dialog does not come back with the next user.
   if (!user && accountOpen) setAccountOpen(false);
   if (!user) return null;

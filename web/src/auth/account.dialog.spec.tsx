@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom';
-import { render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router';
 import { AccountDialog } from './account.dialog';
@@ -21,6 +21,19 @@ function response(status: number, body?: unknown): Response {
   } as unknown as Response;
 }
 
+/** The server's 422 for one field (`message` words the end of a sentence about it). */
+function validationFailed(instance: string, detail: string, path: string, message: string): Response {
+  return response(422, {
+    type: 'urn:concord:problem:validation-failed',
+    title: 'Unprocessable Entity',
+    status: 422,
+    detail,
+    instance,
+    code: 'validation_failed',
+    errors: [{ path, message }],
+  });
+}
+
 const onClose = jest.fn();
 
 function renderDialog() {
@@ -37,8 +50,9 @@ function renderDialog() {
   return screen.getByRole('dialog', { name: 'Account' });
 }
 
-const storedToken = () =>
-  (JSON.parse(localStorage.getItem(KEY) ?? 'null') as { token?: string } | null)?.token;
+const stored = () =>
+  JSON.parse(localStorage.getItem(KEY) ?? 'null') as { token?: string; user?: typeof dana } | null;
+const storedToken = () => stored()?.token;
 
 async function fillPasswords(current: string, next: string, confirm = next) {
   if (current) await userEvent.type(screen.getByLabelText('Current password'), current);
@@ -54,6 +68,131 @@ describe('AccountDialog', () => {
     localStorage.setItem(KEY, JSON.stringify({ token: 'tok-1', user: dana }));
     fetchMock.mockReset();
     globalThis.fetch = fetchMock as unknown as typeof fetch;
+  });
+
+  describe('Display name', () => {
+    const nameField = () => screen.getByLabelText('Display name');
+    const saveButton = () => screen.getByRole('button', { name: 'Save name' });
+
+    async function typeName(name: string) {
+      await userEvent.clear(nameField());
+      await userEvent.type(nameField(), name);
+    }
+
+    it('starts with the current name, focused; Save name waits for a different, non-blank one', async () => {
+      renderDialog();
+      expect(nameField()).toHaveValue('Dana');
+      expect(nameField()).toHaveFocus();
+      expect(saveButton()).toBeDisabled();
+      await typeName('  Dana ');
+      expect(saveButton()).toBeDisabled();
+      await userEvent.clear(nameField());
+      await userEvent.type(nameField(), '   ');
+      expect(saveButton()).toBeDisabled();
+      // Implicit submission (Enter) is blocked too.
+      await userEvent.type(nameField(), '{Enter}');
+      await typeName('Dana S');
+      expect(saveButton()).toBeEnabled();
+      expect(fetchMock).not.toHaveBeenCalled();
+    });
+
+    it('saved: sends the trimmed name, says so politely, and the signed-in user (kept for the other tabs) has it', async () => {
+      fetchMock.mockResolvedValueOnce(response(200, { ...dana, displayName: 'Dana Scully' }));
+      const dialog = renderDialog();
+      await typeName('  Dana Scully  ');
+      await userEvent.click(saveButton());
+
+      expect(await within(dialog).findByRole('status')).toHaveTextContent('Your name is now Dana Scully.');
+      const [url, init] = fetchMock.mock.calls[0];
+      expect(url).toBe('/api/auth/me');
+      expect(init.method).toBe('PATCH');
+      expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok-1');
+      expect(JSON.parse(init.body as string)).toEqual({ displayName: 'Dana Scully' });
+      expect(stored()).toEqual({ token: 'tok-1', user: { ...dana, displayName: 'Dana Scully' } });
+      expect(within(dialog).getByText('Dana Scully', { selector: 'strong' })).toBeInTheDocument();
+      expect(nameField()).toHaveValue('Dana Scully');
+      expect(nameField()).toHaveFocus();
+      expect(saveButton()).toBeDisabled();
+      expect(screen.queryByRole('alert')).toBeNull();
+    });
+
+    it('too long for the shared schema: said under the field, nothing sent', async () => {
+      renderDialog();
+      await userEvent.clear(nameField());
+      await userEvent.paste('x'.repeat(101));
+      await userEvent.click(saveButton());
+      expect(nameField()).toHaveAttribute('aria-invalid', 'true');
+      expect(nameField()).toHaveAccessibleDescription('Use at most 100 characters.');
+      expect(nameField()).toHaveFocus();
+      expect(fetchMock).not.toHaveBeenCalled();
+    });
+
+    it('refused (422, a bidirectional override): the detail in an alert, the reason under the field, the name kept', async () => {
+      fetchMock.mockResolvedValueOnce(
+        validationFailed(
+          '/api/auth/me',
+          'The request body is invalid: displayName: contains a control or bidirectional formatting character',
+          'displayName',
+          'contains a control or bidirectional formatting character',
+        ),
+      );
+      const dialog = renderDialog();
+      await typeName('Dana\u202Eevil');
+      await userEvent.click(saveButton());
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The request body is invalid: displayName: contains a control or bidirectional formatting character',
+      );
+      expect(nameField()).toHaveAttribute('aria-invalid', 'true');
+      expect(nameField()).toHaveAccessibleDescription(
+        'Display name contains a control or bidirectional formatting character.',
+      );
+      expect(nameField()).toHaveFocus();
+      expect(stored()?.user).toEqual(dana);
+      expect(within(dialog).getByText('Dana', { selector: 'strong' })).toBeInTheDocument();
+      expect(within(dialog).queryByRole('status')).toBeNull();
+    });
+
+    it('refused (429, or the server unreachable): says why in an alert', async () => {
+      fetchMock.mockResolvedValueOnce(
+        response(429, {
+          type: 'urn:concord:problem:rate-limited',
+          title: 'Too Many Requests',
+          status: 429,
+          detail: 'Too many requests. Try again in a minute.',
+          instance: '/api/auth/me',
+          code: 'rate_limited',
+        }),
+      );
+      renderDialog();
+      await typeName('Dana Scully');
+      await userEvent.click(saveButton());
+      expect(await screen.findByRole('alert')).toHaveTextContent('Too many requests. Try again in a minute.');
+      expect(nameField()).not.toHaveAttribute('aria-invalid');
+
+      fetchMock.mockRejectedValueOnce(new TypeError('fetch failed'));
+      await userEvent.click(saveButton());
+      expect(await screen.findByRole('alert')).toHaveTextContent(/cannot reach/i);
+      expect(stored()?.user).toEqual(dana);
+    });
+
+    it('sends once however often it is asked while saving (a double click, the form submitted again)', async () => {
+      let answer: (value: Response) => void = () => undefined;
+      fetchMock.mockImplementationOnce(() => new Promise<Response>((resolve) => (answer = resolve)));
+      const dialog = renderDialog();
+      await typeName('Dana Scully');
+      await userEvent.dblClick(saveButton());
+      expect(saveButton()).toBeDisabled();
+      // Submitting the form directly skips the disabled button: the form itself refuses.
+      const form = within(dialog).getByRole('form', { name: 'Your name' });
+      fireEvent.submit(form);
+      fireEvent.submit(form);
+      expect(fetchMock).toHaveBeenCalledTimes(1);
+
+      answer(response(200, { ...dana, displayName: 'Dana Scully' }));
+      expect(await within(dialog).findByRole('status')).toHaveTextContent('Your name is now Dana Scully.');
+      expect(fetchMock).toHaveBeenCalledTimes(1);
+    });
   });
 
   describe('Change password', () => {
@@ -75,15 +214,12 @@ describe('AccountDialog', () => {
 
     it('a wrong current password: the server’s field error under Current password, and an alert', async () => {
       fetchMock.mockResolvedValueOnce(
-        response(422, {
-          type: 'urn:concord:problem:validation-failed',
-          title: 'Unprocessable Entity',
-          status: 422,
-          detail: 'The current password is wrong.',
-          instance: '/api/auth/password',
-          code: 'validation_failed',
-          errors: [{ path: 'currentPassword', message: 'is wrong' }],
-        }),
+        validationFailed(
+          '/api/auth/password',
+          'The current password is wrong.',
+          'currentPassword',
+          'is wrong',
+        ),
       );
       renderDialog();
       await fillPasswords('not my password', 'a new password');

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { ConcordApiError } from '@concord/shared';
+import { ConcordApiError, UpdateProfileRequestSchema } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { Modal } from '../ui/modal.component';
 import { useAuth } from './auth.context';
@@ -30,16 +30,141 @@ function checkFields(values: Record<Field, string>): FieldErrors {
 }
 
 /** A validation_failed answer's field errors as sentences, under the fields they are about. */
-function serverFieldErrors(error: unknown): FieldErrors {
+function serverFieldErrors<F extends string>(
+  error: unknown,
+  labels: Record<F, string>,
+): Partial<Record<F, string>> {
   if (!(error instanceof ConcordApiError) || error.code !== 'validation_failed') return {};
-  const errors: FieldErrors = {};
+  const fields = Object.keys(labels) as F[];
+  const errors: Partial<Record<F, string>> = {};
   for (const { path, message } of error.problem.errors ?? []) {
-    const field = FIELDS.find((name) => path === name || path.startsWith(`${name}.`));
+    const field = fields.find((name) => path === name || path.startsWith(`${name}.`));
     if (!field || errors[field]) continue;
     // The server words it as the end of a sentence about the field ("is wrong").
-    errors[field] = /^[a-z]/.test(message) ? `${LABELS[field]} ${message.replace(/\.$/, '')}.` : message;
+    errors[field] = /^[a-z]/.test(message) ? `${labels[field]} ${message.replace(/\.$/, '')}.` : message;
   }
   return errors;
+}
+
+type Outcome = { ok: boolean; text: string } | null;
+
+/** How a form's last submission went (a status, or an alert), then its submit button. */
+function FormEnd({ outcome, disabled, children }: { outcome: Outcome; disabled: boolean; children: string }) {
+  return (
+    <>
+      {outcome && (
+        <p role={outcome.ok ? 'status' : 'alert'} className={outcome.ok ? 'success' : 'error'}>
+          {outcome.text}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={disabled}>
+          {children}
+        </button>
+      </div>
+    </>
+  );
+}
+
+const NAME_LABEL = 'Display name';
+
+/** The name as the server takes it (trimmed), or why the shared schema refuses it. */
+function checkName(value: string): { name: string } | { error: string } {
+  const parsed = UpdateProfileRequestSchema.safeParse({ displayName: value });
+  if (parsed.success) return { name: parsed.data.displayName };
+  const [issue] = parsed.error.issues;
+  if (issue.code === 'too_small') return { error: 'Enter a name.' };
+  if (issue.code === 'too_big') return { error: `Use at most ${Number(issue.maximum)} characters.` };
+  return { error: issue.message };
+}
+
+function DisplayNameForm() {
+  const { user, updateProfile } = useAuth();
+  const current = user?.displayName ?? '';
+  const [value, setValue] = useState(current);
+  const [seen, setSeen] = useState(current);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<Outcome>(null);
+  const [busy, setBusy] = useState(false);
+  // State lags a render behind: a second Enter or click in the same tick must not send again.
+  const saving = useRef(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const idBase = useId();
+
+  if (seen !== current) {
+    // The name changed (saved here or in another tab): a field not edited since follows it.
+    setSeen(current);
+    if (value.trim() === seen) setValue(current);
+  }
+  const trimmed = value.trim();
+  const nothingToSave = trimmed === current || trimmed === '';
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (saving.current || nothingToSave) return;
+    setMessage(null);
+    const checked = checkName(value);
+    if ('error' in checked) {
+      setError(checked.error);
+      inputRef.current?.focus();
+      return;
+    }
+    setError(null);
+    saving.current = true;
+    setBusy(true);
+    try {
+      const updated = await updateProfile({ displayName: checked.name });
+      setValue(updated.displayName);
+      setMessage({ ok: true, text: `Your name is now ${updated.displayName}.` });
+    } catch (caught) {
+      setError(serverFieldErrors(caught, { displayName: NAME_LABEL }).displayName ?? null);
+      setMessage({ ok: false, text: describeError(caught) });
+    } finally {
+      saving.current = false;
+      setBusy(false);
+      // The button was disabled while saving (and stays so once saved): focus would be on <body>.
+      inputRef.current?.focus();
+    }
+  }
+
+  return (
+    <form
+      className="stack"
+      noValidate
+      aria-labelledby={`${idBase}-heading`}
+      onSubmit={(event) => void submit(event)}
+    >
+      <h3 id={`${idBase}-heading`}>Your name</h3>
+      <div className="field">
+        <label>
+          {NAME_LABEL}
+          <input
+            ref={inputRef}
+            name="displayName"
+            autoComplete="name"
+            data-autofocus
+            required
+            value={value}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${idBase}-error` : `${idBase}-hint`}
+            onChange={(e) => setValue(e.target.value)}
+          />
+        </label>
+        {error ? (
+          <p id={`${idBase}-error`} className="error field-error">
+            {error}
+          </p>
+        ) : (
+          <p id={`${idBase}-hint`} className="hint field-hint">
+            Others see it beside your cursor and among the people editing a document.
+          </p>
+        )}
+      </div>
+      <FormEnd outcome={message} disabled={busy || nothingToSave}>
+        Save name
+      </FormEnd>
+    </form>
+  );
 }
 
 function ChangePasswordForm() {
@@ -50,7 +175,7 @@ function ChangePasswordForm() {
     confirmPassword: '',
   });
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [message, setMessage] = useState<Outcome>(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const idBase = useId();
@@ -78,7 +203,7 @@ function ChangePasswordForm() {
         text: 'Your password was changed. You stay signed in here; everywhere else, sign in again with the new password.',
       });
     } catch (caught) {
-      const fromServer = serverFieldErrors(caught);
+      const fromServer = serverFieldErrors(caught, LABELS);
       setErrors(fromServer);
       setMessage({ ok: false, text: describeError(caught) });
       focusFirstInvalid(fromServer);
@@ -104,7 +229,6 @@ function ChangePasswordForm() {
               name={field}
               type="password"
               autoComplete={field === 'currentPassword' ? 'current-password' : 'new-password'}
-              data-autofocus={field === 'currentPassword' ? true : undefined}
               required
               value={values[field]}
               aria-invalid={errors[field] ? true : undefined}
@@ -131,16 +255,9 @@ function ChangePasswordForm() {
           )}
         </div>
       ))}
-      {message && (
-        <p role={message.ok ? 'status' : 'alert'} className={message.ok ? 'success' : 'error'}>
-          {message.text}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Change password
-        </button>
-      </div>
+      <FormEnd outcome={message} disabled={busy}>
+        Change password
+      </FormEnd>
     </form>
   );
 }
@@ -213,7 +330,7 @@ function SignOutEverywhere() {
   );
 }
 
-/** The signed-in user's account: a new password, and signing out everywhere. */
+/** The signed-in user's account: the display name, a new password, and signing out everywhere. */
 export function AccountDialog({ onClose }: { onClose: () => void }) {
   const { user } = useAuth();
   return (
@@ -224,6 +341,7 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
             Signed in as <strong>{user.displayName}</strong> (@{user.username}).
           </p>
         )}
+        <DisplayNameForm />
         <ChangePasswordForm />
         <SignOutEverywhere />
       </div>

@@ -29,8 +29,8 @@ const unauthorized = () =>
     code: 'unauthorized',
   });
 
-function store(token: string) {
-  localStorage.setItem(KEY, JSON.stringify({ token, user: dana }));
+function store(token: string, user = dana) {
+  localStorage.setItem(KEY, JSON.stringify({ token, user }));
 }
 
 /** What another tab does to the shared session: the storage changes, then this tab hears of it. */
@@ -44,10 +44,11 @@ function anotherTabStores(token: string | null) {
 
 /** Shows the session, and makes the requests the tests need. */
 function Probe() {
-  const { token, api, changePassword } = useAuth();
+  const { token, user, api, changePassword, updateProfile, refreshUser } = useAuth();
   return (
     <div>
       <p data-testid="token">{token ?? 'signed out'}</p>
+      <p data-testid="name">{user?.displayName ?? 'nobody'}</p>
       <button type="button" onClick={() => void api.me().catch(() => undefined)}>
         Ask who I am
       </button>
@@ -57,11 +58,21 @@ function Probe() {
       >
         Change
       </button>
+      <button
+        type="button"
+        onClick={() => void updateProfile({ displayName: 'Dana Scully' }).catch(() => undefined)}
+      >
+        Rename
+      </button>
+      <button type="button" onClick={() => void refreshUser().catch(() => undefined)}>
+        Refresh
+      </button>
     </div>
   );
 }
 
 const shownToken = () => screen.getByTestId('token').textContent;
+const shownName = () => screen.getByTestId('name').textContent;
 const storedToken = () =>
   (JSON.parse(localStorage.getItem(KEY) ?? 'null') as { token?: string } | null)?.token;
 const sentToken = (call: [string, RequestInit]) => (call[1].headers as Record<string, string>).Authorization;
@@ -88,6 +99,77 @@ describe('AuthProvider: one session shared by the tabs of a browser', () => {
     fetchMock.mockResolvedValueOnce(response(200, dana));
     await userEvent.click(screen.getByRole('button', { name: 'Ask who I am' }));
     expect(sentToken(fetchMock.mock.calls[0])).toBe('Bearer tok-2');
+  });
+
+  it('a name changed in another tab (the token the same): shown here too', () => {
+    store('tok-1');
+    render(
+      <AuthProvider>
+        <Probe />
+      </AuthProvider>,
+    );
+    expect(shownName()).toBe('Dana');
+    store('tok-1', { ...dana, displayName: 'Dana Scully' });
+    act(() => {
+      window.dispatchEvent(new StorageEvent('storage', { key: KEY }));
+    });
+    expect(shownName()).toBe('Dana Scully');
+    expect(shownToken()).toBe('tok-1');
+  });
+
+  /** Renames Dana to Dana Scully from this tab; `meanwhile` happens before the server answers. */
+  async function renameAnsweredAfter(meanwhile: () => void) {
+    store('tok-1');
+    render(
+      <AuthProvider>
+        <Probe />
+      </AuthProvider>,
+    );
+    let answer: (value: Response) => void = () => undefined;
+    fetchMock.mockImplementationOnce(() => new Promise<Response>((resolve) => (answer = resolve)));
+    await userEvent.click(screen.getByRole('button', { name: 'Rename' }));
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/auth/me');
+    expect(init.method).toBe('PATCH');
+    expect(JSON.parse(init.body as string)).toEqual({ displayName: 'Dana Scully' });
+    meanwhile();
+    await act(async () => {
+      answer(response(200, { ...dana, displayName: 'Dana Scully' }));
+      for (let turn = 0; turn < 10; turn++) await Promise.resolve();
+    });
+  }
+
+  it('a new name is stored with the token stored by then (a password changed in another tab meanwhile)', async () => {
+    await renameAnsweredAfter(() => store('tok-2'));
+    expect(shownName()).toBe('Dana Scully');
+    expect(shownToken()).toBe('tok-2');
+    expect(JSON.parse(localStorage.getItem(KEY) ?? 'null')).toEqual({
+      token: 'tok-2',
+      user: { ...dana, displayName: 'Dana Scully' },
+    });
+  });
+
+  it('a new name answering after another tab signed out does not bring the session back', async () => {
+    await renameAnsweredAfter(() => anotherTabStores(null));
+    expect(shownToken()).toBe('signed out');
+    expect(localStorage.getItem(KEY)).toBeNull();
+  });
+
+  it('asking the server who is signed in takes up a name changed in another browser, and keeps the token', async () => {
+    store('tok-1');
+    render(
+      <AuthProvider>
+        <Probe />
+      </AuthProvider>,
+    );
+    fetchMock.mockResolvedValueOnce(response(200, { ...dana, displayName: 'Agent Scully' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Refresh' }));
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/auth/me');
+    expect(shownName()).toBe('Agent Scully');
+    expect(JSON.parse(localStorage.getItem(KEY) ?? 'null')).toEqual({
+      token: 'tok-1',
+      user: { ...dana, displayName: 'Agent Scully' },
+    });
   });
 
   it('signed out in another tab: signed out here too', () => {

@@ -4,6 +4,7 @@ import {
   type AuthResponse,
   type ChangePasswordRequest,
   type ConcordClient,
+  type UpdateProfileRequest,
   type UserSummary,
 } from '@concord/shared';
 import { createApiClient } from '../api/api.client';
@@ -31,6 +32,30 @@ function readSession(): StoredSession | null {
     // A corrupt entry is treated as signed out rather than crashing the app.
     return null;
   }
+}
+
+/** The same token and the same user as stored: a name changed in another tab keeps the token. */
+function sameSession(a: StoredSession | null, b: StoredSession | null): boolean {
+  if (a === null || b === null) return a === b;
+  return (
+    a.token === b.token &&
+    a.user.id === b.user.id &&
+    a.user.username === b.user.username &&
+    a.user.displayName === b.user.displayName
+  );
+}
+
+/**
+ * The user as the server has them now, into the session as stored now: another tab may have
+ * stored a new token meanwhile (kept), or signed out or in as someone else (then this user's
+ * session is not brought back). Returns the session to show, or null to keep the current one.
+ */
+function withUser(user: UserSummary): StoredSession | null {
+  const stored = readSession();
+  if (stored?.user.id !== user.id) return null;
+  const next = { token: stored.token, user };
+  if (!sameSession(stored, next)) localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  return next;
 }
 
 function changeUnderwayElsewhere(): boolean {
@@ -78,6 +103,10 @@ export interface AuthContextValue {
   changePassword: (body: ChangePasswordRequest) => Promise<void>;
   /** Every token of the account stops working, this one too; then signs out here. */
   signOutEverywhere: () => Promise<void>;
+  /** A new display name: stored with the session, so this tab and the others show it at once. */
+  updateProfile: (body: UpdateProfileRequest) => Promise<UserSummary>;
+  /** Asks the server who is signed in: a name changed in another browser is taken up. */
+  refreshUser: () => Promise<void>;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -114,14 +143,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    // Another tab signed in, out, or changed the password: every tab shares one session.
+    // Another tab signed in, out, changed the password or the name: every tab shares one session.
     function onStorage(event: StorageEvent) {
       if (event.key !== null && event.key !== STORAGE_KEY) return;
       const stored = readSession();
-      setSession((current) => (current?.token === stored?.token ? current : stored));
+      setSession((current) => (sameSession(current, stored) ? current : stored));
     }
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
+  const storeUser = useCallback((user: UserSummary) => {
+    const next = withUser(user);
+    if (next) setSession((current) => (sameSession(current, next) ? current : next));
   }, []);
 
   const token = session?.token ?? null;
@@ -149,6 +183,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     signOut();
   }, [api, signOut]);
 
+  const updateProfile = useCallback(
+    async (body: UpdateProfileRequest) => {
+      const user = await api.updateProfile(body);
+      storeUser(user);
+      return user;
+    },
+    [api],
+  );
+
+  const refreshUser = useCallback(async () => {
+    storeUser(await api.me());
+  }, [api]);
+
   const value = useMemo<AuthContextValue>(
     () => ({
       user: session?.user ?? null,
@@ -159,8 +206,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       expire,
       changePassword,
       signOutEverywhere,
+      updateProfile,
+      refreshUser,
     }),
-    [session, token, api, signIn, signOut, expire, changePassword, signOutEverywhere],
+    [session, token, api, signIn, signOut, expire, changePassword, signOutEverywhere, updateProfile, refreshUser],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { type MutableRefObject, useEffect, useRef } from 'react';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { markdown } from '@codemirror/lang-markdown';
 import { Annotation, Compartment, EditorState, Transaction } from '@codemirror/state';
@@ -12,12 +12,15 @@ const remoteChange = Annotation.define<boolean>();
 interface CodeEditorProps {
   session: LiveSession;
   readOnly: boolean;
+  /** Set to the editor's view while it exists: the page makes local edits through it (Drafts). */
+  viewRef?: MutableRefObject<EditorView | null>;
 }
 
 /** The CodeMirror 6 Markdown editor, wired to a live session. */
-export function CodeEditor({ session, readOnly }: CodeEditorProps) {
+export function CodeEditor({ session, readOnly, viewRef: outerViewRef }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
-  const viewRef = useRef<EditorView | null>(null);
+  const ownViewRef = useRef<EditorView | null>(null);
+  const viewRef = outerViewRef ?? ownViewRef;
   const editable = useRef(new Compartment());
 
   useEffect(() => {
@@ -76,7 +79,7 @@ export function CodeEditor({ session, readOnly }: CodeEditorProps) {
       view.destroy();
       viewRef.current = null;
     };
-  }, [session]);
+  }, [session, viewRef]);
 
   useEffect(() => {
     viewRef.current?.dispatch({

@@ -1,15 +1,19 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { Link, useParams } from 'react-router';
-import { etagFor, type Member, type UserSummary } from '@concord/shared';
+import type { EditorView } from '@codemirror/view';
+import { etagFor, type Member, type MemberRole, type UserSummary } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
+import { DraftsDialog } from '../drafts/drafts.dialog';
 import { HistoryDialog } from '../history/history.dialog';
 import { MergeDialog } from '../merge/merge.dialog';
 import { ShareDialog } from '../share/share.dialog';
+import { exactTime } from '../ui/relative-time.util';
 import { userColour } from '../ui/user-colour.util';
 import { CodeEditor } from './code-editor.component';
 import { LiveSession, type SessionSnapshot } from './live-session.service';
 import { sharedSyncDeps } from './sync-deps';
+import { diffChanges } from './text-changes.util';
 import { accessLost, hasUnsavedChanges, syncStatus, type SyncState } from './sync.machine';
 
 const noop = () => () => undefined;
@@ -43,7 +47,16 @@ function lostText(sync: SyncState, by: UserSummary | null, selfId: string | unde
   return `${by?.displayName ?? 'The owner'} removed your access to this document.`;
 }
 
-type OpenDialog = 'merge' | 'history' | 'share' | null;
+/** Why a draft cannot be recovered into the text now (it can still be copied), or null. */
+function recoverBlocked(sync: SyncState, role: MemberRole | null): string | null {
+  if (role === 'viewer' || sync.access !== 'write') return 'You can only read this document, so drafts cannot be recovered into it; you can still copy their text.';
+  if (sync.blocked) return `${sync.blocked} Drafts can only be copied.`;
+  if (sync.conflict) return 'Resolve the open conflict first; until then drafts can only be copied.';
+  if (!sync.server) return 'The document is still opening; until then drafts can only be copied.';
+  return null;
+}
+
+type OpenDialog = 'merge' | 'history' | 'drafts' | 'share' | null;
 
 export function EditorPage() {
   const { id = '' } = useParams();
@@ -60,6 +73,8 @@ export function EditorPage() {
   const [members, setMembers] = useState<Member[] | null>(null);
   /** This user asked to leave the document (Share → Leave document): their lost access is no news. */
   const [leaving, setLeaving] = useState(false);
+  /** The last draft recovered into the text (Drafts), announced politely. */
+  const [recovered, setRecovered] = useState<string | null>(null);
 
   const loadMembers = useCallback(() => {
     // An `access` event heard after this request went out is newer than its answer.
@@ -139,6 +154,8 @@ export function EditorPage() {
   // The merged result as the user left it, kept while the same conflict stands.
   const [mergeResult, setMergeResult] = useState<string | undefined>(undefined);
   const pageRef = useRef<HTMLElement>(null);
+  /** The CodeMirror view, while the editor is shown: Drafts recovers a draft through it. */
+  const editorView = useRef<EditorView | null>(null);
   useEffect(() => {
     setMergeResult(undefined);
     if (conflictKey) {
@@ -204,6 +221,16 @@ export function EditorPage() {
           <button type="button" disabled={lost} onClick={() => setDialog('history')}>
             History
           </button>
+          <button
+            type="button"
+            disabled={lost}
+            onClick={() => {
+              setRecovered(null);
+              setDialog('drafts');
+            }}
+          >
+            Drafts
+          </button>
           <button type="button" disabled={lost} onClick={() => setDialog('share')}>
             Share
           </button>
@@ -236,6 +263,7 @@ export function EditorPage() {
         {!lost && sync.access === 'write' && snapshot.accessBy && myRole === 'editor' && (
           <p className="notice">{snapshot.accessBy.displayName} made you an editor: you can now edit this document.</p>
         )}
+        {recovered && !lost && <p className="notice">{recovered}</p>}
       </div>
       {sync.blocked && !lost && (
         <p className="notice" role="note">
@@ -259,6 +287,7 @@ export function EditorPage() {
       {sync.server ? (
         <CodeEditor
           session={session}
+          viewRef={editorView}
           readOnly={!!conflict || !!sync.blocked || sync.access !== 'write' || myRole === 'viewer'}
         />
       ) : lost ? null : (
@@ -303,6 +332,24 @@ export function EditorPage() {
           }}
           onClose={() => setDialog(null)}
           onRestored={() => setDialog(null)}
+        />
+      )}
+      {dialog === 'drafts' && (
+        <DraftsDialog
+          documentId={id}
+          currentText={() => editorView.current?.state.doc.toString() ?? session.getSnapshot().sync.doc}
+          recoverBlocked={recoverBlocked(sync, myRole)}
+          onRecover={(text, draft) => {
+            const view = editorView.current;
+            if (!view) return false;
+            // An ordinary local edit (undoable, sent by the save path, fitted around remote
+            // cursors): the smallest changes from the text the merge was made against.
+            view.dispatch({ changes: diffChanges(view.state.doc.toString(), text), userEvent: 'input.recover' });
+            setDialog(null);
+            setRecovered(`Recovered the draft from ${exactTime(draft.createdAt)}.`);
+            return true;
+          }}
+          onClose={() => setDialog(null)}
         />
       )}
       {dialog === 'share' && (
