@@ -32,33 +32,6 @@ import { toUserSummary, UserEntity } from './user.entity';
 /** OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): slow for guessing, quick enough for a 2-core box. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-/** NUL cannot be stored in `text`, and a lone surrogate would silently become U+FFFD. */
-const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/**
- * Other people see a display name: beside the cursor, in the people list, in the words of a 409
- * ("Alice (@alice) changed this document…"). Control characters (line breaks, escapes) and the
- * bidirectional overrides and isolates would let one rewrite what is shown around it (U+202E
- * turns "(@mallory)" around), so a name holds neither.
- */
-const MISLEADING_TEXT = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
-
-/** Why a display name is refused (422), or null when it is fine. */
-function displayNameProblem(name: string): string | null {
-  if (UNSTORABLE_TEXT.test(name)) return 'contains NUL or an unpaired surrogate';
-  if (MISLEADING_TEXT.test(name)) return 'contains a control or bidirectional formatting character';
-  return null;
-}
-
-/** Refuses (422, on the `displayName` field) a display name that cannot be stored or would mislead. */
-function checkDisplayName(name: string): void {
-  const problem = displayNameProblem(name);
-  if (problem === null) return;
-  throw new ProblemError('validation_failed', 422, `The request body is invalid: displayName: ${problem}`, {
-    extensions: { errors: [{ path: 'displayName', message: problem }] },
-  });
-}
-
 /**
  * Verified users are remembered this long (per process, by id) so that the guard does not look the
  * user up on every request. Deleting an account or revoking its tokens forgets it at once here,
@@ -120,7 +93,6 @@ export class AuthService {
   }
 
   async register(request: RegisterRequest): Promise<AuthResponse> {
-    if (request.displayName !== undefined) checkDisplayName(request.displayName);
     const passwordHash = await argon2.hash(request.password, ARGON2_OPTIONS);
     try {
       const saved = await this.users.save(
@@ -221,7 +193,6 @@ export class AuthService {
    * the presence of their rooms) here and on the other instances.
    */
   async updateProfile(user: UserSummary, request: UpdateProfileRequest): Promise<UserSummary> {
-    checkDisplayName(request.displayName);
     const [rows] = await this.users.query<[{ id: string; username: string; display_name: string }[], number]>(
       `UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, username, display_name`,
       [user.id, request.displayName],

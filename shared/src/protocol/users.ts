@@ -10,7 +10,26 @@ export const UserSummarySchema = z.object({
 export type UserSummary = z.infer<typeof UserSummarySchema>;
 
 const Password = z.string().min(8).max(256);
-const DisplayName = z.string().trim().min(1).max(100);
+/** NUL cannot be stored in PostgreSQL `text`, and a lone surrogate would silently become U+FFFD. */
+const UNSTORABLE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Other people see a display name: beside the cursor, in the people list, in the words of a 409
+ * ("Alice (@alice) changed this document…"). Control characters (line breaks, escapes) and the
+ * bidirectional overrides and isolates would let one rewrite what is shown around it (U+202E
+ * turns "(@mallory)" around), so a name holds neither.
+ */
+const MISLEADING_TEXT = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((name) => !UNSTORABLE_TEXT.test(name), { message: 'contains NUL or an unpaired surrogate' })
+  .refine((name) => !MISLEADING_TEXT.test(name), {
+    message: 'contains a control or bidirectional formatting character',
+  });
 
 export const RegisterRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().regex(USERNAME_PATTERN, {

@@ -127,7 +127,20 @@ describe('AccountDialog', () => {
       expect(fetchMock).not.toHaveBeenCalled();
     });
 
-    it('refused (422, a bidirectional override): the detail in an alert, the reason under the field, the name kept', async () => {
+    it('a bidirectional override is refused before anything is sent (the shared schema): the reason under the field', async () => {
+      const dialog = renderDialog();
+      await typeName('Dana\u202Eevil');
+      await userEvent.click(saveButton());
+      expect(fetchMock).not.toHaveBeenCalled();
+      expect(nameField()).toHaveAttribute('aria-invalid', 'true');
+      expect(nameField()).toHaveAccessibleDescription(
+        'Display name contains a control or bidirectional formatting character.',
+      );
+      expect(nameField()).toHaveFocus();
+      expect(within(dialog).queryByRole('alert')).toBeNull();
+    });
+
+    it('refused by the server (422): the detail in an alert, the reason under the field, the name kept', async () => {
       fetchMock.mockResolvedValueOnce(
         validationFailed(
           '/api/auth/me',
@@ -137,7 +150,8 @@ describe('AccountDialog', () => {
         ),
       );
       const dialog = renderDialog();
-      await typeName('Dana\u202Eevil');
+      // A name this client lets through and the server refuses (a rule newer than the client).
+      await typeName('Dana Fox');
       await userEvent.click(saveButton());
 
       expect(await screen.findByRole('alert')).toHaveTextContent(

@@ -75,7 +75,8 @@ function checkName(value: string): { name: string } | { error: string } {
   const [issue] = parsed.error.issues;
   if (issue.code === 'too_small') return { error: 'Enter a name.' };
   if (issue.code === 'too_big') return { error: `Use at most ${Number(issue.maximum)} characters.` };
-  return { error: issue.message };
+  // The schema's other rules (control and bidirectional characters) say what is wrong with it.
+  return { error: `${NAME_LABEL} ${issue.message}.` };
 }
 
 function DisplayNameForm() {
