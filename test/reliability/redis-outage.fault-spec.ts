@@ -11,7 +11,15 @@ import {
   makePatch,
 } from '@concord/shared';
 import { io } from 'socket.io-client';
-import type { ClientSocket } from '../e2e/realtime.helpers';
+import {
+  type ClientSocket,
+  closeAllClients,
+  connectClient,
+  nextEvent,
+  quietFor,
+  record,
+  send,
+} from '../e2e/realtime.helpers';
 import {
   createTestDatabase,
   http,
@@ -24,6 +32,9 @@ import { describeFault, type PrivateRedis, requirements, sleep, startPrivateRedi
 import { emitAck } from './writers';
 
 jest.setTimeout(90_000);
+
+/** The instances' REALTIME_RECONCILE_INTERVAL_MS. */
+const RECONCILE_MS = 500;
 
 /** One live view of the document: applies broadcasts in order, catches up on a gap by re-joining. */
 class Replica {
@@ -117,10 +128,13 @@ describeFault(
     beforeAll(async () => {
       redis = await startPrivateRedis();
       database = await createTestDatabase('postgres');
-      one = await startTestServer({ database, env: { REDIS_URL: redis.url } });
-      two = await startTestServer({ database, env: { REDIS_URL: redis.url } });
+      // A quick periodic check of each instance's sockets against the database (10 s by default).
+      const env = { REDIS_URL: redis.url, REALTIME_RECONCILE_INTERVAL_MS: String(RECONCILE_MS) };
+      one = await startTestServer({ database, env });
+      two = await startTestServer({ database, env });
     });
     afterAll(async () => {
+      closeAllClients();
       for (const replica of replicas) replica.close();
       await one?.close();
       await two?.close();
@@ -219,6 +233,88 @@ describeFault(
       console.log(
         `redis outage: cross-instance delivery resumed ${resumedAfterMs} ms after redis-server came back`,
       );
+    });
+
+    it('notices lost while Redis is away are made good by the periodic check: revoked sessions close, a removed member leaves the room, a new name is taken up', async () => {
+      const owner = await registerUser(one.url);
+      const member = await registerUser(one.url);
+      const revoked = await registerUser(one.url);
+      const created = await http(one.url)<ConcordDocument>('/api/documents', {
+        method: 'POST',
+        token: owner.token,
+        body: { title: 'Lost notices', content: 'start\n' },
+      });
+      const documentId = created.body.id;
+      for (const username of [member.user.username, revoked.user.username]) {
+        await http(one.url)(`/api/documents/${documentId}/members`, {
+          method: 'POST',
+          token: owner.token,
+          body: { username, role: 'editor' },
+        });
+      }
+      // Everyone's sockets are on instance two; every change is made on instance one.
+      const [ownerSocket, memberSocket, revokedSocket] = await Promise.all(
+        [owner, member, revoked].map((user) => connectClient(two.url, user.token)),
+      );
+      for (const socket of [ownerSocket, memberSocket, revokedSocket]) {
+        expect((await send(socket, 'join', { documentId })).ok).toBe(true);
+      }
+      const revokedClosed = new Promise<string>((resolve) => revokedSocket.once('disconnect', resolve));
+
+      await redis.stop();
+      await sleep(300);
+      try {
+        const changedAt = Date.now();
+        const removed = await http(one.url)(`/api/documents/${documentId}/members/${member.user.id}`, {
+          method: 'DELETE',
+          token: owner.token,
+        });
+        expect(removed.status).toBe(204);
+        expect(
+          (await http(one.url)('/api/auth/sessions', { method: 'DELETE', token: revoked.token })).status,
+        ).toBe(204);
+        const renamed = await http(one.url)('/api/auth/me', {
+          method: 'PATCH',
+          token: owner.token,
+          body: { displayName: 'Owner Renamed' },
+        });
+        expect(renamed.status).toBe(200);
+
+        // Instance two never hears those notices; its check finds the changes in the database. (A
+        // presence list waits for the other instance's answer while Redis is away: 5 s.)
+        await expect(
+          nextEvent(memberSocket, 'access', (access) => access.documentId === documentId, 10 * RECONCILE_MS),
+        ).resolves.toMatchObject({ role: null, by: { id: owner.user.id } });
+        await expect(revokedClosed).resolves.toBe('io server disconnect');
+        await expect(
+          nextEvent(
+            ownerSocket,
+            'presence',
+            (presence) => presence.users.some((user) => user.displayName === 'Owner Renamed'),
+            15_000,
+          ),
+        ).resolves.toBeDefined();
+        console.log(`redis outage: lost notices made good ${Date.now() - changedAt} ms after the changes`);
+
+        // The removed member's socket is out of the room: a later write does not reach it.
+        const edits = record(memberSocket, 'edit');
+        const ownerHearsIt = nextEvent(ownerSocket, 'edit', (edit) => edit.documentId === documentId);
+        const current = await http(two.url)<ConcordDocument>(`/api/documents/${documentId}`, {
+          token: owner.token,
+        });
+        const put = await http(two.url)(`/api/documents/${documentId}`, {
+          method: 'PUT',
+          token: owner.token,
+          headers: { 'if-match': current.headers.get('etag') ?? '' },
+          body: { content: 'start\nsecret after the removal\n' },
+        });
+        expect(put.status).toBe(200);
+        await ownerHearsIt;
+        await quietFor(200);
+        expect(edits).toEqual([]);
+      } finally {
+        await redis.start();
+      }
     });
 
     it('an instance started while Redis is down stays up past the client retry limit, joins in once Redis comes, and closes promptly while it is away', async () => {

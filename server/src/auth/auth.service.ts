@@ -258,6 +258,28 @@ export class AuthService {
     this.verified.delete(userId);
   }
 
+  /**
+   * The accounts of `userIds` as stored now, with their token generation; a deleted one is
+   * absent. The realtime gateway's periodic check of its sockets (notices between instances can
+   * be lost) reads them in one query.
+   */
+  async accountsNow(
+    userIds: readonly string[],
+  ): Promise<Map<string, { user: UserSummary; tokenGeneration: number }>> {
+    const rows = await this.users.query<
+      { id: string; username: string; display_name: string; token_generation: number }[]
+    >(`SELECT id, username, display_name, token_generation FROM users WHERE id = ANY($1::uuid[])`, [userIds]);
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          user: { id: row.id, username: row.username, displayName: row.display_name },
+          tokenGeneration: row.token_generation,
+        },
+      ]),
+    );
+  }
+
   async findByUsername(username: string): Promise<UserSummary | null> {
     const user = await this.users.findOne({ where: { username: username.trim().toLowerCase() } });
     return user === null ? null : toUserSummary(user);

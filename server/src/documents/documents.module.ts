@@ -15,6 +15,6 @@ import { MembersService } from './members.service';
 @Module({
   controllers: [DocumentsController],
   providers: [DocumentsService, DocumentHistoryService, MembersService, DraftsService, IdempotencyService],
-  exports: [DocumentsService, DocumentHistoryService],
+  exports: [DocumentsService, DocumentHistoryService, MembersService],
 })
 export class DocumentsModule {}

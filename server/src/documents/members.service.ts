@@ -1,6 +1,7 @@
 import {
   type AddMemberRequest,
   type Member,
+  type MemberRole,
   type UpdateMemberRequest,
   type UserSummary,
 } from '@concord/shared';
@@ -18,6 +19,14 @@ const MEMBER_OF_DOCUMENT = `SELECT m.user_id, u.username, u.display_name, m.role
                               FROM document_members m JOIN users u ON u.id = m.user_id
                              WHERE m.document_id = $1 AND m.user_id = $2`;
 
+/** The roles of some users in some documents as stored now, and each document's owner. */
+export interface MembershipsNow {
+  /** By `${documentId}:${userId}`; a pair absent here is not (or no longer) a member. */
+  roles: Map<string, MemberRole>;
+  /** By document id; a deleted document is absent. */
+  owners: Map<string, UserSummary>;
+}
+
 /** Who may read and write a document: its members and their roles (CONTRACT §2). */
 @Injectable()
 export class MembersService {
@@ -27,6 +36,41 @@ export class MembersService {
     private readonly dataSource: DataSource,
     private readonly events: EventEmitter2,
   ) {}
+
+  /**
+   * For the realtime gateway's periodic check of the rooms its sockets are in (a notice of a
+   * change made on another instance can be lost): one query for every pair it holds.
+   */
+  async membershipsNow(documentIds: readonly string[], userIds: readonly string[]): Promise<MembershipsNow> {
+    const rows = await select<{
+      document_id: string;
+      owner_id: string;
+      owner_username: string;
+      owner_display_name: string;
+      user_id: string | null;
+      role: MemberRole | null;
+    }>(
+      this.dataSource.manager,
+      `SELECT d.id AS document_id, o.id AS owner_id, o.username AS owner_username,
+              o.display_name AS owner_display_name, m.user_id, m.role
+         FROM documents d
+         JOIN users o ON o.id = d.owner_id
+         LEFT JOIN document_members m ON m.document_id = d.id AND m.user_id = ANY($2::uuid[])
+        WHERE d.id = ANY($1::uuid[])`,
+      [documentIds, userIds],
+    );
+    const now: MembershipsNow = { roles: new Map(), owners: new Map() };
+    for (const row of rows) {
+      now.owners.set(row.document_id, {
+        id: row.owner_id,
+        username: row.owner_username,
+        displayName: row.owner_display_name,
+      });
+      if (row.user_id !== null && row.role !== null)
+        now.roles.set(`${row.document_id}:${row.user_id}`, row.role);
+    }
+    return now;
+  }
 
   async listMembers(user: UserSummary, id: string): Promise<Member[]> {
     await readVisible(this.dataSource.manager, user, id);

@@ -36,14 +36,18 @@ export class DocumentSessionService {
     const user = socket.data.user;
     const room = roomFor(payload.documentId);
     const wasInRoom = socket.rooms.has(room);
-    // Membership first: a socket that may not see the document never enters its room.
-    if (!wasInRoom) await this.documents.getForUser(user, payload.documentId);
+    // Membership first: a socket that may not see the document never enters its room. Its role
+    // is known before it is in the room, where the gateway's periodic check looks for it.
+    if (!wasInRoom) {
+      const { role } = await this.documents.getForUser(user, payload.documentId);
+      socket.data.roles = { ...socket.data.roles, [payload.documentId]: role };
+    }
     await socket.join(room);
     try {
       // Read again after joining: every write committed from here on reaches this socket as a
       // broadcast, every earlier one is in this document (or in `missed`), so nothing falls
       // between the two. A client drops broadcasts whose version it already has.
-      const { document } = await this.documents.getForUser(user, payload.documentId);
+      const { document, role } = await this.documents.getForUser(user, payload.documentId);
       const missed =
         payload.sinceVersion === undefined
           ? undefined
@@ -52,9 +56,13 @@ export class DocumentSessionService {
         this.presence(server, payload.documentId),
         this.broadcastPresence(server, payload.documentId),
       ]);
+      socket.data.roles = { ...socket.data.roles, [payload.documentId]: role };
       return missed === undefined ? { document, presence } : { document, presence, missed };
     } catch (error) {
-      if (!wasInRoom) await socket.leave(room);
+      if (!wasInRoom) {
+        await socket.leave(room);
+        delete socket.data.roles?.[payload.documentId];
+      }
       throw error;
     }
   }
@@ -63,6 +71,7 @@ export class DocumentSessionService {
     const room = roomFor(documentId);
     if (!socket.rooms.has(room)) return;
     await socket.leave(room);
+    delete socket.data.roles?.[documentId];
     await this.broadcastPresence(server, documentId);
   }
 

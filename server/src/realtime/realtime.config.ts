@@ -14,6 +14,11 @@ const RealtimeConfigSchema = z
     REALTIME_CURSOR_BURST: intFromEnv(1, 100_000).default(60),
     /** How long an edit that overtook its predecessor waits for it before being broadcast anyway. */
     REALTIME_REORDER_HOLD_MS: intFromEnv(0, 5_000).default(25),
+    /**
+     * With Redis, how often each instance re-reads the accounts and memberships behind its sockets,
+     * to do what a notice from another instance lost on the way (Redis away) would have done.
+     */
+    REALTIME_RECONCILE_INTERVAL_MS: intFromEnv(100, 600_000).default(10_000),
     /** The Redis adapter's channel prefix: deployments (or test runs) sharing one Redis stay apart. */
     REALTIME_REDIS_KEY: z
       .string()
@@ -27,6 +32,7 @@ const RealtimeConfigSchema = z
     cursorBurst: raw.REALTIME_CURSOR_BURST,
     reorderHoldMs: raw.REALTIME_REORDER_HOLD_MS,
     redisKey: raw.REALTIME_REDIS_KEY,
+    reconcileIntervalMs: raw.REALTIME_RECONCILE_INTERVAL_MS,
   }));
 
 export type RealtimeConfig = z.infer<typeof RealtimeConfigSchema>;
@@ -38,6 +44,7 @@ export function loadRealtimeConfig(env: Env): RealtimeConfig {
     'REALTIME_CURSOR_RATE',
     'REALTIME_CURSOR_BURST',
     'REALTIME_REORDER_HOLD_MS',
+    'REALTIME_RECONCILE_INTERVAL_MS',
     'REALTIME_REDIS_KEY',
   ]);
 }

@@ -9,6 +9,7 @@ import {
   JoinPayloadSchema,
   LeavePayloadSchema,
   MEMBER_ROLES,
+  type MemberRole,
   type UserSummary,
   UserSummarySchema,
 } from '@concord/shared';
@@ -34,6 +35,7 @@ import { ProblemError } from '../common/problem.error';
 import { type RedisConfig, redisConfig } from '../config/redis.config';
 import { isDatabaseUnavailableError } from '../database/database-errors';
 import { DocumentsService } from '../documents/documents.service';
+import { MembersService } from '../documents/members.service';
 import { MetricsService } from '../observability/metrics.service';
 import {
   DOCUMENT_CHANGED,
@@ -107,6 +109,8 @@ export class RealtimeGateway
   private readonly logger = new Logger(RealtimeGateway.name);
   /** Broadcasts each document's edits in version order (see EditSequencer for why they can swap). */
   private readonly sequencer: EditSequencer<DocumentChangedEvent>;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconciling = false;
 
   @WebSocketServer()
   private server!: ConcordServer;
@@ -114,6 +118,7 @@ export class RealtimeGateway
   constructor(
     private readonly auth: AuthService,
     private readonly documents: DocumentsService,
+    private readonly members: MembersService,
     private readonly sessions: DocumentSessionService,
     @Inject(realtimeConfig.KEY) private readonly config: RealtimeConfig,
     @Inject(redisConfig.KEY) private readonly redis: RedisConfig,
@@ -123,6 +128,7 @@ export class RealtimeGateway
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.reconcileTimer);
     this.sequencer.flushAll();
   }
 
@@ -141,6 +147,10 @@ export class RealtimeGateway
       const change = MembershipNoticeSchema.safeParse({ documentId, userId, role, by });
       if (change.success) this.applyMembershipChange(change.data);
     });
+    if (this.redis.url !== undefined) {
+      this.reconcileTimer = setInterval(() => void this.reconcile(), this.config.reconcileIntervalMs);
+      this.reconcileTimer.unref();
+    }
     // A middleware rather than a check in `connection`: a refused handshake becomes the
     // client's connect_error with this message, and no event of it is ever handled.
     server.use((socket, next) => {
@@ -354,25 +364,108 @@ export class RealtimeGateway
   }
 
   private applyMembershipChange({ documentId, userId, role, by }: MembershipChangedEvent): void {
-    const room = roomFor(documentId);
     const affected: ConcordSocket[] = [];
-    for (const socketId of this.server.sockets.adapter.rooms.get(room) ?? []) {
+    for (const socketId of this.server.sockets.adapter.rooms.get(roomFor(documentId)) ?? []) {
       const socket = this.server.sockets.sockets.get(socketId);
-      if (socket?.data.user?.id === userId) affected.push(socket);
+      // Not twice: this instance's periodic check may have told it already.
+      if (socket?.data.user?.id === userId && socket.data.roles?.[documentId] !== role) affected.push(socket);
     }
-    for (const socket of affected) {
-      // The in-memory adapter (and the Redis one, which extends it) leaves synchronously.
-      if (role === null) void socket.leave(room);
-      socket.emit('access', {
-        documentId,
-        role,
-        by: { id: by.id, username: by.username, displayName: by.displayName },
-      });
+    for (const socket of affected) this.tellAccess(socket, documentId, role, by);
+    if (role === null && affected.length > 0) this.presenceAfterRemoval(documentId);
+  }
+
+  /** A socket's role in a joined document is now `role` (null: removed, it leaves the room). */
+  private tellAccess(
+    socket: ConcordSocket,
+    documentId: string,
+    role: MemberRole | null,
+    by: UserSummary,
+  ): void {
+    // The in-memory adapter (and the Redis one, which extends it) leaves synchronously.
+    if (role === null) {
+      void socket.leave(roomFor(documentId));
+      delete socket.data.roles?.[documentId];
+    } else {
+      socket.data.roles = { ...socket.data.roles, [documentId]: role };
     }
-    if (role === null && affected.length > 0) {
-      this.sessions.broadcastPresence(this.server, documentId).catch((error: unknown) => {
-        this.logger.warn(`presence after removing a member of ${documentId} failed: ${String(error)}`);
-      });
+    socket.emit('access', {
+      documentId,
+      role,
+      by: { id: by.id, username: by.username, displayName: by.displayName },
+    });
+  }
+
+  private presenceAfterRemoval(documentId: string): void {
+    this.sessions.broadcastPresence(this.server, documentId).catch((error: unknown) => {
+      this.logger.warn(`presence after removing a member of ${documentId} failed: ${String(error)}`);
+    });
+  }
+
+  /**
+   * Notices between instances travel over Redis pub/sub, which delivers at most once: one sent
+   * while Redis was away is lost, and with it a revoked session's close or a removed member's
+   * leaving the room on this instance. So, with Redis, every `reconcileIntervalMs` this instance
+   * re-reads the accounts and memberships behind its own sockets (two queries) and does what a
+   * lost notice would have done: closes the sockets of deleted accounts and revoked tokens, takes
+   * a new display name up, and tells a socket of a role it has not heard of (a removed member
+   * leaves the room). A change is thus applied everywhere within that interval, notice or not.
+   */
+  private async reconcile(): Promise<void> {
+    if (this.reconciling) return;
+    this.reconciling = true;
+    try {
+      const sockets = [...this.server.sockets.sockets.values()].filter(
+        (socket) => socket.data.user !== undefined,
+      );
+      if (sockets.length === 0) return;
+      const userIds = [...new Set(sockets.map((socket) => socket.data.user.id))];
+      const accounts = await this.auth.accountsNow(userIds);
+      const renamed = new Map<string, UserSummary>();
+      const open: ConcordSocket[] = [];
+      for (const socket of sockets) {
+        const account = accounts.get(socket.data.user.id);
+        if (account === undefined || (socket.data.tokenGeneration ?? 0) < account.tokenGeneration) {
+          this.auth.forgetUser(socket.data.user.id);
+          socket.disconnect(true);
+          continue;
+        }
+        if (account.user.displayName !== socket.data.user.displayName)
+          renamed.set(account.user.id, account.user);
+        open.push(socket);
+      }
+      for (const user of renamed.values()) this.applyProfile(user);
+
+      const joined = open.flatMap((socket) =>
+        [...socket.rooms].flatMap((room) => documentIdOfRoom(room) ?? []),
+      );
+      if (joined.length === 0) return;
+      const now = await this.members.membershipsNow([...new Set(joined)], userIds);
+      const emptied = new Set<string>();
+      for (const socket of open) {
+        for (const room of [...socket.rooms]) {
+          const documentId = documentIdOfRoom(room);
+          if (documentId === undefined) continue;
+          const owner = now.owners.get(documentId);
+          if (owner === undefined) {
+            // Deleted (its lost notice named title and version, gone with it): no more edits can
+            // reach the room; the client's next request about it is answered 404.
+            void socket.leave(room);
+            delete socket.data.roles?.[documentId];
+            continue;
+          }
+          const role = now.roles.get(`${documentId}:${socket.data.user.id}`) ?? null;
+          if (role === (socket.data.roles?.[documentId] ?? null)) continue;
+          // Only the owner changes others' roles; a member who left on another instance hears it
+          // from the owner too: which of the two it was is in the lost notice, not the database.
+          this.tellAccess(socket, documentId, role, owner);
+          if (role === null) emptied.add(documentId);
+        }
+      }
+      for (const documentId of emptied) this.presenceAfterRemoval(documentId);
+    } catch (error) {
+      this.logger.warn(`checking this instance's sockets against the database failed: ${String(error)}`);
+    } finally {
+      this.reconciling = false;
     }
   }
 

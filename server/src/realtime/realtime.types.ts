@@ -8,6 +8,8 @@ export interface SocketData {
   expiresAt?: number;
   /** The handshake token's generation: revoking the account's tokens closes sockets below the new one. */
   tokenGeneration?: number;
+  /** By document: the role this socket was last told of there (by its join, or an `access` event). */
+  roles?: Record<string, MemberRole>;
 }
 
 /**
