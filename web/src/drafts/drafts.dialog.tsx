@@ -1,9 +1,11 @@
-import { type ReactNode, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { type ReactNode, useId, useLayoutEffect, useRef, useState } from 'react';
 import { ConcordApiError, type Draft } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
 import { Modal } from '../ui/modal.component';
+import { PagedListFooter } from '../ui/paged-list-footer.component';
 import { exactTime, relativeTime } from '../ui/relative-time.util';
+import { usePagedList } from '../ui/use-paged-list';
 import {
   type BaseText,
   draftText,
@@ -51,19 +53,9 @@ export function DraftsDialog({
   onClose,
 }: DraftsDialogProps) {
   const { api } = useAuth();
-  const [drafts, setDrafts] = useState<Draft[] | null>(null);
-  const [hasOlder, setHasOlder] = useState(false);
-  const [loadingPage, setLoadingPage] = useState(false);
-  const [pageError, setPageError] = useState<string | null>(null);
   const [bases, setBases] = useState<ReadonlyMap<number, BaseState>>(new Map());
   const [outcomes, setOutcomes] = useState<ReadonlyMap<string, Outcome>>(new Map());
   const loadButton = useRef<HTMLButtonElement | null>(null);
-  /** Set synchronously, so that a double click (or Enter held down) asks for a page once. */
-  const pageInFlight = useRef(false);
-  /** Bumped when the document changes or the dialog goes: an answer arriving after that is dropped. */
-  const generation = useRef(0);
-  /** The drafts shown, for building the next request without waiting for a render. */
-  const shown = useRef<Draft[]>([]);
   /** Base versions asked for (by this generation): each is fetched once however many drafts share it. */
   const askedBases = useRef(new Set<number>());
   const basesInFlight = useRef(new Set<number>());
@@ -75,6 +67,35 @@ export function DraftsDialog({
   const focusAfterRender = useRef<{ id: string; copy: boolean } | null>(null);
   const idPrefix = useId();
   const blockedId = `${idPrefix}-blocked`;
+  const draftPages = usePagedList(
+    {
+      pageSize: DRAFTS_PAGE_SIZE,
+      fetchPage: (query) => api.listDrafts(documentId, query),
+      // A draft renewed while paging moves to the top (docs/documents.md): never show it twice.
+      keyOf: (draft: Draft) => draft.id,
+      errorText: pageErrorText,
+      onPage: ({ fresh, previous }) => {
+        if (loadButton.current !== null && document.activeElement === loadButton.current) {
+          // Focus goes on to the first draft the page brought, or to the last one as the button goes.
+          const target = fresh[0]?.id ?? previous.at(-1)?.id;
+          focusAfterRender.current = target === undefined ? null : { id: target, copy: false };
+        }
+        // Every base is fetched: a patch's text needs it, and so does any recovery's merge.
+        for (const draft of fresh) {
+          if (draft.baseVersion !== null && !askedBases.current.has(draft.baseVersion))
+            void loadBase(draft.baseVersion);
+        }
+      },
+      onReset: () => {
+        askedBases.current = new Set();
+        basesInFlight.current = new Set();
+        setBases(new Map());
+        setOutcomes(new Map());
+      },
+    },
+    [api, documentId],
+  );
+  const { items: drafts, hasOlder, loading: loadingPage, pageError } = draftPages;
 
   function setOutcome(id: string, outcome: Outcome | null) {
     setOutcomes((previous) => {
@@ -88,7 +109,7 @@ export function DraftsDialog({
   async function loadBase(version: number) {
     // A Retry pressed twice asks once.
     if (basesInFlight.current.has(version)) return;
-    const mine = generation.current;
+    const current = draftPages.answerGuard();
     askedBases.current.add(version);
     basesInFlight.current.add(version);
     setBases((previous) => new Map(previous).set(version, { status: 'loading' }));
@@ -101,69 +122,10 @@ export function DraftsDialog({
           ? { status: 'ready', text: GONE }
           : { status: 'error', message: describeError(caught) };
     }
-    if (generation.current !== mine) return;
+    if (!current()) return;
     basesInFlight.current.delete(version);
     setBases((previous) => new Map(previous).set(version, state));
   }
-
-  async function loadPage() {
-    if (pageInFlight.current) return;
-    pageInFlight.current = true;
-    const mine = generation.current;
-    const oldest = shown.current.at(-1)?.id;
-    setLoadingPage(true);
-    setPageError(null);
-    try {
-      const page = await api.listDrafts(
-        documentId,
-        oldest === undefined ? { limit: DRAFTS_PAGE_SIZE } : { limit: DRAFTS_PAGE_SIZE, before: oldest },
-      );
-      if (generation.current !== mine) return;
-      // A draft renewed while paging moves to the top (docs/documents.md): never show it twice.
-      const known = new Set(shown.current.map((draft) => draft.id));
-      const fresh = page.filter((draft) => !known.has(draft.id));
-      if (loadButton.current !== null && document.activeElement === loadButton.current) {
-        // Focus goes on to the first draft the page brought, or to the last one as the button goes.
-        const target = fresh[0]?.id ?? shown.current.at(-1)?.id;
-        focusAfterRender.current = target === undefined ? null : { id: target, copy: false };
-      }
-      shown.current = [...shown.current, ...fresh];
-      setDrafts(shown.current);
-      setHasOlder(page.length >= DRAFTS_PAGE_SIZE && fresh.length > 0);
-      // Every base is fetched: a patch's text needs it, and so does any recovery's merge.
-      for (const draft of fresh) {
-        if (draft.baseVersion !== null && !askedBases.current.has(draft.baseVersion))
-          void loadBase(draft.baseVersion);
-      }
-    } catch (caught) {
-      if (generation.current !== mine) return;
-      setPageError(pageErrorText(caught));
-      setHasOlder(true);
-    } finally {
-      if (generation.current === mine) {
-        pageInFlight.current = false;
-        setLoadingPage(false);
-      }
-    }
-  }
-
-  useEffect(() => {
-    generation.current += 1;
-    pageInFlight.current = false;
-    shown.current = [];
-    askedBases.current = new Set();
-    basesInFlight.current = new Set();
-    setDrafts(null);
-    setBases(new Map());
-    setOutcomes(new Map());
-    setHasOlder(false);
-    setPageError(null);
-    void loadPage();
-    return () => {
-      generation.current += 1;
-    };
-    // Only a new document starts the list over; loadPage reads everything else through refs.
-  }, [api, documentId]);
 
   // Before paint: the button pressed may just have gone, and focus must not rest on <body>.
   useLayoutEffect(() => {
@@ -348,28 +310,15 @@ export function DraftsDialog({
         >
           {drafts?.map(renderDraft)}
         </ul>
-        {pageError && (
-          <p role="alert" className="error">
-            {pageError}
-          </p>
-        )}
-        {hasOlder && (
-          // aria-disabled, not disabled, while a page loads: a disabled button would drop focus to <body>.
-          <button
-            type="button"
-            ref={loadButton}
-            aria-disabled={loadingPage || undefined}
-            onClick={() => void loadPage()}
-          >
-            {pageError
-              ? 'Retry'
-              : loadingPage
-                ? drafts === null
-                  ? 'Loading drafts…'
-                  : 'Loading older drafts…'
-                : 'Load older drafts'}
-          </button>
-        )}
+        <PagedListFooter list={draftPages} buttonRef={loadButton}>
+          {pageError
+            ? 'Retry'
+            : loadingPage
+              ? drafts === null
+                ? 'Loading drafts…'
+                : 'Loading older drafts…'
+              : 'Load older drafts'}
+        </PagedListFooter>
       </div>
     </Modal>
   );

@@ -1,10 +1,9 @@
 import '@testing-library/jest-dom';
-import { act, fireEvent, render, screen } from '@testing-library/react';
+import { act, fireEvent, screen } from '@testing-library/react';
 import { EditorView } from '@codemirror/view';
-import { MemoryRouter, Route, Routes } from 'react-router';
 import { makePatch, type ConcordDocument, type Draft, type Member } from '@concord/shared';
 import { alice, bob, DOC_ID, FakeSocket, serverDoc } from '../editor/editor.fixtures';
-import { EditorPage } from '../editor/editor.page';
+import { openAsBob } from '../editor/editor-page.fixtures';
 import { exactTime } from '../ui/relative-time.util';
 
 // The page's recovery path, from the Drafts button to the socket: the dialog itself is pinned by
@@ -41,25 +40,8 @@ async function settle() {
   });
 }
 
-/** Bob's editor, joined at version 2 (Alice added a line since the draft's version 1). */
-async function openAsBob() {
-  render(
-    <MemoryRouter initialEntries={[`/d/${DOC_ID}`]}>
-      <Routes>
-        <Route path="/d/:id" element={<EditorPage />} />
-      </Routes>
-    </MemoryRouter>,
-  );
-  await act(async () => {
-    socket.connected = true;
-    socket.fire('connect');
-    socket
-      .sent('join')[0]
-      .reply({ ok: true, document: serverDoc(2, `${BASE}Four.\n`, alice), presence: [alice, bob] });
-    await Promise.resolve();
-  });
-  await screen.findByText('Saved · version 2');
-}
+/** What Bob's editor joins at: Alice added a line since the draft's version 1. */
+const JOINED = { version: 2, content: `${BASE}Four.\n` };
 
 const editorView = () => {
   const view = EditorView.findFromDOM(screen.getByRole('textbox', { name: 'Document content' }));
@@ -83,7 +65,7 @@ describe('recovering a draft in the editor', () => {
   });
 
   it('merges the draft into the text, unsent typing included, and saves it as an ordinary edit', async () => {
-    await openAsBob();
+    await openAsBob(socket, JOINED);
     // Typed and not sent yet: the recovery must keep it.
     act(() =>
       editorView().dispatch({
@@ -119,7 +101,7 @@ describe('recovering a draft in the editor', () => {
       { user: alice, role: 'owner' },
       { user: bob, role: 'viewer' },
     ];
-    await openAsBob();
+    await openAsBob(socket, JOINED);
     await settle();
     fireEvent.click(screen.getByRole('button', { name: 'Drafts' }));
     await settle();

@@ -1,10 +1,9 @@
 import '@testing-library/jest-dom';
-import { act, render, screen, within } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import { EditorView } from '@codemirror/view';
-import { MemoryRouter, Route, Routes } from 'react-router';
 import type { Member } from '@concord/shared';
 import { alice, bob, DOC_ID, FakeSocket, serverDoc } from './editor.fixtures';
-import { EditorPage } from './editor.page';
+import { openAsBob } from './editor-page.fixtures';
 
 // The page opens its socket through socket.io-client's io(): here it gets the test's fake.
 let socket = new FakeSocket();
@@ -17,27 +16,6 @@ const members: Member[] = [
 const api = { listMembers: jest.fn<Promise<Member[]>, [string]>() };
 const auth = { token: 'token-bob', user: bob, api, expire: jest.fn() };
 jest.mock('../auth/auth.context', () => ({ useAuth: () => auth }));
-
-/** Bob's editor on the document, joined at version 1 with `content`. */
-async function openAsBob(content = 'Shared text') {
-  render(
-    <MemoryRouter initialEntries={[`/d/${DOC_ID}`]}>
-      <Routes>
-        <Route path="/d/:id" element={<EditorPage />} />
-        <Route path="/" element={<p>the document list</p>} />
-      </Routes>
-    </MemoryRouter>,
-  );
-  await act(async () => {
-    socket.connected = true;
-    socket.fire('connect');
-    socket
-      .sent('join')[0]
-      .reply({ ok: true, document: serverDoc(1, content, alice), presence: [alice, bob] });
-    await Promise.resolve();
-  });
-  await screen.findByText('Saved · version 1');
-}
 
 const editor = () => screen.getByRole('textbox', { name: 'Document content' });
 
@@ -92,7 +70,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('removed: the editor turns read-only, an alert names who did it and leads back to the list; the tools close', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     expect(editor()).toHaveAttribute('contenteditable', 'true');
     serverSays('access', { documentId: DOC_ID, role: null, by: alice });
 
@@ -111,7 +89,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('removed with typing not yet sent: the alert says it is kept here, and it stays in the editor and the draft', async () => {
-    await openAsBob('Shared text');
+    await openAsBob(socket, { content: 'Shared text' });
     typeAtEnd(' and mine');
     serverSays('access', { documentId: DOC_ID, role: null, by: alice });
     act(() => jest.advanceTimersByTime(5000));
@@ -131,7 +109,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('left from another tab: the alert says so rather than blaming the owner', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     serverSays('access', { documentId: DOC_ID, role: null, by: bob });
     const alert = screen.getByRole('alert');
     expect(alert).toHaveTextContent('You left this document.');
@@ -142,7 +120,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('made a viewer: read-only with a notice naming who did it, without a reload; made an editor again: editable again, and told so politely', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
     serverSays('access', { documentId: DOC_ID, role: 'viewer', by: alice });
     expect(editor()).toHaveAttribute('contenteditable', 'false');
@@ -167,7 +145,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('made an editor again while offline: the re-join reloads the member list, and the editor turns editable without a reload', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
     serverSays('access', { documentId: DOC_ID, role: 'viewer', by: alice });
     await settle();
@@ -191,7 +169,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('made a viewer while offline: the re-join reloads the member list, and the editor turns read-only with the notice', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     expect(api.listMembers).toHaveBeenCalledTimes(1);
     act(() => socket.fire('disconnect', 'transport close'));
     api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
@@ -207,7 +185,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
 
   it('a re-join with the role unchanged changes nothing (and a viewer from the start gets no notice)', async () => {
     api.listMembers.mockResolvedValue([members[0], { user: bob, role: 'viewer' }]);
-    await openAsBob();
+    await openAsBob(socket);
     await settle();
     expect(editor()).toHaveAttribute('contenteditable', 'false');
     act(() => socket.fire('disconnect', 'transport close'));
@@ -220,7 +198,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('a member list asked for before an access event does not override it', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     let answer: (list: Member[]) => void = () => undefined;
     api.listMembers.mockImplementationOnce(() => new Promise<Member[]>((resolve) => (answer = resolve)));
     act(() => socket.fire('disconnect', 'transport close'));
@@ -238,7 +216,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('a re-join answered 404 (removed while offline) shows the same removed state, not an error being retried', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     act(() => socket.fire('disconnect'));
     typeAtEnd(' typed offline');
     act(() => {
@@ -259,7 +237,7 @@ describe('EditorPage when the owner changes what this user may do', () => {
   });
 
   it('an edit answered 404 shows the same removed state', async () => {
-    await openAsBob();
+    await openAsBob(socket);
     typeAtEnd('!');
     act(() => jest.advanceTimersByTime(300));
     act(() =>

@@ -1,9 +1,11 @@
-import { type KeyboardEvent, useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, useLayoutEffect, useRef, useState } from 'react';
 import type { ConcordDocument, VersionListItem } from '@concord/shared';
 import { describeError } from '../api/api.client';
 import { useAuth } from '../auth/auth.context';
 import { Modal } from '../ui/modal.component';
+import { PagedListFooter } from '../ui/paged-list-footer.component';
 import { exactTime, relativeTime } from '../ui/relative-time.util';
+import { usePagedList } from '../ui/use-paged-list';
 import { DiffView } from './diff-view.component';
 
 interface HistoryDialogProps {
@@ -26,83 +28,40 @@ interface Selected {
 
 export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, onRestored }: HistoryDialogProps) {
   const { api } = useAuth();
-  const [versions, setVersions] = useState<VersionListItem[] | null>(null);
   const [selected, setSelected] = useState<Selected | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  /** Whether older versions may remain: a full page may be followed by more, a short one is the end. */
-  const [hasOlder, setHasOlder] = useState(false);
-  const [loadingPage, setLoadingPage] = useState(false);
-  const [pageError, setPageError] = useState<string | null>(null);
   /** The version asked for last: answers to earlier clicks that arrive after it are dropped. */
   const requested = useRef<number | null>(null);
   /** One Tab stop for the whole list (roving tabindex); arrows, Home and End move along it. */
   const [focusIndex, setFocusIndex] = useState(0);
   const buttons = useRef<Array<HTMLButtonElement | null>>([]);
   const loadButton = useRef<HTMLButtonElement | null>(null);
-  /** Set synchronously, so that a double click (or Enter held down) asks for a page once. */
-  const pageInFlight = useRef(false);
-  /** Bumped when the document changes or the dialog goes: a page answered after that is dropped. */
-  const generation = useRef(0);
-  /** The versions shown, for building the next request without waiting for a render. */
-  const shown = useRef<VersionListItem[]>([]);
   /** A version button to focus once the page that brought it is rendered. */
   const focusAfterLoad = useRef<number | null>(null);
-
-  async function loadPage() {
-    if (pageInFlight.current) return;
-    pageInFlight.current = true;
-    const mine = generation.current;
-    const oldest = shown.current.at(-1)?.version;
-    setLoadingPage(true);
-    setPageError(null);
-    try {
-      const page = await api.listVersions(
-        documentId,
-        oldest === undefined ? { limit: VERSIONS_PAGE_SIZE } : { limit: VERSIONS_PAGE_SIZE, before: oldest },
-      );
-      if (generation.current !== mine) return;
-      const known = new Set(shown.current.map((item) => item.version));
-      const fresh = page.filter((item) => !known.has(item.version));
-      const merged = [...shown.current, ...fresh].sort((a, b) => b.version - a.version);
-      const more = page.length >= VERSIONS_PAGE_SIZE && fresh.length > 0;
-      // Whoever pressed the button goes on to the first version it brought (or, at the end of the
-      // history, to the last one, as the button is about to go): focus never falls to <body>.
-      if (loadButton.current !== null && document.activeElement === loadButton.current) {
-        focusAfterLoad.current = fresh.length > 0 ? shown.current.length : merged.length > 0 ? merged.length - 1 : null;
-      }
-      shown.current = merged;
-      setVersions(merged);
-      setHasOlder(more);
-    } catch (caught) {
-      if (generation.current !== mine) return;
-      setPageError(describeError(caught));
-      // The page is still there to ask for: the button (Try again, for the first) offers it.
-      setHasOlder(true);
-    } finally {
-      if (generation.current === mine) {
-        pageInFlight.current = false;
-        setLoadingPage(false);
-      }
-    }
-  }
-
-  useEffect(() => {
-    generation.current += 1;
-    pageInFlight.current = false;
-    shown.current = [];
-    requested.current = null;
-    setVersions(null);
-    setSelected(null);
-    setFocusIndex(0);
-    setHasOlder(false);
-    setPageError(null);
-    void loadPage();
-    return () => {
-      generation.current += 1;
-    };
-    // Only a new document starts the list over; loadPage reads everything else through refs.
-  }, [api, documentId]);
+  const versionPages = usePagedList(
+    {
+      pageSize: VERSIONS_PAGE_SIZE,
+      fetchPage: (query) => api.listVersions(documentId, query),
+      keyOf: (item: VersionListItem) => item.version,
+      order: (a, b) => b.version - a.version,
+      onPage: ({ fresh, previous, items }) => {
+        // Whoever pressed the button goes on to the first version it brought (or, at the end of the
+        // history, to the last one, as the button is about to go): focus never falls to <body>.
+        if (loadButton.current !== null && document.activeElement === loadButton.current) {
+          focusAfterLoad.current =
+            fresh.length > 0 ? previous.length : items.length > 0 ? items.length - 1 : null;
+        }
+      },
+      onReset: () => {
+        requested.current = null;
+        setSelected(null);
+        setFocusIndex(0);
+      },
+    },
+    [api, documentId],
+  );
+  const { items: versions, hasOlder, loading: loadingPage } = versionPages;
 
   // Before paint: the load button may just have gone, and focus must not rest on <body>.
   useLayoutEffect(() => {
@@ -187,28 +146,15 @@ export function HistoryDialog({ documentId, currentEtag, canRestore, onClose, on
               </li>
             ))}
           </ul>
-          {pageError && (
-            <p role="alert" className="error">
-              {pageError}
-            </p>
-          )}
-          {hasOlder && (
-            // aria-disabled, not disabled, while a page loads: a disabled button would drop focus to <body>.
-            <button
-              type="button"
-              ref={loadButton}
-              aria-disabled={loadingPage || undefined}
-              onClick={() => void loadPage()}
-            >
-              {versions === null
-                ? loadingPage
-                  ? 'Loading versions…'
-                  : 'Try again'
-                : loadingPage
-                  ? 'Loading older versions…'
-                  : 'Load older versions'}
-            </button>
-          )}
+          <PagedListFooter list={versionPages} buttonRef={loadButton}>
+            {versions === null
+              ? loadingPage
+                ? 'Loading versions…'
+                : 'Try again'
+              : loadingPage
+                ? 'Loading older versions…'
+                : 'Load older versions'}
+          </PagedListFooter>
         </div>
         <section className="version-detail" aria-label="Selected version">
           {error && (
