@@ -93,6 +93,7 @@ describeE2E('account: display name, password, signing out everywhere', () => {
         { displayName: 'x'.repeat(101) },
         { displayName: 'evil\u202Emallory' },
         { displayName: 'line\nbreak' },
+        { displayName: '\u200B\u2060' }, // zero-width characters only: no visible name
         { displayName: 'Fine', username: 'taken-over' },
         {},
       ]) {
@@ -170,6 +171,22 @@ describeE2E('account: display name, password, signing out everywhere', () => {
       expectProblem(await login(user.username, losing), 401, 'invalid_credentials');
       expect((await me(winner.body.token)).status).toBe(200);
     });
+
+    it('a password change racing a sign-out everywhere never leaves a working token behind', async () => {
+      for (let round = 0; round < 3; round += 1) {
+        const { first, second } = await signedInTwice();
+        // The sign-out is quick; the change spends its time hashing, so the sign-out lands meanwhile.
+        const [changed, signedOut] = await Promise.all([
+          changePassword(first, { currentPassword: PASSWORD, newPassword: `new password ${round}` }),
+          api('/api/auth/sessions', { method: 'DELETE', token: second }),
+        ]);
+        expect(signedOut.status).toBe(204);
+        expect([200, 401]).toContain(changed.status);
+        // Signed out everywhere means every token: one the change minted meanwhile too.
+        if (changed.status === 200) expectProblem(await me(changed.body.token), 401, 'unauthorized');
+        for (const token of [first, second]) expectProblem(await me(token), 401, 'unauthorized');
+      }
+    });
   });
 
   describe('DELETE /api/auth/sessions', () => {
@@ -195,5 +212,17 @@ describeE2E('account: display name, password, signing out everywhere', () => {
       expect(back.status).toBe(200);
       expect((await me(back.body.token)).body).toEqual(user);
     });
+  });
+
+  it('DELETE /api/auth/sessions and /api/auth/me take no body: a field in one is refused (422) and nothing happens', async () => {
+    const { token } = await registerUser(suite.url);
+    for (const path of ['/api/auth/sessions', '/api/auth/me']) {
+      for (const body of [{ password: 'correct horse battery' }, { x: 1 }]) {
+        expectProblem(await api(path, { method: 'DELETE', token, body }), 422, 'validation_failed');
+      }
+    }
+    expect((await me(token)).status).toBe(200);
+    // An empty object is no body.
+    expect((await api('/api/auth/sessions', { method: 'DELETE', token, body: {} })).status).toBe(204);
   });
 });

@@ -925,12 +925,24 @@ describeE2E('documents over HTTP (CONTRACT §1, §2 membership)', () => {
         'limit=0',
         'limit=1001',
         'limit=abc',
+        'limit=1e2',
+        'limit=0x10',
+        'limit=%2B3',
+        'limit=',
+        'limit=1&limit=2',
         'before=0',
         'before=-1',
         'limit=2&since=1',
       ]) {
         expectProblem(await api(`${path}?${query}`, { token: alice.token }), 422, 'validation_failed');
       }
+      // Each says what is wrong with it.
+      const repeated = await api<{ detail: string }>(`${path}?limit=1&limit=2`, { token: alice.token });
+      expect(repeated.body.detail).toBe('The query is invalid: limit: given more than once');
+      const exponent = await api<{ detail: string }>(`${path}?limit=1e2`, { token: alice.token });
+      expect(exponent.body.detail).toBe(
+        'The query is invalid: limit: must be a whole number in decimal digits',
+      );
       expectProblem(await api(`${path}?limit=2`, { token: bob.token }), 404, 'not_found');
     });
 

@@ -12,9 +12,10 @@ import {
   UpdateProfileRequestSchema,
   type UserSummary,
 } from '@concord/shared';
+import { NoBodySchema } from '../common/no-body.dto';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { AuthService } from './auth.service';
-import { CurrentUser } from './current-user.decorator';
+import { CurrentUser, TokenGeneration } from './current-user.decorator';
 import { Public } from './public.decorator';
 
 @Controller('api/auth')
@@ -55,7 +56,10 @@ export class AuthController {
   /** Deletes the signed-in account and the documents it owns; its tokens stop working (401). */
   @Delete('me')
   @HttpCode(204)
-  deleteMe(@CurrentUser() user: UserSummary): Promise<void> {
+  deleteMe(
+    @CurrentUser() user: UserSummary,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
+  ): Promise<void> {
     return this.auth.deleteAccount(user);
   }
 
@@ -64,15 +68,19 @@ export class AuthController {
   @Put('password')
   changePassword(
     @CurrentUser() user: UserSummary,
+    @TokenGeneration() tokenGeneration: number,
     @Body(new ZodValidationPipe(ChangePasswordRequestSchema)) body: ChangePasswordRequest,
   ): Promise<AuthResponse> {
-    return this.auth.changePassword(user, body);
+    return this.auth.changePassword(user, body, tokenGeneration);
   }
 
   /** Signs out everywhere: every token issued so far, this one too, stops working (401) and its sockets close. */
   @Delete('sessions')
   @HttpCode(204)
-  revokeSessions(@CurrentUser() user: UserSummary): Promise<void> {
+  revokeSessions(
+    @CurrentUser() user: UserSummary,
+    @Body(new ZodValidationPipe(NoBodySchema)) _body: unknown,
+  ): Promise<void> {
     return this.auth.revokeTokens(user);
   }
 }

@@ -64,6 +64,7 @@ interface VerifiedUser {
 }
 
 const BAD_TOKEN = 'The bearer token is invalid or expired.';
+const SIGNED_OUT = 'This token was signed out; sign in again.';
 
 @Injectable()
 export class AuthService {
@@ -133,6 +134,11 @@ export class AuthService {
    * users (401).
    */
   async verifyToken(token: string): Promise<UserSummary> {
+    return (await this.verifySession(token)).user;
+  }
+
+  /** verifyToken, with the token generation the token carries (the account's current one). */
+  async verifySession(token: string): Promise<{ user: UserSummary; tokenGeneration: number }> {
     if (token.length > MAX_TOKEN_LENGTH) throw ProblemError.unauthorized(BAD_TOKEN);
     let claims: TokenClaims;
     try {
@@ -154,17 +160,20 @@ export class AuthService {
       throw ProblemError.unauthorized(BAD_TOKEN);
     }
     const verified = await this.verifiedUser(claims.sub);
-    if ((claims.gen ?? 0) !== verified.tokenGeneration) {
-      throw ProblemError.unauthorized('This token was signed out; sign in again.');
-    }
-    return verified.user;
+    if ((claims.gen ?? 0) !== verified.tokenGeneration) throw ProblemError.unauthorized(SIGNED_OUT);
+    return { user: verified.user, tokenGeneration: verified.tokenGeneration };
   }
 
   /**
    * A new password, checked against the current one. Every token issued so far stops working
-   * (this one too); the answer carries a new one.
+   * (this one too); the answer carries a new one. `tokenGeneration` is the generation of the
+   * token the request came with: if the account signed out everywhere meanwhile, no new token.
    */
-  async changePassword(user: UserSummary, request: ChangePasswordRequest): Promise<AuthResponse> {
+  async changePassword(
+    user: UserSummary,
+    request: ChangePasswordRequest,
+    tokenGeneration: number,
+  ): Promise<AuthResponse> {
     const found = await this.users
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
@@ -173,19 +182,32 @@ export class AuthService {
     if (found === null) throw ProblemError.unauthorized('The user of this token no longer exists.');
     await this.countPasswordAttempt(found.username);
     const matches = await argon2.verify(found.passwordHash, request.currentPassword).catch(() => false);
-    // Compare-and-set on the old hash: of two changes racing, the second finds it gone.
-    const tokenGeneration = matches
+    // Compare-and-set on the old hash and the token's generation: of two changes racing, the
+    // second finds the hash gone; after a sign-out everywhere racing it, the generation is.
+    const newGeneration = matches
       ? await this.bumpTokenGeneration(user.id, {
           from: found.passwordHash,
           to: await argon2.hash(request.newPassword, ARGON2_OPTIONS),
+          generation: tokenGeneration,
         })
       : undefined;
-    if (tokenGeneration === undefined) {
+    if (newGeneration === undefined) {
+      if (matches && (await this.tokenGenerationOf(user.id)) !== tokenGeneration) {
+        throw ProblemError.unauthorized(SIGNED_OUT);
+      }
       throw new ProblemError('validation_failed', 422, 'The current password is wrong.', {
         extensions: { errors: [{ path: 'currentPassword', message: 'is wrong' }] },
       });
     }
-    return { user, token: await this.issueToken(user, tokenGeneration) };
+    return { user, token: await this.issueToken(user, newGeneration) };
+  }
+
+  private async tokenGenerationOf(userId: string): Promise<number | undefined> {
+    const [row] = await this.users.query<{ token_generation: number }[]>(
+      `SELECT token_generation FROM users WHERE id = $1`,
+      [userId],
+    );
+    return row?.token_generation;
   }
 
   /**
@@ -339,14 +361,14 @@ export class AuthService {
    */
   private async bumpTokenGeneration(
     userId: string,
-    password?: { from: string; to: string },
+    password?: { from: string; to: string; generation: number },
   ): Promise<number | undefined> {
     const [rows] = await this.users.query<[{ token_generation: number }[], number]>(
       password === undefined
         ? `UPDATE users SET token_generation = token_generation + 1 WHERE id = $1 RETURNING token_generation`
         : `UPDATE users SET token_generation = token_generation + 1, password_hash = $3
-            WHERE id = $1 AND password_hash = $2 RETURNING token_generation`,
-      password === undefined ? [userId] : [userId, password.from, password.to],
+            WHERE id = $1 AND password_hash = $2 AND token_generation = $4 RETURNING token_generation`,
+      password === undefined ? [userId] : [userId, password.from, password.to, password.generation],
     );
     const [row] = rows;
     if (row === undefined) return undefined;

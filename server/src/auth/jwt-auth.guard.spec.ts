@@ -37,10 +37,12 @@ describe('bearerTokenOf', () => {
 });
 
 describe('JwtAuthGuard', () => {
-  const verifyToken = jest.fn((token: string) =>
-    token === 'good' ? Promise.resolve(alice) : Promise.reject(ProblemError.unauthorized('bad token')),
+  const verifySession = jest.fn((token: string) =>
+    token === 'good'
+      ? Promise.resolve({ user: alice, tokenGeneration: 3 })
+      : Promise.reject(ProblemError.unauthorized('bad token')),
   );
-  const guard = new JwtAuthGuard(new Reflector(), { verifyToken } as unknown as AuthService);
+  const guard = new JwtAuthGuard(new Reflector(), { verifySession } as unknown as AuthService);
 
   it('denies by default: no token is a 401 problem', async () => {
     await expect(guard.canActivate(httpContext({ headers: {} }))).rejects.toMatchObject({
@@ -50,11 +52,12 @@ describe('JwtAuthGuard', () => {
   });
 
   it('puts the verified user on the request', async () => {
-    const request: { headers: Record<string, string>; user?: UserSummary } = {
+    const request: { headers: Record<string, string>; user?: UserSummary; tokenGeneration?: number } = {
       headers: { authorization: 'Bearer good' },
     };
     await expect(guard.canActivate(httpContext(request))).resolves.toBe(true);
     expect(request.user).toEqual(alice);
+    expect(request.tokenGeneration).toBe(3);
   });
 
   it('passes the verifier’s refusal through (bad, expired, forged, deleted user)', async () => {

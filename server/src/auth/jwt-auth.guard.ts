@@ -34,7 +34,9 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
     const token = bearerTokenOf(request.headers.authorization);
     if (token === undefined) throw ProblemError.unauthorized();
-    request.user = await this.auth.verifyToken(token);
+    const session = await this.auth.verifySession(token);
+    request.user = session.user;
+    request.tokenGeneration = session.tokenGeneration;
     return true;
   }
 }

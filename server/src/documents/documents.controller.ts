@@ -47,7 +47,7 @@ import { DocumentHistoryService } from './document-history.service';
 import { DocumentsService, type ContentChange } from './documents.service';
 import { DraftsService } from './drafts.service';
 import { type ChangesQuery, ChangesQuerySchema, parseVersionParam } from './dto/documents-query.dto';
-import { NoBodySchema } from './dto/no-body.dto';
+import { NoBodySchema } from '../common/no-body.dto';
 import { Conditions, type WriteConditions } from './dto/write-conditions.decorator';
 import { IdempotencyService } from './idempotency.service';
 import { MembersService } from './members.service';

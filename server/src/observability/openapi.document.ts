@@ -253,7 +253,10 @@ function paths(): Record<string, Record<string, unknown>> {
     },
     '/api/auth/sessions': {
       delete: operation('Sign out everywhere: every token issued so far, this one too, stops working', {
-        responses: { '204': { description: 'Signed out; the account’s open sockets are closed.' } },
+        responses: {
+          '204': { description: 'Signed out; the account’s open sockets are closed.' },
+          '422': NO_BODY_ALLOWED,
+        },
       }),
     },
     '/api/auth/me': {
@@ -276,6 +279,7 @@ function paths(): Record<string, Record<string, unknown>> {
           '409': problem(
             '`account_in_use`: the account wrote versions of documents it does not own (history is never rewritten).',
           ),
+          '422': NO_BODY_ALLOWED,
         },
       }),
     },

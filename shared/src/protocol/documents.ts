@@ -37,9 +37,21 @@ export const DocumentListSchema = z.object({
 });
 export type DocumentList = z.infer<typeof DocumentListSchema>;
 
+/**
+ * A whole number in a query string, as decimal digits (`1e2`, `0x10` and `+3` are refused, not
+ * guessed at), given once.
+ */
+function queryInt(min: number, max: number) {
+  return z
+    .string({ error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : undefined) })
+    .regex(/^\d{1,10}$/, { message: 'must be a whole number in decimal digits' })
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+}
+
 export const ListDocumentsQuerySchema = z.strictObject({
   q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100).default(20),
   cursor: z.string().max(200).optional(),
   state: z.enum([...DOCUMENT_STATES, 'all']).default('active'),
 });
@@ -80,8 +92,8 @@ export type VersionListItem = z.infer<typeof VersionListItemSchema>;
  * back: the versions older than it. A `Link: <…>; rel="next"` header names the next page.
  */
 export const ListVersionsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  before: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
+  limit: queryInt(1, 1000).optional(),
+  before: queryInt(1, 2_147_483_647).optional(),
 });
 export type ListVersionsQuery = z.infer<typeof ListVersionsQuerySchema>;
 
@@ -112,8 +124,10 @@ export type Draft = z.infer<typeof DraftSchema>;
  * id, the last of the page before) pages back. A `Link: <…>; rel="next"` header names the next page.
  */
 export const ListDraftsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-  before: z.uuid().optional(),
+  limit: queryInt(1, 1000).optional(),
+  before: z
+    .uuid({ error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : undefined) })
+    .optional(),
 });
 export type ListDraftsQuery = z.infer<typeof ListDraftsQuerySchema>;
 

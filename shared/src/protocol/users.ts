@@ -29,7 +29,9 @@ const DisplayName = z
   .refine((name) => !UNSTORABLE_TEXT.test(name), { message: 'contains NUL or an unpaired surrogate' })
   .refine((name) => !MISLEADING_TEXT.test(name), {
     message: 'contains a control or bidirectional formatting character',
-  });
+  })
+  // Zero-width and other format characters alone would show as no name at all.
+  .refine((name) => /[^\p{Cf}\p{Z}\s]/u.test(name), { message: 'has no visible character' });
 
 export const RegisterRequestSchema = z.strictObject({
   username: z.string().trim().toLowerCase().regex(USERNAME_PATTERN, {
