@@ -414,37 +414,59 @@ export class RealtimeGateway
     if (this.reconciling) return;
     this.reconciling = true;
     try {
-      const sockets = [...this.server.sockets.sockets.values()].filter(
-        (socket) => socket.data.user !== undefined,
+      // What each socket knows now. A notice handled while the queries run is newer than their
+      // answers: a socket whose name or role changed meanwhile is left as it is (until next time).
+      const known = [...this.server.sockets.sockets.values()].flatMap((socket) =>
+        socket.data.user === undefined
+          ? []
+          : [
+              {
+                socket,
+                user: socket.data.user,
+                roles: [...socket.rooms].flatMap((room) => {
+                  const documentId = documentIdOfRoom(room);
+                  return documentId === undefined
+                    ? []
+                    : [{ documentId, role: socket.data.roles?.[documentId] ?? null }];
+                }),
+              },
+            ],
       );
-      if (sockets.length === 0) return;
-      const userIds = [...new Set(sockets.map((socket) => socket.data.user.id))];
+      if (known.length === 0) return;
+      const userIds = [...new Set(known.map(({ user }) => user.id))];
       const accounts = await this.auth.accountsNow(userIds);
       const renamed = new Map<string, UserSummary>();
-      const open: ConcordSocket[] = [];
-      for (const socket of sockets) {
-        const account = accounts.get(socket.data.user.id);
+      const open = known.filter(({ socket, user }) => {
+        if (socket.disconnected) return false;
+        const account = accounts.get(user.id);
         if (account === undefined || (socket.data.tokenGeneration ?? 0) < account.tokenGeneration) {
-          this.auth.forgetUser(socket.data.user.id);
+          this.auth.forgetUser(user.id);
           socket.disconnect(true);
-          continue;
+          return false;
         }
-        if (account.user.displayName !== socket.data.user.displayName)
-          renamed.set(account.user.id, account.user);
-        open.push(socket);
-      }
+        if (account.user.displayName !== user.displayName && socket.data.user === user) {
+          renamed.set(user.id, account.user);
+        }
+        return true;
+      });
       for (const user of renamed.values()) this.applyProfile(user);
 
-      const joined = open.flatMap((socket) =>
-        [...socket.rooms].flatMap((room) => documentIdOfRoom(room) ?? []),
-      );
-      if (joined.length === 0) return;
-      const now = await this.members.membershipsNow([...new Set(joined)], userIds);
+      const documentIds = [
+        ...new Set(open.flatMap(({ roles }) => roles.map(({ documentId }) => documentId))),
+      ];
+      if (documentIds.length === 0) return;
+      const now = await this.members.membershipsNow(documentIds, userIds);
       const emptied = new Set<string>();
-      for (const socket of open) {
-        for (const room of [...socket.rooms]) {
-          const documentId = documentIdOfRoom(room);
-          if (documentId === undefined) continue;
+      for (const { socket, user, roles } of open) {
+        for (const { documentId, role: knownRole } of roles) {
+          const room = roomFor(documentId);
+          if (
+            socket.disconnected ||
+            !socket.rooms.has(room) ||
+            (socket.data.roles?.[documentId] ?? null) !== knownRole
+          ) {
+            continue;
+          }
           const owner = now.owners.get(documentId);
           if (owner === undefined) {
             // Deleted (its lost notice named title and version, gone with it): no more edits can
@@ -453,8 +475,8 @@ export class RealtimeGateway
             delete socket.data.roles?.[documentId];
             continue;
           }
-          const role = now.roles.get(`${documentId}:${socket.data.user.id}`) ?? null;
-          if (role === (socket.data.roles?.[documentId] ?? null)) continue;
+          const role = now.roles.get(`${documentId}:${user.id}`) ?? null;
+          if (role === knownRole) continue;
           // Only the owner changes others' roles; a member who left on another instance hears it
           // from the owner too: which of the two it was is in the lost notice, not the database.
           this.tellAccess(socket, documentId, role, owner);
