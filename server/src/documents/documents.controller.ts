@@ -197,16 +197,9 @@ export class DocumentsController {
     @Query(new ZodValidationPipe(ListVersionsQuerySchema)) query: ListVersionsQuery,
     @Res({ passthrough: true }) res: Response,
   ): Promise<VersionListItem[]> {
-    const { items, hasMore } = await this.history.listVersions(user, id, query);
-    const oldest = items.at(-1);
-    if (hasMore && oldest !== undefined && query.limit !== undefined) {
-      // RFC 8288; the id is a UUID by now (an invisible or malformed one was a 404).
-      res.setHeader(
-        'Link',
-        `</api/documents/${id}/versions?limit=${query.limit}&before=${oldest.version}>; rel="next"`,
-      );
-    }
-    return items;
+    const page = await this.history.listVersions(user, id, query);
+    setNextPageLink(res, `/api/documents/${id}/versions`, query.limit, page, (item) => item.version);
+    return page.items;
   }
 
   @Get(':id/versions/:v')
@@ -242,15 +235,9 @@ export class DocumentsController {
     @Query(new ZodValidationPipe(ListDraftsQuerySchema)) query: ListDraftsQuery,
     @Res({ passthrough: true }) res: Response,
   ): Promise<Draft[]> {
-    const { items, hasMore } = await this.drafts.list(user, id, query);
-    const oldest = items.at(-1);
-    if (hasMore && oldest !== undefined && query.limit !== undefined) {
-      res.setHeader(
-        'Link',
-        `</api/documents/${id}/drafts?limit=${query.limit}&before=${oldest.id}>; rel="next"`,
-      );
-    }
-    return items;
+    const page = await this.drafts.list(user, id, query);
+    setNextPageLink(res, `/api/documents/${id}/drafts`, query.limit, page, (item) => item.id);
+    return page.items;
   }
 
   @Get(':id/members')
@@ -326,4 +313,20 @@ function ifNoneMatchMatchesSafely(header: string, etag: string): boolean {
     if (error instanceof MalformedPreconditionError) return false;
     throw error;
   }
+}
+
+/**
+ * RFC 8288 `Link: <path?limit=N&before=K>; rel="next"` on a page that has more after it, K naming
+ * its last item. The path's id is a UUID by now (an invisible or malformed one was a 404).
+ */
+function setNextPageLink<T>(
+  res: Response,
+  path: string,
+  limit: number | undefined,
+  page: { items: T[]; hasMore: boolean },
+  keyOf: (item: T) => string | number,
+): void {
+  const oldest = page.items.at(-1);
+  if (!page.hasMore || oldest === undefined || limit === undefined) return;
+  res.setHeader('Link', `<${path}?limit=${limit}&before=${keyOf(oldest)}>; rel="next"`);
 }

@@ -154,6 +154,45 @@ const PRECONDITION_FAILURES = {
 };
 
 /** DELETE, archive and restore take no body, or `{}`. */
+/**
+ * A list read newest first, whole or a page at a time: `limit`, `before` (the last item of the
+ * page before, named by `cursor` in the Link header) and a `Link: rel="next"` while more remain.
+ */
+function pagedList(list: {
+  items: string;
+  schema: string;
+  before: string;
+  beforeSchema: Record<string, unknown>;
+  cursor: string;
+}): Record<string, unknown> {
+  return {
+    parameters: [
+      ID_PARAMETER,
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'At most this many (1–1000).',
+        schema: { type: 'integer', minimum: 1, maximum: 1000 },
+      },
+      { name: 'before', in: 'query', required: false, description: list.before, schema: list.beforeSchema },
+    ],
+    responses: {
+      '200': ok(
+        `${list.items}.`,
+        { type: 'array', items: ref(list.schema) },
+        {
+          Link: {
+            description: `With \`limit\`, when older ${list.items.toLowerCase()} remain: \`<…?limit=N&before=${list.cursor}>; rel="next"\`.`,
+            schema: { type: 'string' },
+          },
+        },
+      ),
+      '422': problem('Invalid query.'),
+    },
+  };
+}
+
 const NO_BODY_ALLOWED = problem('A body naming any field (these requests take none).');
 
 /** What every request with a JSON body can be refused for (server/src/common/body-parser.ts). */
@@ -379,38 +418,16 @@ function paths(): Record<string, Record<string, unknown>> {
       }),
     },
     '/api/documents/{id}/versions': {
-      get: read('Version list, newest first; every version unless `limit` is given', {
-        parameters: [
-          ID_PARAMETER,
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            description: 'At most this many (1–1000).',
-            schema: { type: 'integer', minimum: 1, maximum: 1000 },
-          },
-          {
-            name: 'before',
-            in: 'query',
-            required: false,
-            description: 'Only versions older than this one (the next page).',
-            schema: { type: 'integer', minimum: 1 },
-          },
-        ],
-        responses: {
-          '200': ok(
-            'Versions.',
-            { type: 'array', items: ref('VersionListItem') },
-            {
-              Link: {
-                description: 'With `limit`, when older versions remain: `<…?limit=N&before=V>; rel="next"`.',
-                schema: { type: 'string' },
-              },
-            },
-          ),
-          '422': problem('Invalid query.'),
-        },
-      }),
+      get: read(
+        'Version list, newest first; every version unless `limit` is given',
+        pagedList({
+          items: 'Versions',
+          schema: 'VersionListItem',
+          before: 'Only versions older than this one (the next page).',
+          beforeSchema: { type: 'integer', minimum: 1 },
+          cursor: 'V',
+        }),
+      ),
     },
     '/api/documents/{id}/versions/{v}': {
       get: read('The document as it was at version v (the merge base)', {
@@ -437,38 +454,13 @@ function paths(): Record<string, Record<string, unknown>> {
     '/api/documents/{id}/drafts': {
       get: read(
         'Own drafts kept from rejected (409) writes, newest first; every one unless `limit` is given',
-        {
-          parameters: [
-            ID_PARAMETER,
-            {
-              name: 'limit',
-              in: 'query',
-              required: false,
-              description: 'At most this many (1–1000).',
-              schema: { type: 'integer', minimum: 1, maximum: 1000 },
-            },
-            {
-              name: 'before',
-              in: 'query',
-              required: false,
-              description: 'Only drafts older than this one (the id of the last draft of the page before).',
-              schema: { type: 'string', format: 'uuid' },
-            },
-          ],
-          responses: {
-            '200': ok(
-              'Drafts.',
-              { type: 'array', items: ref('Draft') },
-              {
-                Link: {
-                  description: 'With `limit`, when older drafts remain: `<…?limit=N&before=ID>; rel="next"`.',
-                  schema: { type: 'string' },
-                },
-              },
-            ),
-            '422': problem('Invalid query.'),
-          },
-        },
+        pagedList({
+          items: 'Drafts',
+          schema: 'Draft',
+          before: 'Only drafts older than this one (the id of the last draft of the page before).',
+          beforeSchema: { type: 'string', format: 'uuid' },
+          cursor: 'ID',
+        }),
       ),
     },
     '/api/documents/{id}/members': {
