@@ -37,13 +37,18 @@ export const DocumentListSchema = z.object({
 });
 export type DocumentList = z.infer<typeof DocumentListSchema>;
 
+/** A query parameter given twice arrives as an array: say so rather than "expected string". */
+const GIVEN_ONCE = {
+  error: (issue: { input?: unknown }) => (Array.isArray(issue.input) ? 'given more than once' : undefined),
+};
+
 /**
  * A whole number in a query string, as decimal digits (`1e2`, `0x10` and `+3` are refused, not
  * guessed at), given once.
  */
 function queryInt(min: number, max: number) {
   return z
-    .string({ error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : undefined) })
+    .string(GIVEN_ONCE)
     .regex(/^\d{1,10}$/, { message: 'must be a whole number in decimal digits' })
     .transform(Number)
     .pipe(z.number().min(min).max(max));
@@ -125,9 +130,7 @@ export type Draft = z.infer<typeof DraftSchema>;
  */
 export const ListDraftsQuerySchema = z.strictObject({
   limit: queryInt(1, 1000).optional(),
-  before: z
-    .uuid({ error: (issue) => (Array.isArray(issue.input) ? 'given more than once' : undefined) })
-    .optional(),
+  before: z.uuid(GIVEN_ONCE).optional(),
 });
 export type ListDraftsQuery = z.infer<typeof ListDraftsQuerySchema>;
 
